@@ -1,0 +1,40 @@
+# summarizer: make demo runs the whole job locally, make test runs every test.
+GO      ?= go
+BIN     := bin/summarizer
+VENV    := .venv
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: all build test vet fmt-check moto demo bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/summarizer
+
+# moto: make sure a moto server (S3, SQS, SNS) is on this machine; install it
+# into .venv with pip when it is not.
+moto:
+	@if command -v moto_server >/dev/null 2>&1 || python3 -c 'import moto.server' >/dev/null 2>&1; then \
+		echo "moto server: $$(command -v moto_server || echo 'python3 -m moto.server')"; \
+	else \
+		echo "installing moto[server] into $(VENV)"; \
+		python3 -m venv $(VENV) && $(VENV)/bin/pip install --quiet "moto[server]>=5,<6"; \
+	fi
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# test: vet, gofmt, and every test (unit, fuzz seed corpora, integration
+# against a real moto server) with the race detector.
+test: moto vet fmt-check
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,125 @@
+package queue
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Defaults of Config.
+const (
+	ConcurrencyDefault       = 16
+	VisibilityTimeoutDefault = 60 * time.Second
+	WaitTimeDefault          = 20 * time.Second
+	ShutdownTimeoutDefault   = 25 * time.Second
+	MaxReceivesDefault       = 5
+	DeleteFlushDefault       = time.Second
+
+	// MaxVisibility is the longest visibility SQS allows for one receipt,
+	// counted from the receive.
+	MaxVisibility = 12 * time.Hour
+	// maxBatch is SQS's limit on entries per batch call and messages per receive.
+	maxBatch = 10
+)
+
+// Config tunes a Consumer. The zero value of every field is its default.
+type Config struct {
+	// DLQURL is where permanent failures go. Empty: the queue's RedrivePolicy
+	// is read once when Run starts; Run fails if there is neither.
+	DLQURL string
+	// Concurrency is the number of messages handled at once (default 16).
+	Concurrency int
+	// VisibilityTimeout is asked for at receive and at each extension
+	// (default 60s, whole seconds, at least 2s).
+	VisibilityTimeout time.Duration
+	// WaitTime is the long-poll wait of each receive (default 20s, at most 20s).
+	WaitTime time.Duration
+	// ShutdownTimeout is how long work in flight may go on after the receive
+	// context is cancelled (default 25s). Then the work context is cancelled
+	// with cause ErrShutdown and unfinished messages are released (visibility 0).
+	ShutdownTimeout time.Duration
+	// MaxReceives is the receive count at which a transient failure is treated
+	// as permanent (default 5).
+	MaxReceives int
+	// DeleteFlush is the longest a finished message waits for its batched
+	// delete (default 1s); a batch of 10 is flushed at once.
+	DeleteFlush time.Duration
+	// Backoff gives the visibility of a retried message from its receive
+	// count (default: 5s doubling, capped at 15m, with ±20% jitter).
+	Backoff func(receiveCount int) time.Duration
+	// Logger receives the consumer's logs; nil discards them.
+	Logger *zap.Logger
+	// Metrics records the consumer's counters; nil records nothing.
+	Metrics *Metrics
+}
+
+// Validate reports every problem of the configuration.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Concurrency < 0 {
+		errs = append(errs, fmt.Errorf("concurrency %d: must be positive", c.Concurrency))
+	}
+	if c.VisibilityTimeout != 0 && (c.VisibilityTimeout < 2*time.Second || c.VisibilityTimeout > MaxVisibility) {
+		errs = append(errs, fmt.Errorf("visibility timeout %s: must be between 2s and 12h", c.VisibilityTimeout))
+	}
+	if c.VisibilityTimeout%time.Second != 0 {
+		errs = append(errs, fmt.Errorf("visibility timeout %s: must be whole seconds", c.VisibilityTimeout))
+	}
+	if c.WaitTime < 0 || c.WaitTime > 20*time.Second {
+		errs = append(errs, fmt.Errorf("wait time %s: must be between 0 and 20s", c.WaitTime))
+	}
+	if c.ShutdownTimeout < 0 {
+		errs = append(errs, fmt.Errorf("shutdown timeout %s: must not be negative", c.ShutdownTimeout))
+	}
+	if c.MaxReceives < 0 {
+		errs = append(errs, fmt.Errorf("max receives %d: must be positive", c.MaxReceives))
+	}
+	if c.DeleteFlush < 0 {
+		errs = append(errs, fmt.Errorf("delete flush %s: must not be negative", c.DeleteFlush))
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) withDefaults() Config {
+	if c.Concurrency == 0 {
+		c.Concurrency = ConcurrencyDefault
+	}
+	if c.VisibilityTimeout == 0 {
+		c.VisibilityTimeout = VisibilityTimeoutDefault
+	}
+	if c.WaitTime == 0 {
+		c.WaitTime = WaitTimeDefault
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = ShutdownTimeoutDefault
+	}
+	if c.MaxReceives == 0 {
+		c.MaxReceives = MaxReceivesDefault
+	}
+	if c.DeleteFlush == 0 {
+		c.DeleteFlush = DeleteFlushDefault
+	}
+	if c.Backoff == nil {
+		c.Backoff = DefaultBackoff
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	if c.Metrics == nil {
+		c.Metrics = NewMetrics(nil)
+	}
+	return c
+}
+
+// DefaultBackoff is 5s doubling with each receive, capped at 15 minutes,
+// with ±20% jitter so that a burst of failures does not come back at once.
+func DefaultBackoff(receiveCount int) time.Duration {
+	n := max(receiveCount-1, 0)
+	d := 5 * time.Second << min(n, 10)
+	d = min(d, 15*time.Minute)
+	jitter := 0.8 + 0.4*rand.Float64()
+	return time.Duration(float64(d) * jitter)
+}

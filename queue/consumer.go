@@ -1,0 +1,472 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"go.uber.org/zap"
+)
+
+// sqsAPI is the part of the SQS client the package uses.
+type sqsAPI interface {
+	ReceiveMessage(context.Context, *sqs.ReceiveMessageInput, ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	DeleteMessageBatch(context.Context, *sqs.DeleteMessageBatchInput, ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
+	ChangeMessageVisibilityBatch(context.Context, *sqs.ChangeMessageVisibilityBatchInput, ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
+	SendMessage(context.Context, *sqs.SendMessageInput, ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+	GetQueueAttributes(context.Context, *sqs.GetQueueAttributesInput, ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
+}
+
+var _ sqsAPI = (*sqs.Client)(nil)
+
+// Message is one received SQS message.
+type Message struct {
+	ID           string
+	Body         string
+	ReceiveCount int       // ApproximateReceiveCount, 1 on the first delivery
+	SentAt       time.Time // SentTimestamp
+	// Attributes are the message attributes it was sent with.
+	Attributes map[string]types.MessageAttributeValue
+
+	receipt    string
+	receivedAt time.Time
+}
+
+// Handler does the work of one message. Its error decides the outcome (see
+// the package documentation). ctx is cancelled with cause ErrShutdown when
+// the work outlives the shutdown timeout; the message is then released.
+type Handler interface {
+	Handle(ctx context.Context, m *Message) error
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, m *Message) error
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, m *Message) error { return f(ctx, m) }
+
+// Consumer receives messages from one queue and hands each to a Handler.
+type Consumer struct {
+	sqs      sqsAPI
+	queueURL string
+	h        Handler
+	cfg      Config
+	log      *zap.Logger
+	m        *Metrics
+
+	dlqURL  string
+	slots   chan struct{}
+	wg      sync.WaitGroup
+	leases  *leases
+	deletes *deleter
+
+	running   atomic.Bool
+	draining  atomic.Bool
+	recvFails atomic.Int64
+	health    faultState
+}
+
+// New returns a consumer of queueURL. client is usually an *sqs.Client.
+func New(client sqsAPI, queueURL string, h Handler, cfg Config) (*Consumer, error) {
+	var errs []error
+	if client == nil {
+		errs = append(errs, errors.New("queue: nil SQS client"))
+	}
+	if queueURL == "" {
+		errs = append(errs, errors.New("queue: empty queue URL"))
+	}
+	if h == nil {
+		errs = append(errs, errors.New("queue: nil handler"))
+	}
+	errs = append(errs, cfg.Validate())
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	c := &Consumer{
+		sqs:      client,
+		queueURL: queueURL,
+		h:        h,
+		cfg:      cfg,
+		log:      cfg.Logger.With(zap.String("queue", queueURL)),
+		m:        cfg.Metrics,
+		dlqURL:   cfg.DLQURL,
+		slots:    make(chan struct{}, cfg.Concurrency),
+	}
+	c.leases = &leases{c: c, byReceipt: map[string]*lease{}}
+	c.deletes = &deleter{c: c, kick: make(chan struct{}, 1)}
+	return c, nil
+}
+
+// DLQURL is the dead-letter queue in use (known once Run has started).
+func (c *Consumer) DLQURL() string { return c.dlqURL }
+
+// Ready returns nil while the consumer can receive and is not draining, and
+// otherwise why not.
+func (c *Consumer) Ready() error {
+	switch {
+	case !c.running.Load():
+		return errors.New("not running")
+	case c.draining.Load():
+		return errors.New("draining")
+	case c.recvFails.Load() >= 3:
+		return fmt.Errorf("%d receives failed in a row", c.recvFails.Load())
+	}
+	return c.health.err()
+}
+
+// Run receives until ctx is cancelled, then drains: work in flight gets
+// ShutdownTimeout to finish, is then cancelled and its messages released;
+// pending deletes are flushed. It returns nil after a clean drain, or an
+// error if the consumer could not start (no dead-letter queue).
+func (c *Consumer) Run(ctx context.Context) error {
+	if c.dlqURL == "" {
+		dlq, err := c.resolveDLQ(ctx)
+		if err != nil {
+			return err
+		}
+		c.dlqURL = dlq
+	}
+	c.log.Info("consumer started", zap.String("dlq", c.dlqURL), zap.Int("concurrency", c.cfg.Concurrency),
+		zap.Duration("visibility_timeout", c.cfg.VisibilityTimeout))
+
+	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	workCtx, cancelWork := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancelWork(nil)
+
+	var background sync.WaitGroup
+	background.Go(func() { c.deletes.run(bg) })
+	heartbeatCtx, stopHeartbeat := context.WithCancel(bg)
+	background.Go(func() { c.leases.heartbeat(heartbeatCtx) })
+
+	c.running.Store(true)
+	c.receiveLoop(ctx, workCtx)
+	c.draining.Store(true)
+	c.log.Info("draining", zap.Int("in_flight", c.leases.len()), zap.Duration("shutdown_timeout", c.cfg.ShutdownTimeout))
+
+	done := make(chan struct{})
+	go func() { c.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(c.cfg.ShutdownTimeout):
+		c.log.Warn("shutdown timeout: cancelling work in flight", zap.Int("in_flight", c.leases.len()))
+		cancelWork(ErrShutdown)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			c.log.Error("handlers ignored cancellation; releasing their messages anyway")
+		}
+	}
+	stopHeartbeat()
+	c.leases.releaseAll(bg)
+	c.deletes.close()
+	stopBackground()
+	background.Wait()
+	c.running.Store(false)
+	c.log.Info("consumer stopped")
+	return nil
+}
+
+func (c *Consumer) resolveDLQ(ctx context.Context) (string, error) {
+	c.m.request("GetQueueAttributes")
+	out, err := c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl:       aws.String(c.queueURL),
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameRedrivePolicy},
+	})
+	if err != nil {
+		return "", fmt.Errorf("queue: read redrive policy of %s: %w", c.queueURL, err)
+	}
+	dlq, err := DLQFromRedrivePolicy(c.queueURL, out.Attributes[string(types.QueueAttributeNameRedrivePolicy)])
+	if err != nil {
+		return "", fmt.Errorf("queue: no dead-letter queue for %s (set DLQ_URL or a RedrivePolicy): %w", c.queueURL, err)
+	}
+	return dlq, nil
+}
+
+// receiveLoop takes free slots, then asks SQS for at most that many
+// messages, until ctx is cancelled.
+func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
+	var failDelay time.Duration
+	var lastLog time.Time
+	for {
+		if wait := c.health.pause(); wait > 0 {
+			if !sleep(ctx, wait) {
+				return
+			}
+		}
+		n, ok := c.takeSlots(ctx)
+		if !ok {
+			return
+		}
+		c.m.request("ReceiveMessage")
+		out, err := c.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl:                    aws.String(c.queueURL),
+			MaxNumberOfMessages:         int32(n),
+			WaitTimeSeconds:             int32(c.cfg.WaitTime / time.Second),
+			VisibilityTimeout:           int32(c.cfg.VisibilityTimeout / time.Second),
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount, types.MessageSystemAttributeNameSentTimestamp},
+			MessageAttributeNames:       []string{"All"},
+		})
+		if err != nil {
+			c.freeSlots(n)
+			if ctx.Err() != nil {
+				return
+			}
+			fails := c.recvFails.Add(1)
+			if time.Since(lastLog) > 30*time.Second {
+				c.log.Error("receive failed", zap.Error(err), zap.Int64("failures_in_a_row", fails))
+				lastLog = time.Now()
+			}
+			failDelay = min(max(2*failDelay, time.Second), 30*time.Second)
+			if !sleep(ctx, failDelay) {
+				return
+			}
+			continue
+		}
+		if c.recvFails.Swap(0) > 0 {
+			c.log.Info("receive recovered")
+		}
+		failDelay = 0
+		c.freeSlots(n - len(out.Messages))
+		if len(out.Messages) == 0 {
+			c.m.EmptyReceives.Inc()
+			continue
+		}
+		now := time.Now()
+		for _, sm := range out.Messages {
+			m := newMessage(sm, now)
+			c.leases.add(m)
+			c.m.Inflight.Inc()
+			c.wg.Go(func() { c.process(workCtx, m) })
+		}
+	}
+}
+
+// takeSlots blocks for one free slot, then takes as many more as are free,
+// up to a receive's maximum of 10.
+func (c *Consumer) takeSlots(ctx context.Context) (int, bool) {
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		return 0, false
+	}
+	n := 1
+	for n < maxBatch {
+		select {
+		case c.slots <- struct{}{}:
+			n++
+		default:
+			return n, true
+		}
+	}
+	return n, true
+}
+
+func (c *Consumer) freeSlots(n int) {
+	for range n {
+		<-c.slots
+	}
+}
+
+func newMessage(sm types.Message, now time.Time) *Message {
+	m := &Message{
+		ID:         aws.ToString(sm.MessageId),
+		Body:       aws.ToString(sm.Body),
+		Attributes: sm.MessageAttributes,
+		receipt:    aws.ToString(sm.ReceiptHandle),
+		receivedAt: now,
+	}
+	if n, err := strconv.Atoi(sm.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)]); err == nil {
+		m.ReceiveCount = n
+	}
+	if ms, err := strconv.ParseInt(sm.Attributes[string(types.MessageSystemAttributeNameSentTimestamp)], 10, 64); err == nil {
+		m.SentAt = time.UnixMilli(ms)
+	}
+	return m
+}
+
+func (c *Consumer) process(ctx context.Context, m *Message) {
+	defer func() {
+		c.m.Inflight.Dec()
+		<-c.slots
+	}()
+	log := c.log.With(zap.String("message_id", m.ID), zap.Int("receive_count", m.ReceiveCount))
+	err := c.call(ctx, m)
+	if err != nil && errors.Is(context.Cause(ctx), ErrShutdown) {
+		// The lease stays: Run releases it once every handler has returned.
+		log.Info("released at shutdown", zap.Error(err))
+		c.m.Messages.WithLabelValues(string(OutcomeReleased)).Inc()
+		return
+	}
+	c.finish(context.WithoutCancel(ctx), m, err, log)
+}
+
+// call runs the handler, turning a panic into an error with its stack.
+func (c *Consumer) call(ctx context.Context, m *Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &panicError{value: r, stack: debug.Stack()}
+		}
+	}()
+	return c.h.Handle(ctx, m)
+}
+
+// finish stores the outcome of a handled message.
+func (c *Consumer) finish(ctx context.Context, m *Message, err error, log *zap.Logger) {
+	var perm *PermanentError
+	var pe *panicError
+	switch {
+	case err == nil:
+		c.health.ok()
+		c.complete(m, OutcomeDone)
+		log.Debug("done")
+	case errors.Is(err, ErrSkip):
+		c.complete(m, OutcomeSkipped)
+		log.Info("skipped", zap.String("why", err.Error()))
+	case errors.As(err, &perm):
+		c.deadLetter(ctx, m, perm.Reason, err, log)
+	case IsConfigFault(err):
+		pause := c.health.fault(err)
+		log.Error("configuration fault: message retried, receiving paused", zap.Error(err), zap.Duration("pause", pause))
+		c.retry(ctx, m, log)
+	case m.ReceiveCount >= c.cfg.MaxReceives:
+		c.deadLetter(ctx, m, ReasonRetriesExhausted, fmt.Errorf("after %d receives: %w", m.ReceiveCount, err), log)
+	default:
+		if errors.As(err, &pe) {
+			log.Error("handler panicked", zap.Any("panic", pe.value), zap.ByteString("stack", pe.stack))
+		} else {
+			log.Warn("transient failure: message retried", zap.Error(err))
+		}
+		c.retry(ctx, m, log)
+	}
+}
+
+// complete deletes a finished message (batched).
+func (c *Consumer) complete(m *Message, o Outcome) {
+	c.leases.remove(m)
+	c.deletes.add(m)
+	c.m.Messages.WithLabelValues(string(o)).Inc()
+}
+
+// retry makes the message visible again after a backoff.
+func (c *Consumer) retry(ctx context.Context, m *Message, log *zap.Logger) {
+	c.leases.remove(m)
+	c.m.Messages.WithLabelValues(string(OutcomeRetried)).Inc()
+	backoff := c.cfg.Backoff(m.ReceiveCount)
+	backoff = min(max(backoff, 0), MaxVisibility-time.Since(m.receivedAt)-time.Minute)
+	failed := c.changeVisibility(ctx, []*Message{m}, max(backoff, 0))
+	if len(failed) > 0 {
+		log.Warn("could not set retry backoff; the message comes back when its lease expires")
+	}
+}
+
+// deadLetter sends the message to the DLQ with its reason, then deletes it.
+// If the DLQ refuses it, the message is retried instead: nothing is lost.
+func (c *Consumer) deadLetter(ctx context.Context, m *Message, reason string, cause error, log *zap.Logger) {
+	attrs := DeadLetterAttributes(m.Attributes, reason, cause, c.queueURL, m.ReceiveCount, time.Now())
+	in := &sqs.SendMessageInput{
+		QueueUrl:          aws.String(c.dlqURL),
+		MessageBody:       aws.String(m.Body),
+		MessageAttributes: attrs,
+	}
+	if isFIFO(c.dlqURL) {
+		in.MessageGroupId = aws.String("dead-letters")
+		in.MessageDeduplicationId = aws.String(m.ID)
+	}
+	c.m.request("SendMessage")
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := c.sqs.SendMessage(sctx, in); err != nil {
+		log.Error("dead-letter send failed: message retried", zap.Error(err), zap.String("reason", reason))
+		c.retry(ctx, m, log)
+		return
+	}
+	log.Warn("dead-lettered", zap.String("reason", reason), zap.Error(cause))
+	c.complete(m, OutcomeDeadLettered)
+}
+
+// changeVisibility sets the visibility of msgs in batches of 10 and returns
+// those whose change failed for a reason other than an invalid receipt.
+func (c *Consumer) changeVisibility(ctx context.Context, msgs []*Message, d time.Duration) (failed []*Message) {
+	for chunk := range chunks(msgs, maxBatch) {
+		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
+		byID := make(map[string]*Message, len(chunk))
+		for i, m := range chunk {
+			id := strconv.Itoa(i)
+			byID[id] = m
+			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{
+				Id:                aws.String(id),
+				ReceiptHandle:     aws.String(m.receipt),
+				VisibilityTimeout: int32(d / time.Second),
+			}
+		}
+		c.m.request("ChangeMessageVisibilityBatch")
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		out, err := c.sqs.ChangeMessageVisibilityBatch(cctx, &sqs.ChangeMessageVisibilityBatchInput{
+			QueueUrl: aws.String(c.queueURL),
+			Entries:  entries,
+		})
+		cancel()
+		if err != nil {
+			c.log.Warn("change visibility failed", zap.Error(err), zap.Int("messages", len(chunk)))
+			failed = append(failed, chunk...)
+			continue
+		}
+		for _, f := range out.Failed {
+			m := byID[aws.ToString(f.Id)]
+			if m == nil {
+				continue
+			}
+			if receiptGone(aws.ToString(f.Code)) {
+				c.log.Info("receipt no longer valid", zap.String("message_id", m.ID), zap.String("code", aws.ToString(f.Code)))
+				continue
+			}
+			c.log.Warn("change visibility entry failed", zap.String("message_id", m.ID),
+				zap.String("code", aws.ToString(f.Code)), zap.String("error", aws.ToString(f.Message)))
+			failed = append(failed, m)
+		}
+	}
+	return failed
+}
+
+// receiptGone reports whether an SQS error code says the receipt is no
+// longer usable: the message was deleted, or its lease already expired.
+func receiptGone(code string) bool {
+	switch code {
+	case "ReceiptHandleIsInvalid", "MessageNotInflight", "InvalidParameterValue",
+		"AWS.SimpleQueueService.MessageNotInflight", "AWS.SimpleQueueService.ReceiptHandleIsInvalid":
+		return true
+	}
+	return false
+}
+
+func chunks[T any](s []T, n int) func(func([]T) bool) {
+	return func(yield func([]T) bool) {
+		for len(s) > 0 {
+			k := min(n, len(s))
+			if !yield(s[:k]) {
+				return
+			}
+			s = s[k:]
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

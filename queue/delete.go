@@ -1,0 +1,145 @@
+package queue
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"go.uber.org/zap"
+)
+
+// deleteAttempts is how often one message's delete is tried before giving up
+// (the message then comes back and is found done again).
+const deleteAttempts = 5
+
+type pendingDelete struct {
+	m        *Message
+	since    time.Time
+	attempts int
+}
+
+// deleter batches deletes: a batch goes out at 10 entries or when its oldest
+// entry has waited Config.DeleteFlush.
+type deleter struct {
+	c       *Consumer
+	mu      sync.Mutex
+	pending []pendingDelete
+	closed  bool
+	kick    chan struct{}
+	stopped chan struct{}
+}
+
+func (d *deleter) add(m *Message) {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		d.c.log.Warn("delete after shutdown dropped; the message will be redelivered", zap.String("message_id", m.ID))
+		return
+	}
+	d.pending = append(d.pending, pendingDelete{m: m, since: time.Now()})
+	full := len(d.pending) >= maxBatch
+	d.mu.Unlock()
+	if full {
+		d.signal()
+	}
+}
+
+func (d *deleter) signal() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// close flushes everything pending and stops run.
+func (d *deleter) close() {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	d.signal()
+}
+
+func (d *deleter) run(ctx context.Context) {
+	tick := time.NewTicker(max(d.c.cfg.DeleteFlush/4, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-d.kick:
+		case <-tick.C:
+		case <-ctx.Done():
+		}
+		d.mu.Lock()
+		closing := d.closed || ctx.Err() != nil
+		var batch []pendingDelete
+		for len(d.pending) >= maxBatch || (len(d.pending) > 0 && (closing || time.Since(d.pending[0].since) >= d.c.cfg.DeleteFlush)) {
+			n := min(maxBatch, len(d.pending))
+			batch = append(batch, d.pending[:n]...)
+			d.pending = d.pending[n:]
+		}
+		d.mu.Unlock()
+		retry := d.flush(context.WithoutCancel(ctx), batch)
+		d.mu.Lock()
+		d.pending = append(d.pending, retry...)
+		empty := len(d.pending) == 0
+		d.mu.Unlock()
+		if closing && empty {
+			return
+		}
+		if closing && len(retry) > 0 {
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+}
+
+// flush deletes batch and returns the entries worth another try.
+func (d *deleter) flush(ctx context.Context, batch []pendingDelete) (retry []pendingDelete) {
+	for chunk := range chunks(batch, maxBatch) {
+		entries := make([]types.DeleteMessageBatchRequestEntry, len(chunk))
+		for i, p := range chunk {
+			entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(p.m.receipt)}
+		}
+		d.c.m.request("DeleteMessageBatch")
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		out, err := d.c.sqs.DeleteMessageBatch(cctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(d.c.queueURL), Entries: entries})
+		cancel()
+		if err != nil {
+			d.c.log.Warn("delete batch failed", zap.Error(err), zap.Int("messages", len(chunk)))
+			retry = append(retry, d.again(chunk...)...)
+			continue
+		}
+		for _, f := range out.Failed {
+			i, err := strconv.Atoi(aws.ToString(f.Id))
+			if err != nil || i < 0 || i >= len(chunk) {
+				continue
+			}
+			p := chunk[i]
+			if receiptGone(aws.ToString(f.Code)) {
+				d.c.log.Warn("delete: receipt no longer valid; the message may be redelivered and found done",
+					zap.String("message_id", p.m.ID), zap.String("code", aws.ToString(f.Code)))
+				continue
+			}
+			d.c.log.Warn("delete entry failed", zap.String("message_id", p.m.ID),
+				zap.String("code", aws.ToString(f.Code)), zap.String("error", aws.ToString(f.Message)))
+			retry = append(retry, d.again(p)...)
+		}
+	}
+	return retry
+}
+
+func (d *deleter) again(ps ...pendingDelete) []pendingDelete {
+	var out []pendingDelete
+	for _, p := range ps {
+		p.attempts++
+		if p.attempts >= deleteAttempts {
+			d.c.log.Error("delete given up; the message will be redelivered", zap.String("message_id", p.m.ID))
+			continue
+		}
+		p.since = time.Now()
+		out = append(out, p)
+	}
+	return out
+}

@@ -1,0 +1,48 @@
+package queue
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are the consumer's Prometheus collectors.
+type Metrics struct {
+	Messages            *prometheus.CounterVec // summarizer_messages_total{outcome}
+	Inflight            prometheus.Gauge       // summarizer_inflight_messages
+	SQSRequests         *prometheus.CounterVec // summarizer_sqs_requests_total{op}
+	EmptyReceives       prometheus.Counter     // summarizer_empty_receives_total
+	VisibilityExtension prometheus.Counter     // summarizer_visibility_extensions_total
+}
+
+// NewMetrics creates the collectors and registers them with reg; a nil reg
+// leaves them unregistered (they still count, nobody reads them).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "summarizer_messages_total",
+			Help: "Messages by outcome: done, skipped, dead_lettered, retried, released (shutdown).",
+		}, []string{"outcome"}),
+		Inflight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "summarizer_inflight_messages",
+			Help: "Messages received and not yet finished.",
+		}),
+		SQSRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "summarizer_sqs_requests_total",
+			Help: "SQS API requests by operation.",
+		}, []string{"op"}),
+		EmptyReceives: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "summarizer_empty_receives_total",
+			Help: "Receives that returned no message.",
+		}),
+		VisibilityExtension: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "summarizer_visibility_extensions_total",
+			Help: "Visibility extensions of messages in flight.",
+		}),
+	}
+	for _, o := range []Outcome{OutcomeDone, OutcomeSkipped, OutcomeDeadLettered, OutcomeRetried, OutcomeReleased} {
+		m.Messages.WithLabelValues(string(o))
+	}
+	if reg != nil {
+		reg.MustRegister(m.Messages, m.Inflight, m.SQSRequests, m.EmptyReceives, m.VisibilityExtension)
+	}
+	return m
+}
+
+func (m *Metrics) request(op string) { m.SQSRequests.WithLabelValues(op).Inc() }

@@ -1,0 +1,388 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"go.uber.org/goleak"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/summarizer/summarizer/deploy/localstack"
+	"github.com/summarizer/summarizer/queue"
+)
+
+var moto *localstack.Moto
+
+func TestMain(m *testing.M) {
+	code := localstack.RunTests(m, &moto)
+	if code == 0 {
+		if err := goleak.Find(goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+			goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+			goleak.IgnoreTopFunction("internal/poll.runtime_pollWait")); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+type fixture struct {
+	sqs      *sqs.Client
+	queueURL string
+	dlqURL   string
+}
+
+// newFixture resets moto and creates a queue whose RedrivePolicy names a DLQ
+// (maxReceiveCount high, so that the consumer's own MaxReceives decides).
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	m := localstack.Need(t, moto)
+	ctx := t.Context()
+	client := sqs.NewFromConfig(m.AWSConfig())
+	dlq, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("work-dlq")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: dlq.QueueUrl,
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("work"), Attributes: map[string]string{
+		"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"50"}`, attrs.Attributes["QueueArn"]),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{sqs: client, queueURL: *q.QueueUrl, dlqURL: *dlq.QueueUrl}
+}
+
+func (f *fixture) send(t *testing.T, bodies ...string) {
+	t.Helper()
+	for i := 0; i < len(bodies); i += 10 {
+		var entries []types.SendMessageBatchRequestEntry
+		for j, b := range bodies[i:min(i+10, len(bodies))] {
+			entries = append(entries, types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(j)), MessageBody: aws.String(b),
+				MessageAttributes: map[string]types.MessageAttributeValue{"origin": {DataType: aws.String("String"), StringValue: aws.String("test")}}})
+		}
+		if _, err := f.sqs.SendMessageBatch(t.Context(), &sqs.SendMessageBatchInput{QueueUrl: &f.queueURL, Entries: entries}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func (f *fixture) counts(t *testing.T, url string) (visible, inflight int) {
+	t.Helper()
+	out, err := f.sqs.GetQueueAttributes(t.Context(), &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []types.QueueAttributeName{
+		types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := strconv.Atoi(out.Attributes["ApproximateNumberOfMessages"])
+	n, _ := strconv.Atoi(out.Attributes["ApproximateNumberOfMessagesNotVisible"])
+	return v, n
+}
+
+// drain receives everything visible on url.
+func (f *fixture) drain(t *testing.T, url string) []types.Message {
+	t.Helper()
+	var all []types.Message
+	for {
+		out, err := f.sqs.ReceiveMessage(t.Context(), &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10,
+			MessageAttributeNames: []string{"All"}, VisibilityTimeout: 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) == 0 {
+			return all
+		}
+		all = append(all, out.Messages...)
+	}
+}
+
+// runUntil runs c until cond holds (polled), then stops it and returns Run's error.
+func runUntil(t *testing.T, c *queue.Consumer, cond func() bool) error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	errc := make(chan error, 1)
+	go func() { errc <- c.Run(ctx) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			cancel()
+			<-errc
+			t.Fatal("condition not reached within 60s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	return <-errc
+}
+
+func TestOutcomes(t *testing.T) {
+	f := newFixture(t)
+	var calls sync.Map // body -> *atomic.Int32
+	count := func(b string) int32 {
+		v, _ := calls.LoadOrStore(b, new(atomic.Int32))
+		return v.(*atomic.Int32).Load()
+	}
+	var finished atomic.Int32
+	h := queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
+		v, _ := calls.LoadOrStore(m.Body, new(atomic.Int32))
+		n := v.(*atomic.Int32).Add(1)
+		switch m.Body {
+		case "done-1", "done-2", "done-3":
+			finished.Add(1)
+			return nil
+		case "skip":
+			finished.Add(1)
+			return fmt.Errorf("%w: test event", queue.ErrSkip)
+		case "permanent":
+			finished.Add(1)
+			return queue.Permanent("bad_message", errors.New("cannot parse"))
+		case "flaky": // fails once, then works
+			if n == 1 {
+				return errors.New("throttled")
+			}
+			finished.Add(1)
+			return nil
+		case "panic":
+			if m.ReceiveCount >= 2 {
+				finished.Add(1)
+			}
+			panic("boom")
+		}
+		t.Errorf("unexpected body %q", m.Body)
+		return nil
+	})
+	c, err := queue.New(f.sqs, f.queueURL, h, queue.Config{
+		Concurrency: 4, VisibilityTimeout: 5 * time.Second, WaitTime: time.Second, MaxReceives: 2,
+		Backoff: func(int) time.Duration { return 0 }, DeleteFlush: 100 * time.Millisecond, Logger: zaptest.NewLogger(t),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.send(t, "done-1", "skip", "permanent", "flaky", "panic", "done-2", "done-3")
+	if err := runUntil(t, c, func() bool { return finished.Load() == 7 }); err != nil {
+		t.Fatal(err)
+	}
+	if c.DLQURL() != f.dlqURL {
+		t.Errorf("DLQ from RedrivePolicy = %q, want %q", c.DLQURL(), f.dlqURL)
+	}
+	if v, n := f.counts(t, f.queueURL); v+n != 0 {
+		t.Errorf("source queue not empty: %d visible, %d in flight", v, n)
+	}
+	if got := count("flaky"); got != 2 {
+		t.Errorf("flaky handled %d times, want 2", got)
+	}
+	if got := count("panic"); got != 2 {
+		t.Errorf("panic handled %d times, want 2 (MaxReceives)", got)
+	}
+	dead := f.drain(t, f.dlqURL)
+	reasons := map[string]string{}
+	for _, m := range dead {
+		a := m.MessageAttributes
+		reasons[*m.Body] = *a[queue.AttrReason].StringValue
+		for _, name := range []string{queue.AttrError, queue.AttrSourceQueue, queue.AttrReceiveCount, queue.AttrFailedAt, "origin"} {
+			if a[name].StringValue == nil {
+				t.Errorf("%s: attribute %s missing", *m.Body, name)
+			}
+		}
+		if _, err := time.Parse(time.RFC3339, *a[queue.AttrFailedAt].StringValue); err != nil {
+			t.Errorf("failed_at: %v", err)
+		}
+		if got := *a[queue.AttrSourceQueue].StringValue; got != f.queueURL {
+			t.Errorf("source_queue = %q", got)
+		}
+	}
+	want := map[string]string{"permanent": "bad_message", "panic": queue.ReasonRetriesExhausted}
+	if fmt.Sprint(reasons) != fmt.Sprint(want) {
+		t.Errorf("DLQ reasons = %v, want %v", reasons, want)
+	}
+}
+
+// A handler slower than three visibility timeouts keeps its message: the
+// heartbeat extends the lease, so nobody receives it a second time.
+func TestSlowHandlerIsNotRedelivered(t *testing.T) {
+	f := newFixture(t)
+	var receives, done atomic.Int32
+	h := queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
+		receives.Add(1)
+		select {
+		case <-time.After(7 * time.Second):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		done.Add(1)
+		return nil
+	})
+	c, err := queue.New(f.sqs, f.queueURL, h, queue.Config{Concurrency: 2, VisibilityTimeout: 2 * time.Second, WaitTime: time.Second,
+		DeleteFlush: 100 * time.Millisecond, Logger: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second consumer on the same queue: it must see nothing while the lease holds.
+	c2, err := queue.New(f.sqs, f.queueURL, h, queue.Config{Concurrency: 2, VisibilityTimeout: 2 * time.Second, WaitTime: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx2, cancel2 := context.WithCancel(t.Context())
+	errc := make(chan error, 1)
+	go func() { errc <- c2.Run(ctx2) }()
+	f.send(t, "slow")
+	if err := runUntil(t, c, func() bool { return done.Load() == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	cancel2()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if got := receives.Load(); got != 1 {
+		t.Errorf("slow message received %d times, want 1", got)
+	}
+	if v, n := f.counts(t, f.queueURL); v+n != 0 {
+		t.Errorf("queue not empty: %d visible, %d in flight", v, n)
+	}
+}
+
+// On shutdown, work that outlives ShutdownTimeout is cancelled and its
+// message released at once: a new receive gets it without waiting for the
+// visibility timeout.
+func TestShutdownReleasesUnfinishedWork(t *testing.T) {
+	f := newFixture(t)
+	var started atomic.Int32
+	h := queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
+		started.Add(1)
+		<-ctx.Done()
+		if !errors.Is(context.Cause(ctx), queue.ErrShutdown) {
+			t.Errorf("cause = %v, want ErrShutdown", context.Cause(ctx))
+		}
+		return ctx.Err()
+	})
+	c, err := queue.New(f.sqs, f.queueURL, h, queue.Config{Concurrency: 4, VisibilityTimeout: 600 * time.Second, WaitTime: time.Second,
+		ShutdownTimeout: 500 * time.Millisecond, Logger: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.send(t, "a", "b", "c")
+	if err := runUntil(t, c, func() bool { return started.Load() == 3 }); err != nil {
+		t.Fatal(err)
+	}
+	if c.Ready() == nil {
+		t.Error("Ready after shutdown")
+	}
+	if v, _ := f.counts(t, f.queueURL); v != 3 {
+		t.Errorf("%d messages visible after shutdown, want 3 released", v)
+	}
+}
+
+// The pool never runs more handlers than Concurrency, and never holds a
+// message that no handler works on: with every slot blocked, SQS shows
+// exactly Concurrency messages in flight.
+func TestConcurrencyBound(t *testing.T) {
+	f := newFixture(t)
+	const n, conc = 25, 3
+	var cur, peak, done atomic.Int32
+	gate := make(chan struct{})
+	h := queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
+		c := cur.Add(1)
+		for {
+			p := peak.Load()
+			if c <= p || peak.CompareAndSwap(p, c) {
+				break
+			}
+		}
+		<-gate
+		cur.Add(-1)
+		done.Add(1)
+		return nil
+	})
+	c, err := queue.New(f.sqs, f.queueURL, h, queue.Config{Concurrency: conc, WaitTime: time.Second, DeleteFlush: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies := make([]string, n)
+	for i := range bodies {
+		bodies[i] = strconv.Itoa(i)
+	}
+	f.send(t, bodies...)
+	checked := false
+	if err := runUntil(t, c, func() bool {
+		if !checked && cur.Load() == conc {
+			time.Sleep(1500 * time.Millisecond) // a receive that should not happen has time to happen
+			if visible, inflight := f.counts(t, f.queueURL); inflight != conc || visible != n-conc {
+				t.Errorf("all slots busy: %d in flight, %d visible; want %d and %d", inflight, visible, conc, n-conc)
+			}
+			checked = true
+			close(gate)
+		}
+		return done.Load() == n
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if p := peak.Load(); p != conc {
+		t.Errorf("peak concurrency %d, want %d", p, conc)
+	}
+	if v, n := f.counts(t, f.queueURL); v+n != 0 {
+		t.Errorf("queue not empty: %d visible, %d in flight", v, n)
+	}
+}
+
+func TestConfigFaultIsNeverDeadLettered(t *testing.T) {
+	f := newFixture(t)
+	var calls atomic.Int32
+	var c *queue.Consumer
+	var readyDuringFault atomic.Value
+	h := queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
+		if calls.Add(1) == 1 {
+			return queue.ConfigFault(errors.New("401 from backend"))
+		}
+		readyDuringFault.Store(fmt.Sprint(c.Ready()))
+		return nil
+	})
+	c, err := queue.New(f.sqs, f.queueURL, h, queue.Config{Concurrency: 1, WaitTime: time.Second, MaxReceives: 1,
+		Backoff: func(int) time.Duration { return 0 }, DeleteFlush: 100 * time.Millisecond, Logger: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.send(t, "x")
+	if err := runUntil(t, c, func() bool { return calls.Load() == 2 }); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := readyDuringFault.Load().(string); got == "<nil>" {
+		t.Error("Ready() was nil right after a configuration fault")
+	}
+	if dead := f.drain(t, f.dlqURL); len(dead) != 0 {
+		t.Errorf("configuration fault dead-lettered %d messages (MaxReceives 1)", len(dead))
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	bad := queue.Config{Concurrency: -1, VisibilityTimeout: 1500 * time.Millisecond, WaitTime: 30 * time.Second, MaxReceives: -2}
+	err := bad.Validate()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"concurrency", "visibility", "wait time", "max receives"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if err := (queue.Config{}).Validate(); err != nil {
+		t.Errorf("zero config: %v", err)
+	}
+}
+
