@@ -1,0 +1,492 @@
+package runpod
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Job states reported by RunPod's /status, plus the two this client adds for OnJob.
+const (
+	StatusInQueue    = "IN_QUEUE"
+	StatusInProgress = "IN_PROGRESS"
+	StatusCompleted  = "COMPLETED"
+	StatusFailed     = "FAILED"
+	StatusCancelled  = "CANCELLED"
+	StatusTimedOut   = "TIMED_OUT"
+	// StatusExpired: /status answered 404, RunPod no longer knows the job.
+	StatusExpired = "EXPIRED"
+	// StatusAbandoned: the client gave up on the job (JobTimeout, context cancelled,
+	// /status failing) and sent POST /cancel.
+	StatusAbandoned = "ABANDONED"
+)
+
+// Client talks to one RunPod Serverless endpoint. It is safe for concurrent use; a
+// single Client should serve the whole process.
+type Client struct {
+	cfg   Config // with defaults; holds the API key: never print it
+	base  string // EndpointURL without trailing slash
+	input inputBuilder
+	log   *zap.Logger
+}
+
+// New applies the defaults to cfg, validates it and returns a Client.
+func New(cfg Config) (*Client, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("runpod: invalid config: %w", err)
+	}
+	return &Client{
+		cfg:   cfg,
+		base:  strings.TrimRight(cfg.EndpointURL, "/"),
+		input: inputBuilders[cfg.InputFormat],
+		log:   cfg.Logger,
+	}, nil
+}
+
+// String describes the client without the API key.
+func (c Client) String() string {
+	return fmt.Sprintf("runpod.Client{endpoint:%q format:%q}", redactURL(c.base), c.cfg.InputFormat)
+}
+
+// Format makes every fmt verb print String, so the API key held by the client never
+// reaches fmt output.
+func (c Client) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", c.String())
+		return
+	}
+	_, _ = f.Write([]byte(c.String()))
+}
+
+// Result is the outcome of a successful Summarize or Wait.
+type Result struct {
+	// Text is the extracted, cleaned output (see ExtractOutput).
+	Text string
+	// JobIDs lists every job submitted for the call, in order, resubmissions included.
+	// It is set on errors too, for logs and the summary's provenance.
+	JobIDs []string
+	// DelayTime is the completed job's time in queue, as reported by RunPod.
+	DelayTime time.Duration
+	// ExecutionTime is the completed job's execution time, as reported by RunPod.
+	ExecutionTime time.Duration
+}
+
+// Summarize submits prompt with /run and polls /status with growing intervals until the
+// job reaches a final state, then returns its output.
+//
+// Each job has Config.JobTimeout, queue time included. Jobs that FAILED, were CANCELLED
+// by someone else or expired are submitted again, at most Config.MaxResubmits times;
+// TIMED_OUT is not. Single HTTP calls are retried as described on Config.MaxAttempts.
+// When ctx is cancelled or the JobTimeout passes, the running job is cancelled at RunPod
+// (on a detached context bounded by CancelTimeout) and the error wraps ctx's error (and
+// ErrJobTimeout). Every error is an *Error.
+func (c *Client) Summarize(ctx context.Context, prompt string) (Result, error) {
+	body, err := c.checkedRunBody(prompt)
+	if err != nil {
+		return Result{}, err
+	}
+	var ids []string
+	for resubmits := 0; ; resubmits++ {
+		res, err := c.runJob(ctx, body, &ids)
+		res.JobIDs = ids
+		if err == nil {
+			return res, nil
+		}
+		var e *Error
+		if !errors.As(err, &e) || !resubmittable(e) || resubmits >= c.cfg.MaxResubmits || ctx.Err() != nil {
+			return res, err
+		}
+		c.log.Warn("resubmitting runpod job",
+			zap.String("job_id", e.JobID), zap.String("status", e.JobStatus),
+			zap.Int("resubmit", resubmits+1), zap.Int("max_resubmits", c.cfg.MaxResubmits), zap.Error(err))
+	}
+}
+
+// runJob submits body and waits for that one job under its own JobTimeout.
+func (c *Client) runJob(ctx context.Context, body []byte, ids *[]string) (Result, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.JobTimeout, ErrJobTimeout)
+	defer cancel()
+	id, err := c.submit(ctx, body)
+	if err != nil {
+		return Result{}, err
+	}
+	*ids = append(*ids, id)
+	return c.wait(ctx, id)
+}
+
+// resubmittable reports whether a fresh job may succeed where this one did not.
+func resubmittable(e *Error) bool {
+	return e.Expired() || e.JobStatus == StatusFailed || e.JobStatus == StatusCancelled
+}
+
+// Submit sends prompt with POST /run and returns the new job's id. It does not wait;
+// Wait polls the job. Retried like every call (Config.MaxAttempts); note that a /run
+// retried after a network error may have created a job whose id was never received.
+func (c *Client) Submit(ctx context.Context, prompt string) (jobID string, err error) {
+	body, err := c.checkedRunBody(prompt)
+	if err != nil {
+		return "", err
+	}
+	return c.submit(ctx, body)
+}
+
+func (c *Client) checkedRunBody(prompt string) ([]byte, error) {
+	if strings.TrimSpace(prompt) == "" {
+		return nil, &Error{Op: opRun, Err: errors.New("empty prompt"), class: classPermanent}
+	}
+	body, err := c.runBody(prompt)
+	if err != nil {
+		return nil, &Error{Op: opRun, Err: err, class: classPermanent}
+	}
+	if len(body) > MaxPayloadBytes {
+		return nil, &Error{Op: opRun, StatusCode: 0, class: classPermanent,
+			Err: fmt.Errorf("request of %d bytes exceeds RunPod's %d byte payload limit", len(body), MaxPayloadBytes)}
+	}
+	return body, nil
+}
+
+func (c *Client) submit(ctx context.Context, body []byte) (string, error) {
+	var out struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}
+	if err := c.do(ctx, request{op: opRun, method: http.MethodPost, path: "/run", body: body}, &out); err != nil {
+		return "", err
+	}
+	if out.ID == "" {
+		return "", &Error{Op: opRun, Err: errors.New("answer has no job id"), class: classTransient}
+	}
+	c.log.Debug("runpod job submitted", zap.String("job_id", out.ID), zap.String("status", out.Status))
+	return out.ID, nil
+}
+
+// Wait polls job jobID until it reaches a final state, under Config.JobTimeout counted
+// from the call. It does not resubmit: FAILED, CANCELLED and TIMED_OUT are returned as
+// Temporary errors with JobStatus set, and a job RunPod no longer knows gives an error
+// for which IsExpired is true. On ctx cancellation or timeout the job is cancelled at
+// RunPod, as in Summarize.
+func (c *Client) Wait(ctx context.Context, jobID string) (Result, error) {
+	if jobID == "" {
+		return Result{}, &Error{Op: opStatus, Err: errors.New("empty job id"), class: classPermanent}
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.JobTimeout, ErrJobTimeout)
+	defer cancel()
+	res, err := c.wait(ctx, jobID)
+	res.JobIDs = []string{jobID}
+	return res, err
+}
+
+// statusResponse is the body of GET /status/{id}.
+type statusResponse struct {
+	ID            string          `json:"id"`
+	Status        string          `json:"status"`
+	Output        json.RawMessage `json:"output"`
+	Error         json.RawMessage `json:"error"`
+	DelayTime     float64         `json:"delayTime"`
+	ExecutionTime float64         `json:"executionTime"`
+}
+
+// wait is the poll loop of one job.
+func (c *Client) wait(ctx context.Context, id string) (Result, error) {
+	log := c.log.With(zap.String("job_id", id))
+	interval := c.cfg.PollInitial
+	timer := time.NewTimer(jitter(interval))
+	defer timer.Stop()
+	path := "/status/" + url.PathEscape(id)
+	for polls := 1; ; polls++ {
+		select {
+		case <-ctx.Done():
+			return c.abandon(ctx, log, id, nil)
+		case <-timer.C:
+		}
+		var st statusResponse
+		err := c.do(ctx, request{op: opStatus, method: http.MethodGet, path: path, jobID: id}, &st)
+		switch {
+		case ctx.Err() != nil:
+			return c.abandon(ctx, log, id, nil)
+		case IsExpired(err):
+			c.report(StatusExpired)
+			err.(*Error).JobStatus = StatusExpired
+			return Result{}, err
+		case err != nil:
+			// Retries are exhausted or the answer is unusable: give the job up rather
+			// than leave it running unobserved.
+			return c.abandon(ctx, log, id, err)
+		}
+		switch st.Status {
+		case StatusCompleted:
+			c.report(st.Status)
+			return c.completed(log, id, &st, polls)
+		case StatusFailed, StatusCancelled, StatusTimedOut:
+			c.report(st.Status)
+			log.Debug("runpod job ended", zap.String("status", st.Status), zap.Int("polls", polls))
+			e := &Error{Op: opStatus, JobID: id, JobStatus: st.Status, class: classTransient}
+			if msg := errorText(st.Error, c.cfg.APIKey); msg != "" {
+				e.Err = errors.New(msg)
+			} else {
+				e.Err = fmt.Errorf("job ended %s", st.Status)
+			}
+			return Result{}, e
+		case StatusInQueue, StatusInProgress:
+		default:
+			log.Debug("unknown runpod job status, polling on", zap.String("status", excerpt(st.Status, c.cfg.APIKey, 40)))
+		}
+		interval = nextInterval(interval, c.cfg.PollMax)
+		timer.Reset(jitter(interval))
+	}
+}
+
+// completed turns a COMPLETED status into a Result.
+func (c *Client) completed(log *zap.Logger, id string, st *statusResponse, polls int) (Result, error) {
+	res := Result{DelayTime: msDuration(st.DelayTime), ExecutionTime: msDuration(st.ExecutionTime)}
+	log.Debug("runpod job completed", zap.Int("polls", polls),
+		zap.Duration("delay_time", res.DelayTime), zap.Duration("execution_time", res.ExecutionTime))
+	text, err := ExtractOutput(st.Output)
+	if err != nil {
+		return res, &Error{Op: opStatus, JobID: id, JobStatus: StatusCompleted, Err: redactErr(err, c.cfg.APIKey), class: classTransient}
+	}
+	res.Text = text
+	return res, nil
+}
+
+// abandon cancels job id at RunPod on a context detached from ctx and bounded by
+// CancelTimeout, reports ABANDONED, and returns cause, or ctx's error if cause is nil.
+func (c *Client) abandon(ctx context.Context, log *zap.Logger, id string, cause error) (Result, error) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CancelTimeout)
+	defer cancel()
+	if err := c.Cancel(cctx, id); err != nil && !IsExpired(err) {
+		log.Warn("cancel of abandoned runpod job failed", zap.Error(err))
+	} else {
+		log.Debug("abandoned runpod job cancelled")
+	}
+	c.report(StatusAbandoned)
+	if cause != nil {
+		if e, ok := cause.(*Error); ok && e.JobStatus == "" {
+			e.JobStatus = StatusAbandoned
+		}
+		return Result{}, cause
+	}
+	return Result{}, &Error{Op: opStatus, JobID: id, JobStatus: StatusAbandoned, Err: ctxErr(ctx), class: classTransient}
+}
+
+// Cancel asks RunPod to cancel job jobID (POST /cancel/{id}). Retried like every call.
+// A job RunPod no longer knows gives an error for which IsExpired is true.
+func (c *Client) Cancel(ctx context.Context, jobID string) error {
+	if jobID == "" {
+		return &Error{Op: opCancel, Err: errors.New("empty job id"), class: classPermanent}
+	}
+	return c.do(ctx, request{op: opCancel, method: http.MethodPost, path: "/cancel/" + url.PathEscape(jobID), jobID: jobID}, nil)
+}
+
+// Health is the answer of GET /health.
+type Health struct {
+	Jobs    HealthJobs    `json:"jobs"`
+	Workers HealthWorkers `json:"workers"`
+}
+
+// HealthJobs counts the endpoint's jobs by state.
+type HealthJobs struct {
+	Completed  int `json:"completed"`
+	Failed     int `json:"failed"`
+	InProgress int `json:"inProgress"`
+	InQueue    int `json:"inQueue"`
+	Retried    int `json:"retried"`
+}
+
+// HealthWorkers counts the endpoint's workers by state.
+type HealthWorkers struct {
+	Idle         int `json:"idle"`
+	Initializing int `json:"initializing"`
+	Ready        int `json:"ready"`
+	Running      int `json:"running"`
+	Throttled    int `json:"throttled"`
+	Unhealthy    int `json:"unhealthy"`
+}
+
+// Health returns the endpoint's job and worker counts (GET /health). A 401/403 or a
+// missing endpoint gives a ConfigFault error, which makes it a readiness probe of the
+// settings. Retried like every call.
+func (c *Client) Health(ctx context.Context) (Health, error) {
+	var h Health
+	err := c.do(ctx, request{op: opHealth, method: http.MethodGet, path: "/health"}, &h)
+	return h, err
+}
+
+// report calls OnJob, if set.
+func (c *Client) report(status string) {
+	if c.cfg.OnJob != nil {
+		c.cfg.OnJob(status)
+	}
+}
+
+// request is one API call.
+type request struct {
+	op     string
+	method string
+	path   string
+	body   []byte
+	jobID  string
+}
+
+// do performs r, retrying 429, 408, 5xx and network errors up to MaxAttempts times with
+// full-jitter exponential backoff or the server's Retry-After, and decodes a 2xx JSON
+// answer into out (if non-nil). It never sleeps past ctx.
+func (c *Client) do(ctx context.Context, r request, out any) error {
+	for attempt := 1; ; attempt++ {
+		e, retry, retryAfter := c.once(ctx, r, out)
+		if e == nil {
+			return nil
+		}
+		if !retry || attempt >= c.cfg.MaxAttempts || ctx.Err() != nil {
+			if ctx.Err() != nil && !errors.Is(e, ctx.Err()) {
+				addCtxErr(ctx, e)
+			}
+			return e
+		}
+		wait := c.backoff(attempt, retryAfter)
+		c.log.Debug("retrying runpod request",
+			zap.String("op", r.op), zap.String("job_id", r.jobID), zap.Int("attempt", attempt),
+			zap.Int("status_code", e.StatusCode), zap.Duration("wait", wait), zap.Error(e))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			addCtxErr(ctx, e)
+			return e
+		case <-t.C:
+		}
+	}
+}
+
+// addCtxErr makes e wrap ctx's error, keeping the last attempt's error.
+func addCtxErr(ctx context.Context, e *Error) {
+	if e.Err == nil {
+		e.Err = ctxErr(ctx)
+		return
+	}
+	e.Err = fmt.Errorf("%w (last attempt: %w)", ctxErr(ctx), e.Err)
+}
+
+// once performs one attempt of r. It returns nil on success, or the error, whether it
+// may be retried, and the server's Retry-After (negative if none).
+func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry bool, retryAfter time.Duration) {
+	fail := func(code int, cl class, body string, err error) *Error {
+		return &Error{Op: r.op, StatusCode: code, JobID: r.jobID, Body: body, Err: redactErr(err, c.cfg.APIKey), class: cl}
+	}
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, c.base+r.path, body)
+	if err != nil {
+		return fail(0, classConfig, "", fmt.Errorf("build request: %w", err)), false, -1
+	}
+	if c.cfg.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.cfg.APIKey)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	if r.op == opStatus && c.cfg.OnPoll != nil {
+		c.cfg.OnPoll()
+	}
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return fail(0, classTransient, "", err), ctx.Err() == nil, -1
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if err != nil {
+		return fail(resp.StatusCode, classTransient, "", fmt.Errorf("read answer: %w", err)), ctx.Err() == nil, -1
+	}
+	if len(data) > maxResponseBytes {
+		return fail(resp.StatusCode, classTransient, "", fmt.Errorf("answer exceeds %d bytes", maxResponseBytes)), false, -1
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		rule := classify(r.op, resp.StatusCode)
+		retryAfter = -1
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			retryAfter = d
+		}
+		return fail(resp.StatusCode, rule.class, excerpt(string(data), c.cfg.APIKey, bodyExcerptBytes), nil), rule.retry, retryAfter
+	}
+	if out == nil {
+		return nil, false, -1
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		// A garbled answer to a GET is retried; one to a POST is not, as the POST may
+		// have taken effect (a duplicate job would be created).
+		return fail(resp.StatusCode, classTransient, excerpt(string(data), c.cfg.APIKey, bodyExcerptBytes),
+			fmt.Errorf("decode answer: %w", err)), r.method == http.MethodGet, -1
+	}
+	return nil, false, -1
+}
+
+// backoff is the wait before retry number attempt (1-based): Retry-After capped at
+// RetryMax if the server sent one, else a uniform random duration below
+// min(RetryMax, RetryInitial·2^(attempt-1)) (full jitter).
+func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return min(retryAfter, c.cfg.RetryMax)
+	}
+	ceiling := c.cfg.RetryMax
+	if attempt-1 < 62 {
+		if d := c.cfg.RetryInitial << (attempt - 1); d > 0 && d < ceiling {
+			ceiling = d
+		}
+	}
+	if ceiling <= 0 {
+		return 0
+	}
+	return rand.N(ceiling)
+}
+
+// nextInterval grows a poll interval ×1.5, capped at limit.
+func nextInterval(d, limit time.Duration) time.Duration {
+	next := d + d/2
+	if next < d || next > limit {
+		return limit
+	}
+	return next
+}
+
+// jitter returns d ±10%.
+func jitter(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
+}
+
+// msDuration converts RunPod's millisecond counts, clamping nonsense.
+func msDuration(ms float64) time.Duration {
+	if ms <= 0 || math.IsNaN(ms) {
+		return 0
+	}
+	if ms > float64(math.MaxInt64/int64(time.Millisecond)) {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(ms * float64(time.Millisecond))
+}
+
+// errorText renders RunPod's "error" field (a string, often JSON text, or an object)
+// as one line of at most ~200 bytes with secret replaced.
+func errorText(raw json.RawMessage, secret string) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		s = string(raw)
+	}
+	return excerpt(s, secret, bodyExcerptBytes)
+}

@@ -1,0 +1,298 @@
+package runpod
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Input formats understood by Config.InputFormat.
+const (
+	// InputFormatText sends {"input":{"text":PROMPT,"max_new_tokens":N}}.
+	InputFormatText = "text"
+	// InputFormatVLLM sends {"input":{"prompt":PROMPT,"sampling_params":{"max_tokens":N,"temperature":0}}},
+	// the shape of runpod-workers/worker-vllm.
+	InputFormatVLLM = "vllm"
+)
+
+// Defaults applied by New (and assumed by Validate) for zero Config fields.
+const (
+	InputFormatDefault   = InputFormatText
+	SummaryTokensDefault = 256
+	JobTimeoutDefault    = 15 * time.Minute
+	PollInitialDefault   = 250 * time.Millisecond
+	PollMaxDefault       = 10 * time.Second
+	MaxAttemptsDefault   = 5
+	MaxResubmitsDefault  = 2
+	RetryInitialDefault  = 500 * time.Millisecond
+	RetryMaxDefault      = 30 * time.Second
+	HTTPTimeoutDefault   = 30 * time.Second
+)
+
+// Fixed limits of the RunPod API and of this client.
+const (
+	// MaxPayloadBytes is RunPod's limit for a /run request body; larger prompts are
+	// rejected before any request is sent, with a Permanent error.
+	MaxPayloadBytes = 10 << 20
+	// CancelTimeout bounds the POST /cancel sent for an abandoned job. It runs on a
+	// context detached from the cancelled one.
+	CancelTimeout = 5 * time.Second
+	// maxResponseBytes bounds every response body read by the client.
+	maxResponseBytes = 16 << 20
+)
+
+// Config configures a Client. Zero values take the ...Default constants; only
+// EndpointURL is required (and APIKey for api.runpod.ai).
+type Config struct {
+	// EndpointURL is the endpoint's base URL, e.g. https://api.runpod.ai/v2/ENDPOINT_ID
+	// (RUNPOD_ENDPOINT_URL). Absolute http or https URL, no query or fragment; a
+	// trailing slash is tolerated.
+	EndpointURL string
+
+	// APIKey is sent as "Authorization: Bearer KEY" on every request (RUNPOD_API_KEY).
+	// It never appears in logs, errors or fmt output of Config or Client. Empty sends no
+	// Authorization header (local emulator); it is required for api.runpod.ai.
+	APIKey string
+
+	// InputFormat selects the "input" object of /run (RUNPOD_INPUT_FORMAT):
+	// InputFormatText (default) or InputFormatVLLM.
+	InputFormat string
+
+	// MaxNewTokens is the output budget sent with each prompt (SUMMARY_TOKENS).
+	// Default SummaryTokensDefault.
+	MaxNewTokens int
+
+	// JobTimeout is the deadline of one job, queue time included (JOB_TIMEOUT). It is
+	// also sent as policy.executionTimeout and policy.ttl in milliseconds. A job that
+	// exceeds it is cancelled and reported as ABANDONED. Default JobTimeoutDefault.
+	JobTimeout time.Duration
+
+	// PollInitial is the wait between /run and the first /status. Default
+	// PollInitialDefault.
+	PollInitial time.Duration
+
+	// PollMax caps the poll interval, which grows ×1.5 per poll with ±10% jitter.
+	// Default PollMaxDefault.
+	PollMax time.Duration
+
+	// MaxAttempts is the number of HTTP attempts per call for 429, 408, 5xx and network
+	// errors (1 disables retries). Default MaxAttemptsDefault.
+	MaxAttempts int
+
+	// MaxResubmits is how many times a job that FAILED, was CANCELLED by someone else
+	// or expired is submitted again before Summarize gives up. Zero means
+	// MaxResubmitsDefault; a negative value disables resubmission.
+	MaxResubmits int
+
+	// RetryInitial is the backoff cap of the first retry; it doubles per attempt up to
+	// RetryMax and the actual wait is uniformly random below it (full jitter).
+	// Default RetryInitialDefault.
+	RetryInitial time.Duration
+
+	// RetryMax caps both the backoff and an honoured Retry-After. Default
+	// RetryMaxDefault.
+	RetryMax time.Duration
+
+	// HTTPClient sends the requests. Default: a client with HTTPTimeoutDefault timeout.
+	HTTPClient *http.Client
+
+	// Logger receives debug lines (retries, polls, resubmits) carrying job_id. nil is
+	// zap.NewNop().
+	Logger *zap.Logger
+
+	// OnPoll, if set, is called once per /status HTTP request (metrics). It must be
+	// safe for concurrent use and must not block.
+	OnPoll func()
+
+	// OnJob, if set, is called once per job reaching a final state: COMPLETED, FAILED,
+	// CANCELLED, TIMED_OUT, EXPIRED (404 on /status) or ABANDONED (we gave up on it and
+	// cancelled it). It must be safe for concurrent use and must not block.
+	OnJob func(status string)
+}
+
+// withDefaults returns c with every zero field replaced by its default.
+func (c Config) withDefaults() Config {
+	if c.InputFormat == "" {
+		c.InputFormat = InputFormatDefault
+	}
+	if c.MaxNewTokens == 0 {
+		c.MaxNewTokens = SummaryTokensDefault
+	}
+	if c.JobTimeout == 0 {
+		c.JobTimeout = JobTimeoutDefault
+	}
+	if c.PollInitial == 0 {
+		c.PollInitial = PollInitialDefault
+	}
+	if c.PollMax == 0 {
+		c.PollMax = max(PollMaxDefault, c.PollInitial)
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = MaxAttemptsDefault
+	}
+	if c.MaxResubmits == 0 {
+		c.MaxResubmits = MaxResubmitsDefault
+	}
+	if c.RetryInitial == 0 {
+		c.RetryInitial = RetryInitialDefault
+	}
+	if c.RetryMax == 0 {
+		c.RetryMax = max(RetryMaxDefault, c.RetryInitial)
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: HTTPTimeoutDefault}
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	return c
+}
+
+// Validate reports every problem of c (zero fields count as their defaults), joined
+// with errors.Join. Messages never contain the API key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	host := ""
+	if c.EndpointURL == "" {
+		bad("runpod: EndpointURL is required")
+	} else if u, err := url.Parse(c.EndpointURL); err != nil {
+		bad("runpod: EndpointURL is not a URL")
+	} else {
+		host = strings.ToLower(u.Hostname())
+		if u.Scheme != "http" && u.Scheme != "https" {
+			bad("runpod: EndpointURL %q must be an absolute http or https URL", u.Redacted())
+		}
+		if u.Host == "" {
+			bad("runpod: EndpointURL %q has no host", u.Redacted())
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			bad("runpod: EndpointURL %q must not have a query or fragment", u.Redacted())
+		}
+	}
+	if strings.ContainsFunc(c.APIKey, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		bad("runpod: APIKey contains whitespace or control characters")
+	}
+	if c.APIKey == "" && (host == "api.runpod.ai" || strings.HasSuffix(host, ".runpod.ai")) {
+		bad("runpod: APIKey is required for %s", host)
+	}
+	if c.InputFormat != "" && inputBuilders[c.InputFormat] == nil {
+		bad("runpod: InputFormat %q is not one of %s", c.InputFormat, strings.Join(inputFormatNames(), ", "))
+	}
+	if c.MaxNewTokens < 0 {
+		bad("runpod: MaxNewTokens %d must not be negative", c.MaxNewTokens)
+	}
+	if c.MaxAttempts < 0 {
+		bad("runpod: MaxAttempts %d must not be negative", c.MaxAttempts)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"JobTimeout", c.JobTimeout},
+		{"PollInitial", c.PollInitial},
+		{"PollMax", c.PollMax},
+		{"RetryInitial", c.RetryInitial},
+		{"RetryMax", c.RetryMax},
+	} {
+		if d.v < 0 {
+			bad("runpod: %s %v must not be negative", d.name, d.v)
+		}
+	}
+	if c.JobTimeout > 0 && c.JobTimeout < time.Millisecond {
+		bad("runpod: JobTimeout %v is below RunPod's 1 ms resolution", c.JobTimeout)
+	}
+	if d := c.withDefaults(); c.PollInitial >= 0 && c.PollMax >= 0 && d.PollInitial > d.PollMax {
+		bad("runpod: PollInitial %v exceeds PollMax %v", d.PollInitial, d.PollMax)
+	}
+	if d := c.withDefaults(); c.RetryInitial >= 0 && c.RetryMax >= 0 && d.RetryInitial > d.RetryMax {
+		bad("runpod: RetryInitial %v exceeds RetryMax %v", d.RetryInitial, d.RetryMax)
+	}
+	return errors.Join(errs...)
+}
+
+// redactedKey is what Config and Client print instead of a non-empty API key.
+const redactedKey = "[REDACTED]"
+
+// String describes c without the API key.
+func (c Config) String() string {
+	key := ""
+	if c.APIKey != "" {
+		key = redactedKey
+	}
+	return fmt.Sprintf("runpod.Config{EndpointURL:%q APIKey:%q InputFormat:%q MaxNewTokens:%d JobTimeout:%v PollInitial:%v PollMax:%v MaxAttempts:%d MaxResubmits:%d RetryInitial:%v RetryMax:%v}",
+		redactURL(c.EndpointURL), key, c.InputFormat, c.MaxNewTokens, c.JobTimeout, c.PollInitial, c.PollMax,
+		c.MaxAttempts, c.MaxResubmits, c.RetryInitial, c.RetryMax)
+}
+
+// GoString is String, so that %#v does not print the API key either.
+func (c Config) GoString() string { return c.String() }
+
+// Format makes every fmt verb (%v, %+v, %#v, %s, %q, ...) print String.
+func (c Config) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", c.String())
+		return
+	}
+	_, _ = f.Write([]byte(c.String()))
+}
+
+// LogValue implements slog.LogValuer without the API key.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalLogObject implements zapcore.ObjectMarshaler without the API key, so that
+// zap.Any("config", cfg) is safe.
+func (c Config) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("endpoint_url", redactURL(c.EndpointURL))
+	enc.AddBool("api_key_set", c.APIKey != "")
+	enc.AddString("input_format", c.InputFormat)
+	enc.AddInt("max_new_tokens", c.MaxNewTokens)
+	enc.AddDuration("job_timeout", c.JobTimeout)
+	enc.AddDuration("poll_initial", c.PollInitial)
+	enc.AddDuration("poll_max", c.PollMax)
+	enc.AddInt("max_attempts", c.MaxAttempts)
+	enc.AddInt("max_resubmits", c.MaxResubmits)
+	return nil
+}
+
+// MarshalJSON encodes c without the API key (and without the func and client fields).
+func (c Config) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		EndpointURL  string `json:"endpoint_url"`
+		APIKeySet    bool   `json:"api_key_set"`
+		InputFormat  string `json:"input_format"`
+		MaxNewTokens int    `json:"max_new_tokens"`
+		JobTimeout   string `json:"job_timeout"`
+		PollInitial  string `json:"poll_initial"`
+		PollMax      string `json:"poll_max"`
+		MaxAttempts  int    `json:"max_attempts"`
+		MaxResubmits int    `json:"max_resubmits"`
+	}{
+		redactURL(c.EndpointURL), c.APIKey != "", c.InputFormat, c.MaxNewTokens,
+		c.JobTimeout.String(), c.PollInitial.String(), c.PollMax.String(), c.MaxAttempts, c.MaxResubmits,
+	})
+}
+
+// redactURL hides a password in the URL's user info, if any.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		if strings.Contains(s, "@") {
+			return "[invalid URL]"
+		}
+		return s
+	}
+	if u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}

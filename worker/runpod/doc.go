@@ -1,0 +1,58 @@
+// Package runpod is the client of a RunPod Serverless endpoint: it turns one prompt into
+// one summary by submitting an asynchronous job (POST {endpoint}/run) and polling its
+// status (GET {endpoint}/status/{id}) until the job reaches a final state.
+//
+// # What it owns
+//
+//   - The wire format: the "input" object (InputFormat "text" or "vllm"), the "policy"
+//     object (executionTimeout and ttl from JobTimeout), the status document and the many
+//     shapes a worker's "output" can take (ExtractOutput).
+//   - Retries of single HTTP calls. 429, 408, 5xx and network errors are retried inside
+//     the client, at most Config.MaxAttempts times per call, with exponential backoff and
+//     full jitter, honouring Retry-After. Callers must not retry these again at once: an
+//     error returned by this package has already been retried (style rule "retry at the
+//     lowest layer, once").
+//   - Job lifecycle: polling with growing intervals (PollInitial ×1.5 up to PollMax,
+//     ±10% jitter), resubmission of jobs that FAILED, were CANCELLED by someone else or
+//     expired (HTTP 404 on /status) up to Config.MaxResubmits times, and cancellation
+//     (POST {endpoint}/cancel/{id}) of every job it abandons because Config.JobTimeout
+//     passed or the caller's context was cancelled.
+//   - Error classification: every error is an *Error; see "Errors" below.
+//
+// # What it never does
+//
+//   - It never logs, returns or prints the API key: the key is sent only in the
+//     Authorization header; Config and Client redact it from fmt, zap and slog output,
+//     and response text quoted in errors has the key replaced.
+//   - It knows nothing about SQS, S3, chunking or merging: it summarizes one prompt.
+//   - It never retries after the caller's context is done, and never sleeps past it.
+//   - It never leaves a job running at RunPod that it gave up on, as far as RunPod lets it
+//     cancel (the cancel request gets its own 5 s context, detached from the cancelled
+//     one, so shutdown is delayed by at most CancelTimeout per abandoned job).
+//
+// # Errors
+//
+// Every error is an *Error whose Permanent, ConfigFault and Temporary methods (exactly
+// one is true) say what the caller does with the work item. HTTP status codes are
+// mapped in one table (statusRules in errors.go):
+//
+//	429, 408, 5xx, network error   retried here with backoff, then Temporary
+//	401, 403                       ConfigFault: fix the key; retry, do not dead-letter
+//	404 on /run or /health         ConfigFault: the endpoint does not exist
+//	404 on /status or /cancel      expired (IsExpired): Summarize resubmits, then Temporary
+//	400, 413, 422                  Permanent: the backend rejected the input
+//	other 4xx                      Temporary, not retried here
+//
+// Job outcomes: FAILED, CANCELLED (not by us) and expired jobs are resubmitted up to
+// Config.MaxResubmits times, then Temporary; TIMED_OUT, COMPLETED with unusable output
+// and abandoned jobs are Temporary at once.
+//
+// # Shutdown
+//
+// Cancel the context passed to Summarize or Wait to stop. The job in flight is cancelled
+// at RunPod, Config.OnJob is called with "ABANDONED", and the returned error wraps the
+// context's error (errors.Is(err, context.Canceled) is true). A caller that wants to
+// resume instead of cancel records the id from Submit and calls Wait later; Wait reports
+// an error for which IsExpired is true once RunPod has forgotten the job (results of /run
+// jobs are kept for 30 minutes).
+package runpod

@@ -1,0 +1,85 @@
+package runpod
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// inputBuilder builds the "input" object of a /run request for one prompt. It is the one
+// place that knows a worker's input schema: a JSON-template format (RUNPOD_INPUT_FORMAT
+// pointing at a file) becomes one more builder, made by a constructor that parses the
+// template once.
+type inputBuilder func(prompt string, maxNewTokens int) (any, error)
+
+// inputBuilders maps Config.InputFormat to its builder.
+var inputBuilders = map[string]inputBuilder{
+	InputFormatText: textInput,
+	InputFormatVLLM: vllmInput,
+}
+
+func inputFormatNames() []string {
+	names := make([]string, 0, len(inputBuilders))
+	for name := range inputBuilders {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// textInput is {"text":PROMPT,"max_new_tokens":N}.
+func textInput(prompt string, maxNewTokens int) (any, error) {
+	return struct {
+		Text         string `json:"text"`
+		MaxNewTokens int    `json:"max_new_tokens"`
+	}{prompt, maxNewTokens}, nil
+}
+
+// vllmInput is {"prompt":PROMPT,"sampling_params":{"max_tokens":N,"temperature":0}}.
+func vllmInput(prompt string, maxNewTokens int) (any, error) {
+	type samplingParams struct {
+		MaxTokens   int     `json:"max_tokens"`
+		Temperature float64 `json:"temperature"`
+	}
+	return struct {
+		Prompt         string         `json:"prompt"`
+		SamplingParams samplingParams `json:"sampling_params"`
+	}{prompt, samplingParams{MaxTokens: maxNewTokens}}, nil
+}
+
+// runPolicy is the "policy" object of /run, in milliseconds.
+type runPolicy struct {
+	ExecutionTimeout int64 `json:"executionTimeout"`
+	TTL              int64 `json:"ttl"`
+}
+
+// runRequest is the body of POST /run.
+type runRequest struct {
+	Input  any       `json:"input"`
+	Policy runPolicy `json:"policy"`
+}
+
+// millis rounds d up to whole milliseconds, at least 1.
+func millis(d time.Duration) int64 {
+	ms := (d + time.Millisecond - 1) / time.Millisecond
+	return max(int64(ms), 1)
+}
+
+// runBody encodes the /run body for prompt. HTML escaping is off so that "<" in a
+// transcript costs one byte of the payload limit, not six.
+func (c *Client) runBody(prompt string) ([]byte, error) {
+	input, err := c.input(prompt, c.cfg.MaxNewTokens)
+	if err != nil {
+		return nil, fmt.Errorf("build input: %w", err)
+	}
+	ms := millis(c.cfg.JobTimeout)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(runRequest{Input: input, Policy: runPolicy{ExecutionTimeout: ms, TTL: ms}}); err != nil {
+		return nil, fmt.Errorf("encode input: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

@@ -1,0 +1,182 @@
+package runpod
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// lockedBuffer is a concurrency-safe zap sink.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) Sync() error { return nil }
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestAPIKeyNeverLeaks runs every error path against a server that echoes the key back
+// everywhere it can, and asserts the key is in no error string and no log line.
+func TestAPIKeyNeverLeaks(t *testing.T) {
+	t.Parallel()
+	const key = testKey
+	echo := func(r *http.Request) string {
+		// What a careless proxy or worker might send back: the whole header.
+		return r.Header.Get("Authorization")
+	}
+	paths := []struct {
+		name string
+		// handler answers every request of this path's server.
+		handler func(w http.ResponseWriter, r *http.Request)
+		call    func(ctx context.Context, c *Client) error
+	}{}
+	add := func(name string, call func(ctx context.Context, c *Client) error, h func(w http.ResponseWriter, r *http.Request)) {
+		paths = append(paths, struct {
+			name    string
+			handler func(w http.ResponseWriter, r *http.Request)
+			call    func(ctx context.Context, c *Client) error
+		}{name, h, call})
+	}
+	summarize := func(ctx context.Context, c *Client) error { _, err := c.Summarize(ctx, "prompt"); return err }
+	statusCode := func(code int) func(w http.ResponseWriter, r *http.Request) {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "0")
+			http.Error(w, `{"error":"denied for `+echo(r)+`"}`, code)
+		}
+	}
+	for _, code := range []int{400, 401, 403, 404, 413, 422, 429, 500, 503} {
+		add(fmt.Sprintf("run %d", code), summarize, statusCode(code))
+		add(fmt.Sprintf("health %d", code), func(ctx context.Context, c *Client) error { _, err := c.Health(ctx); return err }, statusCode(code))
+		add(fmt.Sprintf("cancel %d", code), func(ctx context.Context, c *Client) error { return c.Cancel(ctx, "job-1") }, statusCode(code))
+		add(fmt.Sprintf("wait %d", code), func(ctx context.Context, c *Client) error { _, err := c.Wait(ctx, "job-1"); return err }, statusCode(code))
+	}
+	job := func(status func(r *http.Request) string) func(w http.ResponseWriter, r *http.Request) {
+		return func(w http.ResponseWriter, r *http.Request) {
+			switch {
+			case strings.HasSuffix(r.URL.Path, "/run"):
+				_, _ = fmt.Fprint(w, `{"id":"job-1","status":"IN_QUEUE"}`)
+			case strings.Contains(r.URL.Path, "/status/"):
+				_, _ = fmt.Fprint(w, status(r))
+			default:
+				http.Error(w, "cancel refused: "+echo(r), http.StatusInternalServerError)
+			}
+		}
+	}
+	add("job failed with the key in its error", summarize, job(func(r *http.Request) string {
+		e, _ := json.Marshal("worker env: RUNPOD_API_KEY=" + key + " " + echo(r))
+		return `{"id":"job-1","status":"FAILED","error":` + string(e) + `}`
+	}))
+	add("output shaped with the key", summarize, job(func(r *http.Request) string {
+		return `{"id":"job-1","status":"COMPLETED","output":{"` + key + `":"` + echo(r) + `"}}`
+	}))
+	add("garbled status with the key", summarize, job(func(r *http.Request) string { return "<html>" + echo(r) }))
+	add("status with the key in an unknown state, then cancelled", func(ctx context.Context, c *Client) error {
+		ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		_, err := c.Summarize(ctx, "prompt")
+		return err
+	}, job(func(r *http.Request) string { return `{"id":"job-1","status":"` + key + `"}` }))
+	add("network error", summarize, func(w http.ResponseWriter, r *http.Request) {
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			_ = conn.Close()
+		}
+	})
+
+	var logs lockedBuffer
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), &logs, zapcore.DebugLevel)
+	logger := zap.New(core)
+
+	for _, p := range paths {
+		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
+			var sawKey bool
+			var mu sync.Mutex
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				sawKey = sawKey || r.Header.Get("Authorization") == "Bearer "+key
+				mu.Unlock()
+				p.handler(w, r)
+			}))
+			defer srv.Close()
+			cfg := testConfig(t, srv.URL+"/v2/x")
+			cfg.Logger = logger.With(zap.String("case", p.name), zap.Any("config", cfg))
+			c := newTestClient(t, cfg)
+			err := p.call(t.Context(), c)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, s := range []string{err.Error(), fmt.Sprintf("%v %+v %#v %s", err, err, err, err)} {
+				if strings.Contains(s, key) {
+					t.Errorf("error leaks the key: %s", s)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !sawKey {
+				t.Error("server never saw the Authorization header")
+			}
+		})
+	}
+	t.Cleanup(func() {
+		if out := logs.String(); strings.Contains(out, key) {
+			t.Errorf("log output leaks the key:\n%s", out)
+		} else if !strings.Contains(out, "job_id") {
+			t.Errorf("log output has no job_id lines:\n%s", out)
+		}
+	})
+}
+
+func TestConfigAndClientRedactKey(t *testing.T) {
+	t.Parallel()
+	cfg := Config{EndpointURL: "https://user:pw@api.runpod.ai/v2/abc", APIKey: testKey}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, v := range []any{cfg, &cfg, c, *c} {
+		out = append(out, fmt.Sprintf("%v|%+v|%#v|%s|%q", v, v, v, v, v))
+	}
+	js, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = append(out, string(js))
+	var logs lockedBuffer
+	zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), &logs, zapcore.DebugLevel)).
+		Info("config", zap.Any("config", cfg), zap.Stringer("client", c), zap.Any("client_any", c))
+	out = append(out, logs.String())
+	var slogBuf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&slogBuf, nil)).Info("config", "config", cfg)
+	out = append(out, slogBuf.String())
+	for _, s := range out {
+		if strings.Contains(s, testKey) || strings.Contains(s, ":pw@") {
+			t.Errorf("output leaks a secret: %s", s)
+		}
+	}
+	if !strings.Contains(out[0], "api.runpod.ai/v2/abc") || !strings.Contains(out[0], redactedKey) {
+		t.Errorf("String() = %s, want endpoint and redaction marker", out[0])
+	}
+}
