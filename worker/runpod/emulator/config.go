@@ -1,0 +1,236 @@
+package emulator
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+const (
+	// RetentionDefault is how long a finished job's result stays
+	// retrievable when Config.Retention is zero (RunPod keeps /run results
+	// for 30 minutes).
+	RetentionDefault = 30 * time.Minute
+
+	// RunsyncWaitDefault is how long /runsync waits for a job when
+	// Config.RunsyncWait is zero, before answering with its current status.
+	RunsyncWaitDefault = 90 * time.Second
+
+	// OutputShapeDefault is used when Config.OutputShape is empty.
+	OutputShapeDefault = OutputShapeSummary
+
+	// MaxBodyBytes is the largest request body accepted; larger ones get
+	// 413 (RunPod's limit for /run is 10 MB).
+	MaxBodyBytes = 10 << 20
+
+	// MaxTokensDefault is the output budget of a job whose input names
+	// none. A job's summary has at most 3/4 of its token budget in words.
+	MaxTokensDefault = 256
+
+	// MaxInputsRecorded caps Stats.Inputs; later jobs are only counted in
+	// Stats.InputsDropped.
+	MaxInputsRecorded = 100_000
+)
+
+// Output shapes of a COMPLETED job (Config.OutputShape).
+const (
+	// OutputShapeSummary is {"summary":"..."}.
+	OutputShapeSummary = "summary"
+	// OutputShapeString is a bare JSON string.
+	OutputShapeString = "string"
+	// OutputShapeVLLM is worker-vllm's
+	// [{"choices":[{"tokens":["..."]}],"usage":{"input":N,"output":M}}].
+	OutputShapeVLLM = "vllm"
+)
+
+// Job statuses, as RunPod spells them.
+const (
+	StatusInQueue    = "IN_QUEUE"
+	StatusInProgress = "IN_PROGRESS"
+	StatusCompleted  = "COMPLETED"
+	StatusFailed     = "FAILED"
+	StatusCancelled  = "CANCELLED"
+	StatusTimedOut   = "TIMED_OUT"
+)
+
+// Operations, the keys of Stats.Requests and the op passed to Config.Fault.
+const (
+	OpRun     = "run"
+	OpRunsync = "runsync"
+	OpStatus  = "status"
+	OpCancel  = "cancel"
+	OpHealth  = "health"
+)
+
+// Fault is an injected failure.
+type Fault int
+
+const (
+	// FaultNone injects nothing.
+	FaultNone Fault = iota
+	// Fault429 answers the one request with 429 and Retry-After: 1; no job
+	// is created or changed.
+	Fault429
+	// Fault500 answers the one request with 500; no job is created or
+	// changed.
+	Fault500
+	// FaultFailed makes the job end FAILED (with an error) instead of
+	// COMPLETED.
+	FaultFailed
+	// FaultTimedOut makes the job end TIMED_OUT instead of COMPLETED.
+	FaultTimedOut
+	// FaultStuck makes the job stay IN_PROGRESS until cancelled.
+	FaultStuck
+	// FaultExpire makes the job vanish as soon as it finishes: /status and
+	// /cancel answer 404, as for an expired result. (A /runsync waiting for
+	// it still answers with the result.)
+	FaultExpire
+)
+
+var faultNames = [...]string{"none", "429", "500", "failed", "timed_out", "stuck", "expire"}
+
+// String returns the name [ParseFault] accepts.
+func (f Fault) String() string {
+	if f >= 0 && int(f) < len(faultNames) {
+		return faultNames[f]
+	}
+	return fmt.Sprintf("Fault(%d)", int(f))
+}
+
+// ParseFault parses a fault name: none, 429, 500, failed, timed_out, stuck
+// or expire (case-insensitive; "" is none), for command-line flags.
+func ParseFault(s string) (Fault, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return FaultNone, nil
+	}
+	for i, n := range faultNames {
+		if s == n {
+			return Fault(i), nil
+		}
+	}
+	return FaultNone, fmt.Errorf("emulator: unknown fault %q (want one of %s)", s, strings.Join(faultNames[:], ", "))
+}
+
+func (f Fault) http() bool { return f == Fault429 || f == Fault500 }
+
+// Rates are probabilities of random faults, each in [0,1], drawn from a
+// source seeded with Config.Seed, so a run is reproducible given the seed
+// and the order of requests.
+type Rates struct {
+	// HTTP429 and HTTP500 apply to each request, of any operation; their
+	// sum is at most 1.
+	HTTP429, HTTP500 float64
+	// Failed, TimedOut and Stuck apply to each job, decided when it is
+	// submitted (/run, /runsync); their sum is at most 1.
+	Failed, TimedOut, Stuck float64
+}
+
+// Config configures a [Server]. The zero value is a working emulator that
+// completes every job at once with a {"summary": ...} output.
+type Config struct {
+	// Latency is how long a job stays IN_PROGRESS (the "model" time).
+	// Zero completes it as soon as it leaves the queue.
+	Latency time.Duration
+
+	// QueueDelay is how long a job stays IN_QUEUE before IN_PROGRESS.
+	QueueDelay time.Duration
+
+	// APIKey, when set, is required on every request as
+	// "Authorization: Bearer <key>"; other requests get 401. It is never
+	// logged.
+	APIKey string
+
+	// OutputShape is the output of a COMPLETED job: OutputShapeSummary
+	// (default), OutputShapeString or OutputShapeVLLM.
+	OutputShape string
+
+	// Retention is how long a finished job (COMPLETED, FAILED, TIMED_OUT,
+	// CANCELLED) can still be read; after it /status answers 404. Zero
+	// means RetentionDefault.
+	Retention time.Duration
+
+	// RunsyncWait is how long /runsync waits for its job before answering
+	// with the job's current status. Zero means RunsyncWaitDefault.
+	RunsyncWait time.Duration
+
+	// Rates injects random faults. /health always reports retried 0.
+	Rates Rates
+
+	// Seed seeds the random source of Rates and of job ids.
+	Seed int64
+
+	// Fault, when set, injects faults deterministically. It is called for
+	// every authorised request with the operation (OpRun, OpRunsync,
+	// OpStatus, OpCancel, OpHealth) and n, the count of requests of that
+	// operation since New or Reset, starting at 1. An answer other than
+	// FaultNone replaces Rates for that request. HTTP faults (Fault429,
+	// Fault500) apply to any operation; job faults apply only to OpRun and
+	// OpRunsync and are ignored elsewhere. It may be called concurrently.
+	Fault func(op string, n int) Fault
+
+	// Logger receives debug logs of jobs and injected faults; nil means
+	// zap.NewNop().
+	Logger *zap.Logger
+}
+
+// Validate reports every problem with c, joined with errors.Join.
+func (c Config) Validate() error {
+	var errs []error
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"Latency", c.Latency}, {"QueueDelay", c.QueueDelay},
+		{"Retention", c.Retention}, {"RunsyncWait", c.RunsyncWait},
+	} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("emulator: %s %v is negative", d.name, d.v))
+		}
+	}
+	switch c.OutputShape {
+	case "", OutputShapeSummary, OutputShapeString, OutputShapeVLLM:
+	default:
+		errs = append(errs, fmt.Errorf("emulator: OutputShape %q is not %q, %q or %q",
+			c.OutputShape, OutputShapeSummary, OutputShapeString, OutputShapeVLLM))
+	}
+	r := c.Rates
+	for _, p := range []struct {
+		name string
+		v    float64
+	}{
+		{"HTTP429", r.HTTP429}, {"HTTP500", r.HTTP500},
+		{"Failed", r.Failed}, {"TimedOut", r.TimedOut}, {"Stuck", r.Stuck},
+	} {
+		if !(p.v >= 0 && p.v <= 1) { // also rejects NaN
+			errs = append(errs, fmt.Errorf("emulator: Rates.%s %v is not in [0,1]", p.name, p.v))
+		}
+	}
+	if r.HTTP429+r.HTTP500 > 1 {
+		errs = append(errs, fmt.Errorf("emulator: Rates.HTTP429+HTTP500 = %v exceeds 1", r.HTTP429+r.HTTP500))
+	}
+	if s := r.Failed + r.TimedOut + r.Stuck; s > 1 {
+		errs = append(errs, fmt.Errorf("emulator: Rates.Failed+TimedOut+Stuck = %v exceeds 1", s))
+	}
+	return errors.Join(errs...)
+}
+
+// withDefaults returns c with zero values replaced by defaults.
+func (c Config) withDefaults() Config {
+	if c.Retention == 0 {
+		c.Retention = RetentionDefault
+	}
+	if c.RunsyncWait == 0 {
+		c.RunsyncWait = RunsyncWaitDefault
+	}
+	if c.OutputShape == "" {
+		c.OutputShape = OutputShapeDefault
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	return c
+}

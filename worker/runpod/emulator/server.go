@@ -1,0 +1,584 @@
+package emulator
+
+import (
+	"container/heap"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/summarizer/summarizer/worker/extractive"
+)
+
+// Server is the emulated RunPod endpoint. It is safe for concurrent use.
+type Server struct {
+	cfg Config
+	log *zap.Logger
+
+	mu          sync.Mutex
+	rng         *rand.Rand
+	jobs        map[string]*job
+	pending     jobHeap // unsettled jobs that will finish, by finish time
+	expiring    jobHeap // settled jobs, by the time their result expires
+	requests    map[string]int
+	final       map[string]int
+	submitted   int
+	inFlight    int
+	maxInFlight int
+	inputs      []Input
+	dropped     int
+}
+
+// Stats is a snapshot of what a [Server] has seen since New or Reset.
+type Stats struct {
+	// Requests counts authorised requests per operation (OpRun, ...),
+	// those answered with an injected fault included.
+	Requests map[string]int
+	// Jobs counts jobs per final status (StatusCompleted, StatusFailed,
+	// StatusTimedOut, StatusCancelled), whether or not anyone asked.
+	Jobs map[string]int
+	// Submitted counts jobs created by /run and /runsync.
+	Submitted int
+	// InFlight is the number of jobs IN_QUEUE or IN_PROGRESS now;
+	// MaxInFlight is the most there ever were at once.
+	InFlight, MaxInFlight int
+	// Inputs describes the first MaxInputsRecorded submitted jobs, in
+	// order; InputsDropped counts the jobs past that cap.
+	Inputs        []Input
+	InputsDropped int
+}
+
+// Input describes what one job handed to the "model".
+type Input struct {
+	JobID     string
+	Format    string // FormatText, FormatVLLM or FormatChat
+	Text      string // the whole prompt, instruction included
+	Bytes     int    // len(Text)
+	Words     int    // whitespace-separated words of Text
+	Tokens    int    // estimate: ceil(Bytes/3)
+	MaxTokens int    // requested output budget (MaxTokensDefault if none)
+}
+
+// job is one submitted job. Its status is a function of time: it is never
+// updated by a timer.
+type job struct {
+	id       string
+	created  time.Time
+	queue    time.Duration // planned time IN_QUEUE
+	run      time.Duration // planned time IN_PROGRESS
+	end      string        // planned final status; "" never finishes (FaultStuck)
+	vanish   bool          // FaultExpire: removed as soon as it finishes
+	prompt   string
+	maxWords int
+	tokens   int
+	cancel   chan struct{} // closed when cancelled
+
+	// Guarded by Server.mu.
+	cancelledAt time.Time
+	settled     bool // counted in Stats.Jobs and no longer in flight
+
+	once sync.Once
+	out  json.RawMessage
+}
+
+// status returns the job's status at now and its time in the queue and in
+// progress so far. The caller holds Server.mu.
+func (j *job) status(now time.Time) (status string, delay, exec time.Duration) {
+	if !j.cancelledAt.IsZero() {
+		now, status = j.cancelledAt, StatusCancelled
+	}
+	elapsed := max(now.Sub(j.created), 0)
+	delay, exec = min(elapsed, j.queue), max(elapsed-j.queue, 0)
+	switch {
+	case status != "":
+	case elapsed < j.queue:
+		status = StatusInQueue
+	case j.end == "" || elapsed < j.queue+j.run:
+		status = StatusInProgress
+	default:
+		status, exec = j.end, j.run
+	}
+	return status, delay, exec
+}
+
+// finishAt is when the job ends unless cancelled (meaningless if stuck).
+func (j *job) finishAt() time.Time { return j.created.Add(j.queue + j.run) }
+
+// output returns the job's output, computing the summary on first use.
+func (j *job) output(shape string) json.RawMessage {
+	j.once.Do(func() {
+		summary := extractive.Summarize(stripInstruction(j.prompt), j.maxWords)
+		j.out = renderOutput(shape, summary, j.tokens)
+	})
+	return j.out
+}
+
+func finished(status string) bool {
+	return status != StatusInQueue && status != StatusInProgress
+}
+
+// New returns a Server for cfg, or cfg.Validate's error.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg.withDefaults()}
+	s.log = s.cfg.Logger
+	s.reset()
+	return s, nil
+}
+
+// Reset forgets every job, count and recorded input, and reseeds the random
+// source, as if the Server were new. Requests in flight (a waiting
+// /runsync) still answer, from their own job.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reset()
+}
+
+func (s *Server) reset() {
+	seed := uint64(s.cfg.Seed)
+	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	s.jobs = make(map[string]*job)
+	s.pending, s.expiring = nil, nil
+	s.requests = make(map[string]int)
+	s.final = make(map[string]int)
+	s.submitted, s.inFlight, s.maxInFlight, s.dropped = 0, 0, 0, 0
+	s.inputs = nil
+}
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advance(time.Now())
+	return Stats{
+		Requests:      maps.Clone(s.requests),
+		Jobs:          maps.Clone(s.final),
+		Submitted:     s.submitted,
+		InFlight:      s.inFlight,
+		MaxInFlight:   s.maxInFlight,
+		Inputs:        slices.Clone(s.inputs),
+		InputsDropped: s.dropped,
+	}
+}
+
+// advance settles the jobs that finished by now and forgets the results
+// that expired by now. The caller holds s.mu.
+func (s *Server) advance(now time.Time) {
+	for len(s.pending) > 0 && !s.pending[0].at.After(now) {
+		e := heap.Pop(&s.pending).(entry)
+		if !e.j.settled {
+			s.settle(e.j, e.at, e.j.end)
+		}
+	}
+	for len(s.expiring) > 0 && !s.expiring[0].at.After(now) {
+		e := heap.Pop(&s.expiring).(entry)
+		if s.jobs[e.j.id] == e.j {
+			delete(s.jobs, e.j.id)
+		}
+	}
+}
+
+// settle records that j reached status at time at. The caller holds s.mu.
+func (s *Server) settle(j *job, at time.Time, status string) {
+	j.settled = true
+	s.final[status]++
+	s.inFlight--
+	expiry := at.Add(s.cfg.Retention)
+	if j.vanish {
+		expiry = at
+	}
+	heap.Push(&s.expiring, entry{at: expiry, j: j})
+}
+
+// ServeHTTP serves the RunPod Serverless API at the root and under any
+// /v2/{endpoint_id}/ prefix.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	op, id := route(r.URL.Path)
+	if op == "" {
+		writeError(w, http.StatusNotFound, "no such route: "+r.URL.Path)
+		return
+	}
+	if allow := allowed(op); !slices.Contains(allow, r.Method) {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed")
+		return
+	}
+	if s.cfg.APIKey != "" && !s.authorized(r) {
+		writeError(w, http.StatusUnauthorized, "missing or invalid API key")
+		return
+	}
+	s.mu.Lock()
+	s.requests[op]++
+	n := s.requests[op]
+	s.mu.Unlock()
+
+	fault := s.fault(op, n)
+	switch fault {
+	case Fault429:
+		s.log.Debug("injected fault", zap.String("op", op), zap.Int("n", n), zap.Stringer("fault", fault))
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, "throttled (injected fault)")
+		return
+	case Fault500:
+		s.log.Debug("injected fault", zap.String("op", op), zap.Int("n", n), zap.Stringer("fault", fault))
+		writeError(w, http.StatusInternalServerError, "internal error (injected fault)")
+		return
+	}
+
+	switch op {
+	case OpRun, OpRunsync:
+		s.serveSubmit(w, r, op, fault)
+	case OpStatus:
+		s.serveStatus(w, id)
+	case OpCancel:
+		s.serveCancel(w, id)
+	case OpHealth:
+		s.serveHealth(w)
+	}
+}
+
+// route maps a path to an operation and job id; op is "" for no route.
+func route(path string) (op, id string) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	if len(segs) >= 3 && segs[0] == "v2" && segs[1] != "" {
+		segs = segs[2:]
+	}
+	switch {
+	case len(segs) == 1 && (segs[0] == OpRun || segs[0] == OpRunsync || segs[0] == OpHealth):
+		return segs[0], ""
+	case len(segs) == 2 && (segs[0] == OpStatus || segs[0] == OpCancel) && segs[1] != "":
+		return segs[0], segs[1]
+	}
+	return "", ""
+}
+
+func allowed(op string) []string {
+	switch op {
+	case OpStatus:
+		return []string{http.MethodGet, http.MethodPost}
+	case OpHealth:
+		return []string{http.MethodGet}
+	}
+	return []string{http.MethodPost}
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.cfg.APIKey)) == 1
+}
+
+// fault decides the fault for the n-th request of op: Config.Fault first,
+// then Rates.
+func (s *Server) fault(op string, n int) Fault {
+	job := op == OpRun || op == OpRunsync
+	if s.cfg.Fault != nil {
+		switch f := s.cfg.Fault(op, n); {
+		case f == FaultNone:
+		case f.http():
+			return f
+		case f >= FaultFailed && f <= FaultExpire:
+			if job {
+				return f
+			}
+			return FaultNone
+		}
+	}
+	r := s.cfg.Rates
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.HTTP429+r.HTTP500 > 0 {
+		switch x := s.rng.Float64(); {
+		case x < r.HTTP429:
+			return Fault429
+		case x < r.HTTP429+r.HTTP500:
+			return Fault500
+		}
+	}
+	if job && r.Failed+r.TimedOut+r.Stuck > 0 {
+		switch x := s.rng.Float64(); {
+		case x < r.Failed:
+			return FaultFailed
+		case x < r.Failed+r.TimedOut:
+			return FaultTimedOut
+		case x < r.Failed+r.TimedOut+r.Stuck:
+			return FaultStuck
+		}
+	}
+	return FaultNone
+}
+
+func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request, op string, fault Fault) {
+	if r.ContentLength > MaxBodyBytes {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body exceeds %d bytes", MaxBodyBytes))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body exceeds %d bytes", MaxBodyBytes))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "reading body: "+err.Error())
+		return
+	}
+	req, err := parseRequest(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	j := s.submit(req, fault)
+	if op == OpRun {
+		writeJSON(w, http.StatusOK, struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		}{j.id, StatusInQueue})
+		return
+	}
+
+	wait := s.cfg.RunsyncWait
+	if j.end != "" {
+		wait = min(wait, time.Until(j.finishAt()))
+	}
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-j.cancel:
+		case <-r.Context().Done():
+			return // the client left
+		}
+	}
+	s.mu.Lock()
+	now := time.Now()
+	s.advance(now)
+	st, delay, exec := j.status(now)
+	s.mu.Unlock()
+	s.writeStatus(w, j, st, delay, exec)
+}
+
+// submit creates the job for req with fault applied.
+func (s *Server) submit(req request, fault Fault) *job {
+	j := &job{
+		queue:    s.cfg.QueueDelay,
+		run:      s.cfg.Latency,
+		end:      StatusCompleted,
+		prompt:   req.prompt,
+		maxWords: max(req.maxTokens*3/4, 1),
+		tokens:   estimateTokens(req.prompt),
+		cancel:   make(chan struct{}),
+	}
+	switch fault {
+	case FaultFailed:
+		j.end = StatusFailed
+	case FaultTimedOut:
+		j.end = StatusTimedOut
+	case FaultStuck:
+		j.end = ""
+	case FaultExpire:
+		j.vanish = true
+	}
+	if t := req.executionTimeout; t > 0 && j.end != "" && j.run > t {
+		j.end, j.run = StatusTimedOut, t
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j.created = time.Now()
+	s.advance(j.created)
+	for j.id == "" || s.jobs[j.id] != nil {
+		j.id = newID(s.rng)
+	}
+	s.jobs[j.id] = j
+	s.submitted++
+	s.inFlight++
+	s.maxInFlight = max(s.maxInFlight, s.inFlight)
+	if j.end != "" {
+		heap.Push(&s.pending, entry{at: j.finishAt(), j: j})
+	}
+	if len(s.inputs) < MaxInputsRecorded {
+		s.inputs = append(s.inputs, Input{
+			JobID:     j.id,
+			Format:    req.format,
+			Text:      req.prompt,
+			Bytes:     len(req.prompt),
+			Words:     len(strings.Fields(req.prompt)),
+			Tokens:    j.tokens,
+			MaxTokens: req.maxTokens,
+		})
+	} else {
+		s.dropped++
+	}
+	s.log.Debug("job submitted", zap.String("job_id", j.id), zap.String("format", req.format),
+		zap.Int("bytes", len(req.prompt)), zap.Stringer("fault", fault))
+	return j
+}
+
+// newID returns a random UUID (version 4 layout) from rng.
+func newID(rng *rand.Rand) string {
+	hi, lo := rng.Uint64(), rng.Uint64()
+	hi = hi&^0xf000 | 0x4000     // version 4
+	lo = lo&^(0xc<<60) | 0x8<<60 // RFC 4122 variant
+	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x",
+		hi>>32, hi>>16&0xffff, hi&0xffff, lo>>48, lo&0xffffffffffff)
+}
+
+func (s *Server) serveStatus(w http.ResponseWriter, id string) {
+	s.mu.Lock()
+	now := time.Now()
+	s.advance(now)
+	j := s.jobs[id]
+	if j == nil {
+		s.mu.Unlock()
+		writeError(w, http.StatusNotFound, "job "+id+" not found or expired")
+		return
+	}
+	st, delay, exec := j.status(now)
+	s.mu.Unlock()
+	s.writeStatus(w, j, st, delay, exec)
+}
+
+func (s *Server) writeStatus(w http.ResponseWriter, j *job, st string, delay, exec time.Duration) {
+	resp := statusResponse{
+		ID:            j.id,
+		Status:        st,
+		DelayTime:     delay.Milliseconds(),
+		ExecutionTime: exec.Milliseconds(),
+	}
+	switch st {
+	case StatusCompleted:
+		resp.Output = j.output(s.cfg.OutputShape)
+	case StatusFailed:
+		resp.Error = "job failed (injected fault)"
+	case StatusTimedOut:
+		resp.Error = "job timed out"
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+type statusResponse struct {
+	ID            string          `json:"id"`
+	Status        string          `json:"status"`
+	Output        json.RawMessage `json:"output,omitempty"`
+	Error         string          `json:"error,omitempty"`
+	DelayTime     int64           `json:"delayTime"`
+	ExecutionTime int64           `json:"executionTime"`
+}
+
+func (s *Server) serveCancel(w http.ResponseWriter, id string) {
+	s.mu.Lock()
+	now := time.Now()
+	s.advance(now)
+	j := s.jobs[id]
+	if j == nil {
+		s.mu.Unlock()
+		writeError(w, http.StatusNotFound, "job "+id+" not found or expired")
+		return
+	}
+	st, _, _ := j.status(now)
+	if !finished(st) {
+		j.cancelledAt = now
+		close(j.cancel)
+		s.settle(j, now, StatusCancelled)
+		st = StatusCancelled
+		s.log.Debug("job cancelled", zap.String("job_id", id))
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}{id, st})
+}
+
+// healthResponse is a /health answer.
+type healthResponse struct {
+	Jobs struct {
+		Completed  int `json:"completed"`
+		Failed     int `json:"failed"`
+		InProgress int `json:"inProgress"`
+		InQueue    int `json:"inQueue"`
+		Retried    int `json:"retried"`
+	} `json:"jobs"`
+	Workers struct {
+		Idle         int `json:"idle"`
+		Running      int `json:"running"`
+		Initializing int `json:"initializing"`
+		Ready        int `json:"ready"`
+		Throttled    int `json:"throttled"`
+		Unhealthy    int `json:"unhealthy"`
+	} `json:"workers"`
+}
+
+// serveHealth counts the jobs it still holds: completed, failed (FAILED and
+// TIMED_OUT), in progress and in queue. The emulated endpoint has one
+// worker per running job, or one idle worker when none runs.
+func (s *Server) serveHealth(w http.ResponseWriter) {
+	var h healthResponse
+	s.mu.Lock()
+	now := time.Now()
+	s.advance(now)
+	for _, j := range s.jobs {
+		switch st, _, _ := j.status(now); st {
+		case StatusCompleted:
+			h.Jobs.Completed++
+		case StatusFailed, StatusTimedOut:
+			h.Jobs.Failed++
+		case StatusInProgress:
+			h.Jobs.InProgress++
+		case StatusInQueue:
+			h.Jobs.InQueue++
+		}
+	}
+	s.mu.Unlock()
+	h.Workers.Running = h.Jobs.InProgress
+	if h.Workers.Running == 0 {
+		h.Workers.Idle, h.Workers.Ready = 1, 1
+	}
+	writeJSON(w, http.StatusOK, h)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v) // the client may be gone; nothing to do
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, struct {
+		Error string `json:"error"`
+	}{msg})
+}
+
+// entry is a job due at a time.
+type entry struct {
+	at time.Time
+	j  *job
+}
+
+// jobHeap is a min-heap of entries by time.
+type jobHeap []entry
+
+func (h jobHeap) Len() int           { return len(h) }
+func (h jobHeap) Less(a, b int) bool { return h[a].at.Before(h[b].at) }
+func (h jobHeap) Swap(a, b int)      { h[a], h[b] = h[b], h[a] }
+func (h *jobHeap) Push(x any)        { *h = append(*h, x.(entry)) }
+func (h *jobHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = entry{}
+	*h = old[:len(old)-1]
+	return e
+}
