@@ -385,4 +385,3 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("zero config: %v", err)
 	}
 }
-

@@ -1,0 +1,90 @@
+package worker
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.uber.org/zap"
+)
+
+// Defaults of Config.
+const (
+	OutputPrefixDefault   = "summaries/"
+	OutputFormatDefault   = "text"
+	MaxObjectBytesDefault = 20 << 20
+)
+
+// InputSuffixesDefault are the keys that are work when Config.InputSuffixes is empty.
+var InputSuffixesDefault = []string{".txt", ".srt", ".vtt", ".json"}
+
+// Config says which objects are work and where summaries go.
+type Config struct {
+	// AllowedBuckets, if not empty, are the only buckets whose events are
+	// accepted; others are permanent failures (bucket_not_allowed).
+	AllowedBuckets []string
+	// InputPrefix and InputSuffixes select the keys that are work; other
+	// keys are skipped. Suffixes match case-insensitively.
+	InputPrefix   string
+	InputSuffixes []string
+	// OutputBucket receives the summaries; empty means the input bucket.
+	OutputBucket string
+	// OutputPrefix starts every summary key (default "summaries/"). Keys under
+	// it in the output bucket are never work: the recursion guard.
+	OutputPrefix string
+	// OutputFormat is "text" or "json".
+	OutputFormat string
+	// MaxObjectBytes is the largest object read (default 20 MiB); larger ones
+	// are permanent failures (too_large), detected without reading them whole.
+	MaxObjectBytes int64
+	// Logger receives per-record logs; nil discards them.
+	Logger *zap.Logger
+	// Metrics records stage timings; nil records nothing.
+	Metrics *Metrics
+}
+
+// Validate reports every problem of the configuration.
+func (c Config) Validate() error {
+	var errs []error
+	switch c.OutputFormat {
+	case "", "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("output format %q: want text or json", c.OutputFormat))
+	}
+	if c.MaxObjectBytes < 0 {
+		errs = append(errs, fmt.Errorf("max object bytes %d: must be positive", c.MaxObjectBytes))
+	}
+	for _, s := range c.InputSuffixes {
+		if s == "" {
+			errs = append(errs, errors.New("input suffixes: empty suffix"))
+		}
+	}
+	for _, b := range c.AllowedBuckets {
+		if strings.TrimSpace(b) == "" {
+			errs = append(errs, errors.New("allowed buckets: empty bucket name"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) withDefaults() Config {
+	if c.OutputPrefix == "" {
+		c.OutputPrefix = OutputPrefixDefault
+	}
+	if c.OutputFormat == "" {
+		c.OutputFormat = OutputFormatDefault
+	}
+	if len(c.InputSuffixes) == 0 {
+		c.InputSuffixes = InputSuffixesDefault
+	}
+	if c.MaxObjectBytes == 0 {
+		c.MaxObjectBytes = MaxObjectBytesDefault
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	if c.Metrics == nil {
+		c.Metrics = NewMetrics(nil)
+	}
+	return c
+}

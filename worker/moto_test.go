@@ -1,0 +1,117 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/summarizer/summarizer/deploy/localstack"
+)
+
+var moto *localstack.Moto
+
+func TestMain(m *testing.M) { os.Exit(localstack.RunTests(m, &moto)) }
+
+// countingBackend is a Summarizer that counts its calls.
+type countingBackend struct{ calls atomic.Int32 }
+
+func (c *countingBackend) Summarize(ctx context.Context, text string) (Summary, error) {
+	c.calls.Add(1)
+	return Summary{Text: "summary of " + strings.Fields(text)[0], Model: "counting", Chunks: 1, JobIDs: []string{"job-1"}}, nil
+}
+
+func newS3Worker(t *testing.T, cfg Config) (*Worker, *s3.Client, *countingBackend) {
+	t.Helper()
+	m := localstack.Need(t, moto)
+	client := s3.NewFromConfig(m.AWSConfig(), func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := client.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("inbox")}); err != nil {
+		t.Fatal(err)
+	}
+	b := &countingBackend{}
+	w, err := New(client, b, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, client, b
+}
+
+func put(t *testing.T, c *s3.Client, key, body string) {
+	t.Helper()
+	if _, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("inbox"), Key: aws.String(key), Body: strings.NewReader(body)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func createdEvent(key string) []byte {
+	return []byte(`{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"inbox"},"object":{"key":"` + key + `","size":5}}}]}`)
+}
+
+// A redelivered message whose summary exists for the same etag costs no
+// backend call; a new version of the object is summarized again.
+func TestRedeliveryIsIdempotent(t *testing.T) {
+	w, client, b := newS3Worker(t, Config{OutputFormat: "json"})
+	put(t, client, "talk.txt", "first version of the talk")
+	for i := range 3 {
+		res, err := w.Process(t.Context(), createdEvent("talk.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := StatusDone
+		if i > 0 {
+			want = StatusAlreadyDone
+		}
+		if got := res.Records[0].Status; got != want {
+			t.Errorf("delivery %d: %s, want %s", i+1, got, want)
+		}
+	}
+	if n := b.calls.Load(); n != 1 {
+		t.Errorf("backend called %d times for 3 deliveries, want 1", n)
+	}
+	put(t, client, "talk.txt", "second version of the talk")
+	if _, err := w.Process(t.Context(), createdEvent("talk.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.calls.Load(); n != 2 {
+		t.Errorf("backend called %d times after a new version, want 2", n)
+	}
+	out, err := client.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String("inbox"), Key: aws.String("summaries/talk.summary.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	var body bytes.Buffer
+	if _, err := body.ReadFrom(out.Body); err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{`"summary": "summary of second"`, `"bucket": "inbox"`, `"key": "talk.txt"`, `"etag"`, `"size": 26`, `"model": "counting"`, `"chunks": 1`, `"runpod_job_ids": [`, `"created_at"`} {
+		if !strings.Contains(body.String(), field) {
+			t.Errorf("JSON summary lacks %s:\n%s", field, body.String())
+		}
+	}
+	if ct := aws.ToString(out.ContentType); ct != "application/json" {
+		t.Errorf("content type %q", ct)
+	}
+}
+
+// Several records in one message: one missing object makes the message a
+// permanent failure, the good record is still summarized.
+func TestMultiRecordMessage(t *testing.T) {
+	w, client, _ := newS3Worker(t, Config{})
+	put(t, client, "ok.txt", "present and fine")
+	body := []byte(`{"Records":[
+		{"eventVersion":"2.1","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"inbox"},"object":{"key":"ok.txt"}}},
+		{"eventVersion":"2.1","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"inbox"},"object":{"key":"gone.txt"}}}]}`)
+	res, err := w.Process(t.Context(), body)
+	if r, ok := PermanentReason(err); !ok || r != ReasonNotFound {
+		t.Fatalf("err = %v, want not_found", err)
+	}
+	if res.Records[0].Status != StatusDone || res.Records[1].Status != StatusFailed {
+		t.Errorf("statuses %s, %s", res.Records[0].Status, res.Records[1].Status)
+	}
+}

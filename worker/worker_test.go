@@ -1,0 +1,160 @@
+package worker
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/summarizer/summarizer/worker/event"
+)
+
+func TestSummaryKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, format, want string }{
+		{"name.txt", "text", "name.summary.txt"},
+		{"path/to/name.srt", "text", "path/to/name.summary.txt"},
+		{"path/name.vtt", "json", "path/name.summary.json"},
+		{"noext", "text", "noext.summary.txt"},
+		{"dir.v2/noext", "text", "dir.v2/noext.summary.txt"},
+		{"a b+c/café 会议.txt", "text", "a b+c/café 会议.summary.txt"},
+		{".hidden", "text", ".hidden.summary.txt"},
+	}
+	for _, tt := range tests {
+		if got := SummaryKey(tt.in, tt.format); got != tt.want {
+			t.Errorf("SummaryKey(%q, %q) = %q, want %q", tt.in, tt.format, got, tt.want)
+		}
+	}
+}
+
+func TestSkipRules(t *testing.T) {
+	t.Parallel()
+	w, err := New(fakeS3{}, Extractive{}, Config{InputPrefix: "in/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := New(fakeS3{}, Extractive{}, Config{OutputBucket: "out"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := func(bucket, key string) event.Record {
+		return event.Record{Bucket: bucket, Key: key, EventName: "ObjectCreated:Put"}
+	}
+	tests := []struct {
+		w        *Worker
+		rec      event.Record
+		skipWhy  string // substring, "" = is work
+		describe string
+	}{
+		{w, created("b", "in/a.txt"), "", "plain work"},
+		{w, created("b", "in/A.TXT"), "", "suffix case-insensitive"},
+		{w, created("b", "in/a.pdf"), "suffix", "wrong suffix"},
+		{w, created("b", "other/a.txt"), "input prefix", "outside prefix"},
+		{w, created("b", "summaries/in/a.summary.txt"), "recursion", "own output"},
+		{w, created("b", "in/x.summary.json"), "recursion", "a summary anywhere"},
+		{w, created("b", "summaries/in/a.txt"), "recursion", "under output prefix of the same bucket"},
+		{other, created("b", "summaries/a.txt"), "", "output prefix in another bucket is work"},
+		{w, event.Record{Bucket: "b", Key: "in/a.txt", EventName: "ObjectRemoved:Delete"}, "not an object creation", "removal"},
+	}
+	for _, tt := range tests {
+		got := tt.w.skip(tt.rec)
+		if (tt.skipWhy == "") != (got == "") || !strings.Contains(got, tt.skipWhy) {
+			t.Errorf("%s: skip = %q, want %q", tt.describe, got, tt.skipWhy)
+		}
+	}
+}
+
+func TestDecodeText(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, want, err string
+	}{
+		{"hello\r\nworld", "hello\nworld", ""},
+		{"\xef\xbb\xbfBOM text", "BOM text", ""},
+		{"café 会议 🎉", "café 会议 🎉", ""},
+		{"a\x00b", "", "binary"},
+		{"caf\xe9", "", "UTF-8"},
+		{"  \n\t ", "", "empty"},
+		{"", "", "empty"},
+	}
+	for _, tt := range tests {
+		got, err := DecodeText([]byte(tt.in))
+		if got != tt.want || (err == nil) != (tt.err == "") || (err != nil && !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("DecodeText(%q) = %q, %v; want %q, %q", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+func TestReadTextLimit(t *testing.T) {
+	t.Parallel()
+	_, _, err := ReadText(strings.NewReader(strings.Repeat("a", 11)), 10)
+	if r, ok := PermanentReason(err); !ok || r != ReasonTooLarge {
+		t.Errorf("11 bytes with limit 10: %v, want too_large", err)
+	}
+	text, n, err := ReadText(strings.NewReader(strings.Repeat("a", 10)), 10)
+	if err != nil || n != 10 || len(text) != 10 {
+		t.Errorf("10 bytes with limit 10: %q, %d, %v", text, n, err)
+	}
+}
+
+func TestMetadataEscapeRoundTrips(t *testing.T) {
+	t.Parallel()
+	for _, k := range []string{"plain/key.txt", "a b+c.txt", "café/会议 🎉.txt", "100%real.txt", "tab\there.txt"} {
+		esc := MetadataEscape(k)
+		for i := 0; i < len(esc); i++ {
+			if esc[i] < 0x20 || esc[i] >= 0x7f {
+				t.Errorf("MetadataEscape(%q) = %q has a non-ASCII byte", k, esc)
+			}
+		}
+		if back, err := url.PathUnescape(esc); err != nil || back != k {
+			t.Errorf("PathUnescape(MetadataEscape(%q)) = %q, %v", k, back, err)
+		}
+	}
+	if got := MetadataEscape("plain/a b+c.txt"); got != "plain/a b+c.txt" {
+		t.Errorf("an ASCII key changed: %q", got)
+	}
+}
+
+type codeErr struct{ code string }
+
+func (e codeErr) Error() string                 { return e.code }
+func (e codeErr) ErrorCode() string             { return e.code }
+func (e codeErr) ErrorMessage() string          { return e.code }
+func (e codeErr) ErrorFault() smithy.ErrorFault { return smithy.FaultClient }
+
+type behaviour struct{ perm, cfg bool }
+
+func (b behaviour) Error() string          { return fmt.Sprintf("perm=%v cfg=%v", b.perm, b.cfg) }
+func (b behaviour) Permanent() bool        { return b.perm }
+func (b behaviour) ConfigFault() bool      { return b.cfg }
+func (b behaviour) Temporary() bool        { return !b.perm && !b.cfg }
+func (b behaviour) Timeout() time.Duration { return 0 }
+
+func TestClassification(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		err    error
+		reason Reason
+		perm   bool
+		cfg    bool
+	}{
+		{Permanent(ReasonNotFound, errors.New("x")), ReasonNotFound, true, false},
+		{fmt.Errorf("wrapped: %w", Permanent(ReasonTooLarge, errors.New("x"))), ReasonTooLarge, true, false},
+		{fmt.Errorf("summarize: %w", behaviour{perm: true}), ReasonBackendRejected, true, false},
+		{fmt.Errorf("summarize: %w", behaviour{cfg: true}), "", false, true},
+		{behaviour{}, "", false, false},
+		{fmt.Errorf("get: %w", codeErr{"AccessDenied"}), "", false, true},
+		{codeErr{"SlowDown"}, "", false, false},
+		{errors.New("network"), "", false, false},
+	}
+	for _, tt := range tests {
+		r, perm := PermanentReason(tt.err)
+		if r != tt.reason || perm != tt.perm || IsConfigFault(tt.err) != tt.cfg {
+			t.Errorf("%v: reason %q perm %v cfg %v; want %q %v %v", tt.err, r, perm, IsConfigFault(tt.err), tt.reason, tt.perm, tt.cfg)
+		}
+	}
+}
