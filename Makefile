@@ -33,6 +33,11 @@ fmt-check:
 test: moto vet fmt-check
 	$(GO) test -race -count=1 -timeout 15m ./...
 
+# demo: local S3 + SQS (moto), the RunPod emulator and the worker; uploads
+# testdata/transcripts and prints each summary as it lands.
+demo: moto build
+	$(GO) run ./cmd/demo --bin $(BIN)
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+
+	"github.com/summarizer/summarizer/queue"
+	"github.com/summarizer/summarizer/worker"
+)
+
+// cmdRun is `summarizer run`: the queue worker.
+func cmdRun(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	var s settings
+	rest, err := parseOptions("run", runOptions(&s), args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return &usageError{fmt.Sprintf("summarizer run: unexpected argument %q", rest[0])}
+	}
+	log := newLogger(&s, stderr)
+	defer func() { _ = log.Sync() }()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	backend, err := newBackend(&s, log, newBackendMetrics(reg))
+	if err != nil {
+		return err
+	}
+	awsCfg, err := awsConfig(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	wcfg := s.workerConfig()
+	wcfg.Logger, wcfg.Metrics = log, worker.NewMetrics(reg)
+	w, err := worker.New(newS3(awsCfg, &s, getenv), backend, wcfg)
+	if err != nil {
+		return &usageError{"summarizer run: bad settings: " + oneLine(err)}
+	}
+	qcfg := s.queueConfig()
+	qcfg.Logger, qcfg.Metrics = log, queue.NewMetrics(reg)
+	c, err := queue.New(newSQS(awsCfg, getenv), s.QueueURL, handler(w), qcfg)
+	if err != nil {
+		return &usageError{"summarizer run: bad settings: " + oneLine(err)}
+	}
+
+	if s.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+		mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+			if err := c.Ready(); err != nil {
+				http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+			fmt.Fprintln(w, "ready")
+		})
+		addr, stop, err := serveHTTP(ctx, s.MetricsAddr, mux, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		log.Info("metrics listening", zap.String("addr", addr))
+	}
+	return c.Run(ctx)
+}
+
+// handler turns the worker's view of a message into the queue's outcomes.
+func handler(w *worker.Worker) queue.Handler {
+	return queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
+		res, err := w.Process(ctx, []byte(m.Body))
+		if err == nil {
+			if res.Skipped {
+				return fmt.Errorf("%w: %s", queue.ErrSkip, res.Why)
+			}
+			return nil
+		}
+		if reason, ok := worker.PermanentReason(err); ok {
+			return queue.Permanent(string(reason), err)
+		}
+		if worker.IsConfigFault(err) {
+			return queue.ConfigFault(err)
+		}
+		return err
+	})
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"time"
+
+	"github.com/summarizer/summarizer/queue"
+	"github.com/summarizer/summarizer/worker"
+)
+
+// settings are every setting of DESIGN.md, parsed.
+type settings struct {
+	QueueURL          string
+	DLQURL            string
+	Concurrency       int
+	VisibilityTimeout time.Duration
+	ShutdownTimeout   time.Duration
+	MaxReceives       int
+	AllowedBuckets    []string
+	InputPrefix       string
+	InputSuffixes     []string
+	OutputBucket      string
+	OutputPrefix      string
+	OutputFormat      string
+	MaxObjectBytes    int64
+	Summarizer        string
+	RunPodEndpointURL string
+	RunPodAPIKey      string
+	RunPodInputFormat string
+	RunPodModel       string
+	JobTimeout        time.Duration
+	ChunkTokens       int
+	SummaryTokens     int
+	S3ForcePathStyle  bool
+	MetricsAddr       string
+	LogLevel          string
+	LogFormat         string
+}
+
+// backendOptions are the settings of the summarizer backends and logs,
+// shared by run and summarize.
+func backendOptions(s *settings) []option {
+	return []option{
+		{env: "SUMMARIZER", def: "runpod", usage: "backend: runpod or extractive (built in, no network)", parse: oneOf(&s.Summarizer, "runpod", "extractive")},
+		{env: "RUNPOD_ENDPOINT_URL", usage: "e.g. https://api.runpod.ai/v2/ENDPOINT_ID", parse: httpURL(&s.RunPodEndpointURL, false)},
+		{env: "RUNPOD_API_KEY", usage: "sent as Authorization: Bearer; never logged", secret: true, parse: str(&s.RunPodAPIKey)},
+		{env: "RUNPOD_INPUT_FORMAT", def: "text", usage: "text or vllm", parse: oneOf(&s.RunPodInputFormat, "text", "vllm")},
+		{env: "RUNPOD_MODEL", def: "google/flan-t5-xl", usage: "model name reported in JSON summaries", parse: str(&s.RunPodModel)},
+		{env: "JOB_TIMEOUT", def: "15m", usage: "one RunPod job, queue time included", parse: duration(&s.JobTimeout, time.Second)},
+		{env: "CHUNK_TOKENS", def: "1500", usage: "model input budget per call", parse: positiveInt(&s.ChunkTokens)},
+		{env: "SUMMARY_TOKENS", def: "256", usage: "model output budget per call", parse: positiveInt(&s.SummaryTokens)},
+		{env: "LOG_LEVEL", def: "info", usage: "debug, info, warn or error", parse: oneOf(&s.LogLevel, "debug", "info", "warn", "error")},
+		{env: "LOG_FORMAT", def: "json", usage: "json or console", parse: oneOf(&s.LogFormat, "json", "console")},
+	}
+}
+
+// awsOptions are the settings of the AWS clients beyond the SDK's own
+// variables (AWS_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SQS,
+// AWS_ENDPOINT_URL_S3, credentials), which are read as the SDK reads them.
+func awsOptions(s *settings) []option {
+	return []option{
+		{env: "S3_FORCE_PATH_STYLE", def: "false", usage: "path-style S3 addressing (MinIO, moto, Ceph)", parse: boolean(&s.S3ForcePathStyle)},
+	}
+}
+
+func outputOptions(s *settings) []option {
+	return []option{
+		{env: "ALLOWED_BUCKETS", usage: "comma list; events for other buckets are dead-lettered", parse: list(&s.AllowedBuckets)},
+		{env: "INPUT_PREFIX", usage: "only keys under it are work", parse: str(&s.InputPrefix)},
+		{env: "INPUT_SUFFIXES", def: ".txt,.srt,.vtt,.json", usage: "only keys ending in one of them are work", parse: list(&s.InputSuffixes)},
+		{env: "OUTPUT_BUCKET", usage: "where summaries go (default: the input bucket)", parse: str(&s.OutputBucket)},
+		{env: "OUTPUT_PREFIX", def: "summaries/", usage: "prefix of every summary key", parse: str(&s.OutputPrefix)},
+		{env: "OUTPUT_FORMAT", def: "text", usage: "text or json", parse: oneOf(&s.OutputFormat, "text", "json")},
+		{env: "MAX_OBJECT_BYTES", def: "20MiB", usage: "larger objects are dead-lettered (too_large)", parse: byteSize(&s.MaxObjectBytes)},
+	}
+}
+
+func runOptions(s *settings) []option {
+	opts := []option{
+		{env: "QUEUE_URL", usage: "source SQS queue (required)", parse: required(&s.QueueURL)},
+		{env: "DLQ_URL", usage: "dead-letter queue (default: from the queue's RedrivePolicy)", parse: str(&s.DLQURL)},
+		{env: "CONCURRENCY", def: "16", usage: "messages processed at once", parse: positiveInt(&s.Concurrency)},
+		{env: "VISIBILITY_TIMEOUT", def: "60s", usage: "asked for at receive and each extension (whole seconds)", parse: duration(&s.VisibilityTimeout, 2*time.Second)},
+		{env: "SHUTDOWN_TIMEOUT", def: "25s", usage: "drain time after SIGTERM", parse: duration(&s.ShutdownTimeout, 0)},
+		{env: "MAX_RECEIVES", def: "5", usage: "attempts before a transient failure is permanent", parse: positiveInt(&s.MaxReceives)},
+		{env: "METRICS_ADDR", def: ":9090", usage: "/metrics, /healthz, /readyz listener, or off", parse: listenAddr(&s.MetricsAddr)},
+	}
+	opts = append(opts, outputOptions(s)...)
+	opts = append(opts, backendOptions(s)...)
+	return append(opts, awsOptions(s)...)
+}
+
+func (s *settings) queueConfig() queue.Config {
+	return queue.Config{
+		DLQURL:            s.DLQURL,
+		Concurrency:       s.Concurrency,
+		VisibilityTimeout: s.VisibilityTimeout,
+		ShutdownTimeout:   s.ShutdownTimeout,
+		MaxReceives:       s.MaxReceives,
+	}
+}
+
+func (s *settings) workerConfig() worker.Config {
+	return worker.Config{
+		AllowedBuckets: s.AllowedBuckets,
+		InputPrefix:    s.InputPrefix,
+		InputSuffixes:  s.InputSuffixes,
+		OutputBucket:   s.OutputBucket,
+		OutputPrefix:   s.OutputPrefix,
+		OutputFormat:   s.OutputFormat,
+		MaxObjectBytes: s.MaxObjectBytes,
+	}
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+const usage = `usage: summarizer COMMAND [flags]
+
+commands:
+  run               the queue worker (until SIGTERM/SIGINT, then drains)
+  summarize PATH    one-shot: summarize a local file, s3://BUCKET/KEY or - (stdin) to stdout
+  runpod-emulator   a local server that speaks the RunPod Serverless API
+
+'summarizer COMMAND --help' lists a command's settings.`
+
+// run is the whole program: main only wires signals and the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return &usageError{"no command"}
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "run":
+		err = cmdRun(ctx, rest, getenv, stderr)
+	case "summarize":
+		err = cmdSummarize(ctx, rest, getenv, stdout, stderr)
+	case "runpod-emulator":
+		err = cmdEmulator(ctx, rest, getenv, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	default:
+		err = &usageError{fmt.Sprintf("summarizer: unknown command %q (run, summarize, runpod-emulator)", cmd)}
+	}
+	if ue, ok := err.(*usageError); ok && ue.msg != "" {
+		fmt.Fprintln(stderr, ue.msg)
+	}
+	return err
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(kv ...string) func(string) string {
+	m := map[string]string{}
+	for _, s := range kv {
+		k, v, _ := strings.Cut(s, "=")
+		m[k] = v
+	}
+	return func(k string) string { return m[k] }
+}
+
+// Bad settings: one line on stderr naming every problem, exit code 2, and
+// no AWS call (there is no AWS here to call: an attempt would hang or fail
+// differently).
+func TestBadSettingsAreOneLineExit2(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		env  func(string) string
+		want []string
+	}{
+		{"missing queue and endpoint", []string{"run"}, envOf(), []string{"QUEUE_URL", "required"}},
+		{"several bad values", []string{"run"}, envOf("QUEUE_URL=http://q", "CONCURRENCY=abc", "VISIBILITY_TIMEOUT=soon", "OUTPUT_FORMAT=xml", "MAX_OBJECT_BYTES=-1"),
+			[]string{"CONCURRENCY", "VISIBILITY_TIMEOUT", "OUTPUT_FORMAT", "MAX_OBJECT_BYTES"}},
+		{"flag overrides env", []string{"run", "--concurrency", "zero"}, envOf("QUEUE_URL=http://q", "CONCURRENCY=4"), []string{`CONCURRENCY="zero"`}},
+		{"runpod without endpoint", []string{"run"}, envOf("QUEUE_URL=http://q"), []string{"RUNPOD_ENDPOINT_URL is required"}},
+		{"bad endpoint URL", []string{"run"}, envOf("QUEUE_URL=http://q", "RUNPOD_ENDPOINT_URL=api.runpod.ai"), []string{"RUNPOD_ENDPOINT_URL", "absolute"}},
+		{"unknown flag", []string{"run", "--nope"}, envOf(), []string{"nope"}},
+		{"unknown command", []string{"frobnicate"}, envOf(), []string{"unknown command"}},
+		{"summarize without path", []string{"summarize"}, envOf(), []string{"usage"}},
+		{"api key is not a flag", []string{"run", "--runpod-api-key", "x"}, envOf(), []string{"runpod-api-key"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			err := run(ctx, tt.args, tt.env, &stdout, &stderr)
+			var ue *usageError
+			if !errors.As(err, &ue) || exitCode(err) != 2 {
+				t.Fatalf("err = %v, want a usage error (exit 2)", err)
+			}
+			out := strings.TrimRight(stderr.String(), "\n")
+			if strings.Count(out, "\n") != 0 && tt.name != "unknown command" {
+				t.Errorf("stderr is not one line:\n%s", out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("stderr %q does not mention %q", out, w)
+				}
+			}
+		})
+	}
+}
+
+func TestSecretNeverEchoed(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	const key = "rp_secret_do_not_print"
+	err := run(t.Context(), []string{"run"}, envOf("RUNPOD_API_KEY="+key, "CONCURRENCY=x"), &stdout, &stderr)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if strings.Contains(stderr.String()+stdout.String()+err.Error(), key) {
+		t.Error("API key printed")
+	}
+}
+
+func TestHelpListsEverySetting(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), []string{"run", "--help"}, envOf(), &stdout, &stderr)
+	if exitCode(err) != 2 {
+		t.Errorf("--help exit %d", exitCode(err))
+	}
+	for _, name := range []string{"QUEUE_URL", "DLQ_URL", "CONCURRENCY", "VISIBILITY_TIMEOUT", "SHUTDOWN_TIMEOUT", "MAX_RECEIVES",
+		"ALLOWED_BUCKETS", "INPUT_PREFIX", "INPUT_SUFFIXES", "OUTPUT_BUCKET", "OUTPUT_PREFIX", "OUTPUT_FORMAT", "MAX_OBJECT_BYTES",
+		"SUMMARIZER", "RUNPOD_ENDPOINT_URL", "RUNPOD_API_KEY", "RUNPOD_INPUT_FORMAT", "JOB_TIMEOUT", "CHUNK_TOKENS", "SUMMARY_TOKENS",
+		"S3_FORCE_PATH_STYLE", "METRICS_ADDR", "LOG_LEVEL", "LOG_FORMAT", "--queue-url", "(environment only)"} {
+		if !strings.Contains(stderr.String(), name) {
+			t.Errorf("--help does not list %s", name)
+		}
+	}
+}
+
+func TestParsers(t *testing.T) {
+	t.Parallel()
+	var n int64
+	for in, want := range map[string]int64{"20MiB": 20 << 20, "20 MiB": 20 << 20, "512KiB": 512 << 10, "1000": 1000, "1GB": 1e9} {
+		if err := byteSize(&n)(in); err != nil || n != want {
+			t.Errorf("byteSize(%q) = %d, %v; want %d", in, n, err, want)
+		}
+	}
+	var d time.Duration
+	for in, want := range map[string]time.Duration{"60s": time.Minute, "90": 90 * time.Second, "15m": 15 * time.Minute} {
+		if err := duration(&d, 0)(in); err != nil || d != want {
+			t.Errorf("duration(%q) = %s, %v; want %s", in, d, err, want)
+		}
+	}
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/summarizer/summarizer/worker"
+	"github.com/summarizer/summarizer/worker/runpod"
+)
+
+func newLogger(s *settings, w io.Writer) *zap.Logger {
+	level, _ := zapcore.ParseLevel(s.LogLevel)
+	encCfg := zap.NewProductionEncoderConfig()
+	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
+	enc := zapcore.NewJSONEncoder(encCfg)
+	if s.LogFormat == "console" {
+		encCfg.EncodeLevel = zapcore.CapitalColorLevelEncoder
+		enc = zapcore.NewConsoleEncoder(encCfg)
+	}
+	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), level))
+}
+
+// awsConfig loads the SDK configuration the standard way, reading variables
+// through getenv where they matter to tests: region, static credentials and
+// the endpoint overrides (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SQS/_S3).
+func awsConfig(ctx context.Context, getenv func(string) string) (aws.Config, error) {
+	var opts []func(*awsconfig.LoadOptions) error
+	if r := firstOf(getenv, "AWS_REGION", "AWS_DEFAULT_REGION"); r != "" {
+		opts = append(opts, awsconfig.WithRegion(r))
+	}
+	if id := getenv("AWS_ACCESS_KEY_ID"); id != "" {
+		opts = append(opts, awsconfig.WithCredentialsProvider(
+			credentials.NewStaticCredentialsProvider(id, getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN"))))
+	}
+	if e := getenv("AWS_ENDPOINT_URL"); e != "" {
+		opts = append(opts, awsconfig.WithBaseEndpoint(e))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return aws.Config{}, errors.New("no AWS region: set AWS_REGION")
+	}
+	return cfg, nil
+}
+
+func firstOf(getenv func(string) string, names ...string) string {
+	for _, n := range names {
+		if v := getenv(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func newS3(cfg aws.Config, s *settings, getenv func(string) string) *s3.Client {
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle = s.S3ForcePathStyle
+		if e := getenv("AWS_ENDPOINT_URL_S3"); e != "" {
+			o.BaseEndpoint = aws.String(e)
+		}
+	})
+}
+
+func newSQS(cfg aws.Config, getenv func(string) string) *sqs.Client {
+	return sqs.NewFromConfig(cfg, func(o *sqs.Options) {
+		if e := getenv("AWS_ENDPOINT_URL_SQS"); e != "" {
+			o.BaseEndpoint = aws.String(e)
+		}
+	})
+}
+
+// backendMetrics are the counters of the RunPod client.
+type backendMetrics struct {
+	jobs  *prometheus.CounterVec
+	polls prometheus.Counter
+}
+
+func newBackendMetrics(reg prometheus.Registerer) *backendMetrics {
+	m := &backendMetrics{
+		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "summarizer_runpod_jobs_total",
+			Help: "RunPod jobs by final status: COMPLETED, FAILED, CANCELLED, TIMED_OUT, EXPIRED, ABANDONED.",
+		}, []string{"status"}),
+		polls: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "summarizer_runpod_polls_total",
+			Help: "RunPod /status requests.",
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.jobs, m.polls)
+	}
+	return m
+}
+
+// newBackend builds the summarizer backend the settings name.
+func newBackend(s *settings, log *zap.Logger, m *backendMetrics) (worker.Summarizer, error) {
+	switch s.Summarizer {
+	case "extractive":
+		return worker.Extractive{MaxWords: s.SummaryTokens * 3 / 4}, nil
+	case "runpod":
+		if s.RunPodEndpointURL == "" {
+			return nil, &usageError{"summarizer: bad settings: RUNPOD_ENDPOINT_URL is required with SUMMARIZER=runpod"}
+		}
+		cfg := runpod.Config{
+			EndpointURL:  s.RunPodEndpointURL,
+			APIKey:       s.RunPodAPIKey,
+			InputFormat:  s.RunPodInputFormat,
+			MaxNewTokens: s.SummaryTokens,
+			JobTimeout:   s.JobTimeout,
+			Logger:       log,
+		}
+		if m != nil {
+			cfg.OnPoll = m.polls.Inc
+			cfg.OnJob = func(status string) { m.jobs.WithLabelValues(status).Inc() }
+		}
+		c, err := runpod.New(cfg)
+		if err != nil {
+			return nil, &usageError{"summarizer: bad settings: " + oneLine(err)}
+		}
+		return worker.RunPod{Client: c, Model: s.RunPodModel}, nil
+	}
+	return nil, &usageError{fmt.Sprintf("summarizer: bad settings: unknown SUMMARIZER %q", s.Summarizer)}
+}
+
+// serveHTTP serves h on addr until ctx is done; it returns the bound address.
+func serveHTTP(ctx context.Context, addr string, h http.Handler, log *zap.Logger) (string, func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server stopped", zap.Error(err))
+		}
+	}()
+	stop := func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		<-done
+	}
+	return ln.Addr().String(), stop, nil
+}
+
+func oneLine(err error) string {
+	b := []byte(err.Error())
+	for i, c := range b {
+		if c == '\n' {
+			b[i] = ';'
+		}
+	}
+	return string(b)
+}
