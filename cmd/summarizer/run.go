@@ -10,6 +10,7 @@ const usage = `usage: summarizer COMMAND [flags]
 
 commands:
   run               the queue worker (until SIGTERM/SIGINT, then drains)
+  replay            move dead-lettered messages back to the source queue
   summarize PATH    one-shot: summarize a local file, s3://BUCKET/KEY or - (stdin) to stdout
   runpod-emulator   a local server that speaks the RunPod Serverless API
 
@@ -26,6 +27,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "run":
 		err = cmdRun(ctx, rest, getenv, stderr)
+	case "replay":
+		err = cmdReplay(ctx, rest, getenv, stdout, stderr)
 	case "summarize":
 		err = cmdSummarize(ctx, rest, getenv, stdout, stderr)
 	case "runpod-emulator":
@@ -34,7 +37,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, usage)
 		return nil
 	default:
-		err = &usageError{fmt.Sprintf("summarizer: unknown command %q (run, summarize, runpod-emulator)", cmd)}
+		err = &usageError{fmt.Sprintf("summarizer: unknown command %q (run, replay, summarize, runpod-emulator)", cmd)}
 	}
 	if ue, ok := err.(*usageError); ok && ue.msg != "" {
 		fmt.Fprintln(stderr, ue.msg)

@@ -25,8 +25,19 @@ type option struct {
 	usage  string
 	secret bool
 	flag   string // the flag's name when it is not the kebab case of env
+	isBool bool   // a flag that needs no value: --dry-run means --dry-run=true
 	parse  func(string) error
 }
+
+// rawFlag holds a flag's text; for boolean flags a bare --name is "true".
+type rawFlag struct {
+	v      string
+	isBool bool
+}
+
+func (r *rawFlag) String() string     { return r.v }
+func (r *rawFlag) Set(v string) error { r.v = v; return nil }
+func (r *rawFlag) IsBoolFlag() bool   { return r.isBool }
 
 func (o option) flagName() string {
 	if o.flag != "" {
@@ -40,12 +51,13 @@ func (o option) flagName() string {
 func parseOptions(cmd string, opts []option, args []string, getenv func(string) string, stderr io.Writer) ([]string, error) {
 	fs := flag.NewFlagSet("summarizer "+cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	raw := map[string]*string{}
+	raw := map[string]*rawFlag{}
 	for _, o := range opts {
 		if o.secret {
 			continue
 		}
-		raw[o.env] = fs.String(o.flagName(), "", "")
+		raw[o.env] = &rawFlag{isBool: o.isBool}
+		fs.Var(raw[o.env], o.flagName(), "")
 	}
 	help := fs.Bool("help", false, "")
 	fs.BoolVar(help, "h", false, "")
@@ -65,7 +77,7 @@ func parseOptions(cmd string, opts []option, args []string, getenv func(string) 
 			v = e
 		}
 		if p := raw[o.env]; p != nil && set[o.flagName()] {
-			v = *p
+			v = p.v
 		}
 		if err := o.parse(strings.TrimSpace(v)); err != nil {
 			shown := v
@@ -126,6 +138,28 @@ func oneOf(dst *string, allowed ...string) func(string) error {
 			}
 		}
 		return fmt.Errorf("want one of %s", strings.Join(allowed, ", "))
+	}
+}
+
+func nonNegativeInt(dst *int) func(string) error {
+	return func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return errors.New("want a whole number, 0 or more")
+		}
+		*dst = n
+		return nil
+	}
+}
+
+func nonNegativeFloat(dst *float64) func(string) error {
+	return func(v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			return errors.New("want a number, 0 or more")
+		}
+		*dst = f
+		return nil
 	}
 }
 

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/summarizer/summarizer/queue"
+	"github.com/summarizer/summarizer/worker/event"
+)
+
+// cmdReplay is `summarizer replay`: dead letters back to the source queue.
+func cmdReplay(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var (
+		s       settings
+		cfg     queue.ReplayConfig
+		dryRun  bool
+		reasons []string
+	)
+	opts := []option{
+		{env: "DLQ_URL", flag: "from", usage: "dead-letter queue (default: DLQ_URL, or the RedrivePolicy of --to)", parse: str(&cfg.From)},
+		{env: "QUEUE_URL", flag: "to", usage: "queue the messages go back to", parse: required(&cfg.To)},
+		{env: "REPLAY_MAX", flag: "max", def: "0", usage: "most messages moved; 0 means all", parse: nonNegativeInt(&cfg.Max)},
+		{env: "REPLAY_DRY_RUN", flag: "dry-run", def: "false", isBool: true, usage: "list messages with their failure reason, move nothing", parse: boolean(&dryRun)},
+		{env: "REPLAY_REASON", flag: "reason", usage: "comma list of summarizer.reason values to move (default: all)", parse: list(&reasons)},
+		{env: "REPLAY_RATE", flag: "rate", def: "0", usage: "most messages moved per second; 0 means no limit", parse: nonNegativeFloat(&cfg.Rate)},
+		{env: "LOG_LEVEL", def: "info", usage: "debug, info, warn or error", parse: oneOf(&s.LogLevel, "debug", "info", "warn", "error")},
+		{env: "LOG_FORMAT", def: "json", usage: "json or console", parse: oneOf(&s.LogFormat, "json", "console")},
+	}
+	rest, err := parseOptions("replay", opts, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return &usageError{fmt.Sprintf("summarizer replay: unexpected argument %q", rest[0])}
+	}
+	cfg.DryRun, cfg.Reasons = dryRun, reasons
+	awsCfg, err := awsConfig(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	client := newSQS(awsCfg, getenv)
+	if cfg.From == "" {
+		out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(cfg.To),
+			AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameRedrivePolicy}})
+		if err != nil {
+			return fmt.Errorf("read the RedrivePolicy of %s: %w", cfg.To, err)
+		}
+		if cfg.From, err = queue.DLQFromRedrivePolicy(cfg.To, out.Attributes[string(types.QueueAttributeNameRedrivePolicy)]); err != nil {
+			return fmt.Errorf("no DLQ: set --from or DLQ_URL: %w", err)
+		}
+	}
+	verb := "moving"
+	if cfg.DryRun {
+		verb = "listing (dry run)"
+	}
+	fmt.Fprintf(stdout, "%s messages from %s to %s\n", verb, cfg.From, cfg.To)
+	st, err := queue.Replay(ctx, client, cfg, func(it queue.ReplayItem) {
+		state := "moved"
+		if !it.Moved {
+			state = "left"
+		}
+		line := fmt.Sprintf("%s\t%s\treason=%s\tfailed_at=%s\t%s", state, it.ID, orDash(it.Reason), orDash(it.FailedAt), describeBody(it.Body))
+		if it.Skipped != "" {
+			line += "\t(" + it.Skipped + ")"
+		}
+		if it.Error != "" {
+			line += "\terror=" + strings.ReplaceAll(it.Error, "\n", " ")
+		}
+		fmt.Fprintln(stdout, line)
+	})
+	fmt.Fprintf(stdout, "seen %d, moved %d, left in the DLQ %d\n", st.Seen, st.Moved, st.Left)
+	return err
+}
+
+// describeBody names the objects a message is about, or says it cannot.
+func describeBody(body string) string {
+	env, err := event.Parse([]byte(body))
+	switch {
+	case err != nil:
+		b := body
+		if len(b) > 60 {
+			b = b[:60] + "…"
+		}
+		return fmt.Sprintf("unparseable body %q", b)
+	case env.TestEvent:
+		return "s3:TestEvent"
+	}
+	var objs []string
+	for _, r := range env.Records {
+		objs = append(objs, "s3://"+r.Bucket+"/"+r.Key)
+	}
+	return strings.Join(objs, " ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
