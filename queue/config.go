@@ -50,6 +50,10 @@ type Config struct {
 	// Backoff gives the visibility of a retried message from its receive
 	// count (default: 5s doubling, capped at 15m, with ±20% jitter).
 	Backoff func(receiveCount int) time.Duration
+	// VisibilityCeiling is how long a message may stay in flight before its
+	// work is cancelled and the message released (default and maximum:
+	// MaxVisibility, SQS's 12 h limit per receipt).
+	VisibilityCeiling time.Duration
 	// Logger receives the consumer's logs; nil discards them.
 	Logger *zap.Logger
 	// Metrics records the consumer's counters; nil records nothing.
@@ -77,6 +81,9 @@ func (c Config) Validate() error {
 	if c.MaxReceives < 0 {
 		errs = append(errs, fmt.Errorf("max receives %d: must be positive", c.MaxReceives))
 	}
+	if c.VisibilityCeiling < 0 || c.VisibilityCeiling > MaxVisibility {
+		errs = append(errs, fmt.Errorf("visibility ceiling %s: must be between 0 and 12h", c.VisibilityCeiling))
+	}
 	if c.DeleteFlush < 0 {
 		errs = append(errs, fmt.Errorf("delete flush %s: must not be negative", c.DeleteFlush))
 	}
@@ -101,6 +108,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DeleteFlush == 0 {
 		c.DeleteFlush = DeleteFlushDefault
+	}
+	if c.VisibilityCeiling == 0 {
+		c.VisibilityCeiling = MaxVisibility
 	}
 	if c.Backoff == nil {
 		c.Backoff = DefaultBackoff

@@ -243,9 +243,13 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 		now := time.Now()
 		for _, sm := range out.Messages {
 			m := newMessage(sm, now)
-			c.leases.add(m)
+			mctx, cancel := context.WithCancelCause(workCtx)
+			c.leases.add(m, cancel)
 			c.m.Inflight.Inc()
-			c.wg.Go(func() { c.process(workCtx, m) })
+			c.wg.Go(func() {
+				defer cancel(nil)
+				c.process(mctx, m)
+			})
 		}
 	}
 }
@@ -300,11 +304,20 @@ func (c *Consumer) process(ctx context.Context, m *Message) {
 	}()
 	log := c.log.With(zap.String("message_id", m.ID), zap.Int("receive_count", m.ReceiveCount))
 	err := c.call(ctx, m)
-	if err != nil && errors.Is(context.Cause(ctx), ErrShutdown) {
-		// The lease stays: Run releases it once every handler has returned.
-		log.Info("released at shutdown", zap.Error(err))
-		c.m.Messages.WithLabelValues(string(OutcomeReleased)).Inc()
-		return
+	if err != nil {
+		switch cause := context.Cause(ctx); {
+		case errors.Is(cause, ErrShutdown):
+			// The lease stays: Run releases it once every handler has returned.
+			log.Info("released at shutdown", zap.Error(err))
+			c.m.Messages.WithLabelValues(string(OutcomeReleased)).Inc()
+			return
+		case errors.Is(cause, ErrVisibilityCeiling):
+			c.leases.remove(m)
+			c.changeVisibility(context.WithoutCancel(ctx), []*Message{m}, 0)
+			log.Warn("released at the visibility ceiling", zap.Error(err))
+			c.m.Messages.WithLabelValues(string(OutcomeReleased)).Inc()
+			return
+		}
 	}
 	c.finish(context.WithoutCancel(ctx), m, err, log)
 }
@@ -361,7 +374,7 @@ func (c *Consumer) retry(ctx context.Context, m *Message, log *zap.Logger) {
 	c.leases.remove(m)
 	c.m.Messages.WithLabelValues(string(OutcomeRetried)).Inc()
 	backoff := c.cfg.Backoff(m.ReceiveCount)
-	backoff = min(max(backoff, 0), MaxVisibility-time.Since(m.receivedAt)-time.Minute)
+	backoff = min(max(backoff, 0), c.cfg.VisibilityCeiling-time.Since(m.receivedAt))
 	failed := c.changeVisibility(ctx, []*Message{m}, max(backoff, 0))
 	if len(failed) > 0 {
 		log.Warn("could not set retry backoff; the message comes back when its lease expires")

@@ -14,6 +14,11 @@ var ErrSkip = errors.New("skip")
 // work outlived Config.ShutdownTimeout.
 var ErrShutdown = errors.New("queue: shutdown timeout")
 
+// ErrVisibilityCeiling is the cause of a handler's cancellation when its
+// message has been in flight so long that SQS's 12 h visibility ceiling
+// would be reached before the next extension; the message is released.
+var ErrVisibilityCeiling = errors.New("queue: visibility ceiling (12h) reached")
+
 // Reason codes the consumer itself sets on dead-lettered messages.
 const (
 	ReasonRetriesExhausted = "retries_exhausted"

@@ -12,6 +12,7 @@ import (
 type lease struct {
 	m       *Message
 	expires time.Time
+	cancel  context.CancelCauseFunc // cancels the message's handler
 }
 
 // leases tracks every message in flight; one heartbeat extends those whose
@@ -22,9 +23,9 @@ type leases struct {
 	byReceipt map[string]*lease
 }
 
-func (l *leases) add(m *Message) {
+func (l *leases) add(m *Message, cancel context.CancelCauseFunc) {
 	l.mu.Lock()
-	l.byReceipt[m.receipt] = &lease{m: m, expires: m.receivedAt.Add(l.c.cfg.VisibilityTimeout)}
+	l.byReceipt[m.receipt] = &lease{m: m, expires: m.receivedAt.Add(l.c.cfg.VisibilityTimeout), cancel: cancel}
 	l.mu.Unlock()
 }
 
@@ -56,17 +57,21 @@ func (l *leases) heartbeat(ctx context.Context) {
 		now := time.Now()
 		var due []*Message
 		l.mu.Lock()
-		for r, ls := range l.byReceipt {
+		for _, ls := range l.byReceipt {
 			if ls.expires.Sub(now) >= vt/2 {
 				continue
 			}
-			if now.Add(vt).Sub(ls.m.receivedAt) > MaxVisibility {
-				// SQS refuses visibility beyond 12 h from the receive: let the
-				// lease run out and the message come back rather than fail
-				// every tick.
-				l.c.log.Error("message in flight for 12h: visibility ceiling reached, it will be redelivered",
-					zap.String("message_id", ls.m.ID))
-				delete(l.byReceipt, r)
+			if now.Add(vt).Sub(ls.m.receivedAt) > l.c.cfg.VisibilityCeiling {
+				// SQS refuses visibility beyond 12 h from the receive. Rather
+				// than let the lease lapse while the work goes on (and pay for
+				// it twice), stop the work: the handler is cancelled and the
+				// message released while the lease still holds.
+				if ls.cancel != nil {
+					l.c.log.Error("visibility ceiling reached: cancelling the message's work and releasing it",
+						zap.String("message_id", ls.m.ID), zap.Duration("in_flight", now.Sub(ls.m.receivedAt)), zap.Duration("ceiling", l.c.cfg.VisibilityCeiling))
+					ls.cancel(ErrVisibilityCeiling)
+					ls.cancel = nil
+				}
 				continue
 			}
 			due = append(due, ls.m)

@@ -385,3 +385,35 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("zero config: %v", err)
 	}
 }
+
+// Work that would outlast the visibility ceiling is cancelled with
+// ErrVisibilityCeiling and its message released, not left to lapse while
+// the work goes on.
+func TestVisibilityCeilingCancelsAndReleases(t *testing.T) {
+	f := newFixture(t)
+	var calls atomic.Int32
+	var cause atomic.Value
+	h := queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
+		if calls.Add(1) > 1 {
+			return nil // the redelivery finishes at once
+		}
+		<-ctx.Done()
+		cause.Store(context.Cause(ctx))
+		return ctx.Err()
+	})
+	c, err := queue.New(f.sqs, f.queueURL, h, queue.Config{Concurrency: 1, VisibilityTimeout: 2 * time.Second, VisibilityCeiling: 3 * time.Second,
+		WaitTime: time.Second, DeleteFlush: 100 * time.Millisecond, Logger: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.send(t, "long")
+	if err := runUntil(t, c, func() bool {
+		v, n := f.counts(t, f.queueURL)
+		return calls.Load() == 2 && v+n == 0
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := cause.Load().(error); !errors.Is(got, queue.ErrVisibilityCeiling) {
+		t.Errorf("cause %v, want ErrVisibilityCeiling", got)
+	}
+}
