@@ -1,0 +1,300 @@
+package transcript
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// turnWriter builds the output of the structured formats: one turn per
+// line, "Speaker: text" when the speaker is known. Consecutive text of the
+// same speaker is one turn, and text without a speaker continues the turn
+// before it. White space inside text collapses to single spaces and control
+// characters become spaces.
+type turnWriter struct {
+	b        strings.Builder
+	speaker  string // speaker of the open turn or of the next text
+	newTurn  bool   // the next text starts a line of its own
+	bare     bool   // speaker came from a label in the text and has no text yet
+	scratch  []byte // reused by cueLine
+	pieceSpk string // cueLine: speaker of the piece being collected
+	pieceSet bool   // cueLine: the piece's speaker was given by a voice tag
+}
+
+// add appends text said by speaker ("" when unknown) to the transcript.
+// The speaker is metadata (a voice tag, a diarization label): a speaker
+// without text leaves no trace.
+func (w *turnWriter) add(speaker, text string) {
+	w.write(speaker, text, true, false)
+}
+
+// addLabeled is add for a speaker read from a label in the text
+// ("Alice: "): the label is words of the input, so when no text of that
+// speaker follows, it is kept as a line of its own ("Alice:").
+func (w *turnWriter) addLabeled(speaker, text string) {
+	w.write(speaker, text, true, true)
+}
+
+// attach appends text (punctuation) to the open turn without a space.
+func (w *turnWriter) attach(text string) {
+	w.write("", text, false, false)
+}
+
+func (w *turnWriter) write(speaker, text string, space, labeled bool) {
+	if speaker != "" && speaker != w.speaker {
+		w.flushBare()
+		w.speaker = speaker
+		w.newTurn = true
+	}
+	if labeled && speaker != "" && w.newTurn {
+		w.bare = true // until text of this turn is written
+	}
+	if !hasVisible(text) {
+		return
+	}
+	w.bare = false
+	if w.newTurn || w.b.Len() == 0 {
+		w.startLine()
+		space = false
+	}
+	writeCollapsed(&w.b, text, space)
+}
+
+// startLine starts the line of a new turn.
+func (w *turnWriter) startLine() {
+	if w.b.Len() > 0 {
+		w.b.WriteByte('\n')
+	}
+	if w.speaker != "" {
+		w.b.WriteString(w.speaker)
+		w.b.WriteString(": ")
+	}
+	w.newTurn = false
+}
+
+// flushBare writes a label that got no text as "Speaker:".
+func (w *turnWriter) flushBare() {
+	if w.bare {
+		if w.b.Len() > 0 {
+			w.b.WriteByte('\n')
+		}
+		w.b.WriteString(w.speaker)
+		w.b.WriteByte(':')
+		w.bare = false
+	}
+}
+
+// String returns the transcript written so far.
+func (w *turnWriter) String() string {
+	w.flushBare()
+	return w.b.String()
+}
+
+// isSpace reports whether r separates words: white space or a control
+// character.
+func isSpace(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r)
+}
+
+// hasVisible reports whether s holds anything but white space and control
+// characters.
+func hasVisible(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c > ' ' && c != 0x7f {
+				return true
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !isSpace(r) {
+			return true
+		}
+		i += n
+	}
+	return false
+}
+
+// writeCollapsed writes s to b with leading and trailing white space
+// dropped, inner runs of white space and control characters as one space,
+// and a space first when lead is set.
+func writeCollapsed(b *strings.Builder, s string, lead bool) {
+	pending := lead
+	start := -1 // start of the run of visible bytes not yet written
+	flush := func(end int) {
+		if start >= 0 {
+			if pending {
+				b.WriteByte(' ')
+			}
+			b.WriteString(s[start:end])
+			start = -1
+			pending = false
+		}
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		n := 1
+		space := false
+		if c < utf8.RuneSelf {
+			space = c <= ' ' || c == 0x7f
+		} else {
+			var r rune
+			r, n = utf8.DecodeRuneInString(s[i:])
+			space = isSpace(r)
+		}
+		if space {
+			if start >= 0 {
+				flush(i)
+				pending = true
+			}
+		} else if start < 0 {
+			start = i
+		}
+		i += n
+	}
+	flush(len(s))
+}
+
+// collapse returns s trimmed, with inner white space as single spaces.
+func collapse(s string) string {
+	if isCollapsed(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	writeCollapsed(&b, s, false)
+	return b.String()
+}
+
+// isCollapsed reports whether s is printable ASCII without leading,
+// trailing or double spaces: what collapse returns unchanged.
+func isCollapsed(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return s == ""
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < ' ' || c >= 0x7f || (c == ' ' && s[i+1] == ' ') {
+			return false
+		}
+	}
+	return true
+}
+
+// maxSpeakerLen bounds the bytes of a speaker name found in text.
+const maxSpeakerLen = 40
+
+// splitSpeaker finds a speaker label at the start of a line of text:
+// "Alice: text", "[Alice] text" or "- Alice: text". It returns the speaker
+// and the text after the label, or "" and line unchanged when there is none.
+// Bracketed sound cues ("[Laughter]", "[MUSIC]") are not speakers.
+func splitSpeaker(line string) (speaker, rest string) {
+	body := strings.TrimSpace(line)
+	for _, dash := range []string{"- ", "– ", "— "} {
+		if strings.HasPrefix(body, dash) {
+			body = strings.TrimSpace(body[len(dash):])
+			break
+		}
+	}
+	if strings.HasPrefix(body, "[") {
+		end := strings.IndexByte(body[:min(len(body), maxSpeakerLen+2)], ']')
+		if end < 0 {
+			return "", line
+		}
+		name := body[1:end]
+		if !validSpeaker(name) || soundCue(name) {
+			return "", line
+		}
+		rest = strings.TrimSpace(body[end+1:])
+		if strings.HasPrefix(rest, ":") {
+			rest = strings.TrimSpace(rest[1:])
+		}
+		return collapse(name), rest
+	}
+	colon := strings.IndexByte(body[:min(len(body), maxSpeakerLen+1)], ':')
+	if colon <= 0 {
+		return "", line
+	}
+	if after := body[colon+1:]; after != "" && after[0] != ' ' && after[0] != '\t' {
+		return "", line
+	}
+	name := body[:colon]
+	if !validSpeaker(name) {
+		return "", line
+	}
+	return collapse(name), strings.TrimSpace(body[colon+1:])
+}
+
+// validSpeaker reports whether name looks like a speaker: at most four
+// words of letters, digits and . ' ’ - _ #, starting with a letter that is
+// not lower case ("Alice", "Dr. Mei Lin", "SPEAKER_00", "张伟").
+func validSpeaker(name string) bool {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > maxSpeakerLen {
+		return false
+	}
+	first, _ := utf8.DecodeRuneInString(name)
+	if !unicode.IsLetter(first) || unicode.IsLower(first) {
+		return false
+	}
+	words := 1
+	prevSpace := false
+	for _, r := range name {
+		switch {
+		case r == ' ' || r == '\t':
+			if !prevSpace {
+				words++
+			}
+			prevSpace = true
+			continue
+		case unicode.IsLetter(r), unicode.IsDigit(r), unicode.Is(unicode.Mn, r),
+			r == '.', r == '\'', r == '’', r == '-', r == '_', r == '#':
+		default:
+			return false
+		}
+		prevSpace = false
+	}
+	return words <= 4
+}
+
+// soundCue reports whether a bracketed label describes a sound, not a
+// speaker ("[Laughter]", "[MUSIC PLAYING]", "[Inaudible 00:12]").
+func soundCue(name string) bool {
+	first, _, _ := strings.Cut(strings.TrimSpace(name), " ")
+	switch strings.ToLower(strings.TrimRight(first, ".")) {
+	case "music", "laughter", "laughs", "laughing", "laugh", "applause", "silence",
+		"inaudible", "unintelligible", "indistinct", "crosstalk", "noise", "cheering",
+		"cheers", "sighs", "coughs", "coughing", "chuckles", "foreign", "background",
+		"blank_audio", "no", "sound", "static", "beep", "phone", "door", "pause", "overlapping":
+		return true
+	}
+	return false
+}
+
+// speakerName turns a machine speaker label into a name for people:
+// "spk_0" and "SPEAKER_00" become "Speaker 1", "ch_1" becomes "Channel 2".
+// Other labels are kept, white space collapsed.
+func speakerName(label string) string {
+	label = strings.TrimSpace(label)
+	i := strings.LastIndexByte(label, '_')
+	if i < 0 {
+		return collapse(label)
+	}
+	var kind string
+	switch strings.ToLower(label[:i]) {
+	case "spk", "speaker":
+		kind = "Speaker "
+	case "ch", "channel":
+		kind = "Channel "
+	default:
+		return collapse(label)
+	}
+	n, err := strconv.Atoi(label[i+1:])
+	if err != nil || n < 0 || n >= 1<<20 {
+		return collapse(label)
+	}
+	return kind + strconv.Itoa(n+1)
+}
