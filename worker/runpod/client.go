@@ -47,10 +47,17 @@ func New(cfg Config) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("runpod: invalid config: %w", err)
 	}
+	input := inputBuilders[cfg.InputFormat]
+	if cfg.InputFormat == InputFormatTemplate {
+		var err error
+		if input, err = newTemplateInput(cfg.InputTemplate, cfg.APIKey); err != nil {
+			return nil, fmt.Errorf("runpod: invalid config: %w", err)
+		}
+	}
 	return &Client{
 		cfg:   cfg,
 		base:  strings.TrimRight(cfg.EndpointURL, "/"),
-		input: inputBuilders[cfg.InputFormat],
+		input: input,
 		log:   cfg.Logger,
 	}, nil
 }
@@ -70,7 +77,7 @@ func (c Client) Format(f fmt.State, verb rune) {
 	_, _ = f.Write([]byte(c.String()))
 }
 
-// Result is the outcome of a successful Summarize or Wait.
+// Result is the outcome of a successful Summarize, RunInput or Wait.
 type Result struct {
 	// Text is the extracted, cleaned output (see ExtractOutput).
 	Text string
@@ -97,6 +104,31 @@ func (c *Client) Summarize(ctx context.Context, prompt string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	return c.run(ctx, body)
+}
+
+// RunInput is Summarize for callers that build the whole "input" object themselves, e.g.
+// url mode, where the worker fetches the transcript itself:
+//
+//	client.RunInput(ctx, map[string]string{"url": presignedGetURL})
+//
+// sends {"input":{"url":"..."},"policy":{...}}. input must encode (encoding/json, no
+// HTML escaping) to a JSON object of at most MaxPayloadBytes with the policy, else the
+// error is Permanent and nothing is sent. Config.InputFormat and MaxNewTokens do not
+// apply. Timeout, polling, retries, resubmission, cancellation on abandon, OnJob and
+// the output shapes accepted are those of Summarize. The input is never logged or
+// quoted in errors: a presigned URL is a credential.
+func (c *Client) RunInput(ctx context.Context, input any) (Result, error) {
+	body, err := c.checkedInputBody(input)
+	if err != nil {
+		return Result{}, err
+	}
+	return c.run(ctx, body)
+}
+
+// run submits body as a job and waits for it, resubmitting jobs that FAILED, were
+// CANCELLED by someone else or expired, up to MaxResubmits times.
+func (c *Client) run(ctx context.Context, body []byte) (Result, error) {
 	var ids []string
 	for resubmits := 0; ; resubmits++ {
 		res, err := c.runJob(ctx, body, &ids)
@@ -148,8 +180,30 @@ func (c *Client) checkedRunBody(prompt string) ([]byte, error) {
 	}
 	body, err := c.runBody(prompt)
 	if err != nil {
+		var te *errTemplate
+		if errors.As(err, &te) {
+			// The template, not the prompt, is at fault: an operator must fix it.
+			return nil, &Error{Op: opRun, Err: redactErr(err, c.cfg.APIKey), class: classConfig}
+		}
 		return nil, &Error{Op: opRun, Err: err, class: classPermanent}
 	}
+	return checkedSize(body)
+}
+
+func (c *Client) checkedInputBody(input any) ([]byte, error) {
+	raw, err := inputObject(input)
+	if err != nil {
+		return nil, &Error{Op: opRun, Err: err, class: classPermanent}
+	}
+	body, err := c.encodeRun(raw)
+	if err != nil {
+		return nil, &Error{Op: opRun, Err: err, class: classPermanent}
+	}
+	return checkedSize(body)
+}
+
+// checkedSize rejects a /run body over RunPod's payload limit with a Permanent error.
+func checkedSize(body []byte) ([]byte, error) {
 	if len(body) > MaxPayloadBytes {
 		return nil, &Error{Op: opRun, StatusCode: 0, class: classPermanent,
 			Err: fmt.Errorf("request of %d bytes exceeds RunPod's %d byte payload limit", len(body), MaxPayloadBytes)}

@@ -21,6 +21,10 @@ const (
 	// InputFormatVLLM sends {"input":{"prompt":PROMPT,"sampling_params":{"max_tokens":N,"temperature":0}}},
 	// the shape of runpod-workers/worker-vllm.
 	InputFormatVLLM = "vllm"
+	// InputFormatTemplate renders Config.InputTemplate, a JSON document for the whole
+	// "input" object written as a Go text/template (RUNPOD_INPUT_FORMAT=path: the caller
+	// reads the file). See Config.InputTemplate for the syntax.
+	InputFormatTemplate = "template"
 )
 
 // Defaults applied by New (and assumed by Validate) for zero Config fields.
@@ -63,8 +67,28 @@ type Config struct {
 	APIKey string
 
 	// InputFormat selects the "input" object of /run (RUNPOD_INPUT_FORMAT):
-	// InputFormatText (default) or InputFormatVLLM.
+	// InputFormatText (default), InputFormatVLLM or InputFormatTemplate. Empty with a
+	// non-empty InputTemplate means InputFormatTemplate.
 	InputFormat string
+
+	// InputTemplate is the contents of the JSON template file named by
+	// RUNPOD_INPUT_FORMAT=path, used with InputFormatTemplate (and only then). It is a
+	// JSON document for the whole "input" object, executed per prompt as a Go
+	// text/template with the fields of TemplateData:
+	//
+	//	{{json .Prompt}}   the prompt as a quoted, escaped JSON string (quotes included)
+	//	{{.MaxTokens}}     MaxNewTokens, a JSON number
+	//
+	// plus text/template's builtins; "json" writes any value as JSON. Example:
+	//
+	//	{"prompt": {{json .Prompt}}, "max_new_tokens": {{.MaxTokens}}, "temperature": 0}
+	//
+	// A bare {{.Prompt}} is not escaped. New parses the template and renders it once
+	// with a prompt holding quotes, backslashes, newlines, a control character and
+	// non-ASCII text; it fails unless the result is one JSON object with that prompt,
+	// unchanged, in one of its strings. A template that later fails to render a prompt
+	// gives a ConfigFault error and sends nothing.
+	InputTemplate string
 
 	// MaxNewTokens is the output budget sent with each prompt (SUMMARY_TOKENS).
 	// Default SummaryTokensDefault.
@@ -122,6 +146,9 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	if c.InputFormat == "" {
 		c.InputFormat = InputFormatDefault
+		if c.InputTemplate != "" {
+			c.InputFormat = InputFormatTemplate
+		}
 	}
 	if c.MaxNewTokens == 0 {
 		c.MaxNewTokens = SummaryTokensDefault
@@ -185,8 +212,17 @@ func (c Config) Validate() error {
 	if c.APIKey == "" && (host == "api.runpod.ai" || strings.HasSuffix(host, ".runpod.ai")) {
 		bad("runpod: APIKey is required for %s", host)
 	}
-	if c.InputFormat != "" && inputBuilders[c.InputFormat] == nil {
-		bad("runpod: InputFormat %q is not one of %s", c.InputFormat, strings.Join(inputFormatNames(), ", "))
+	switch format := c.withDefaults().InputFormat; {
+	case format == InputFormatTemplate && c.InputTemplate == "":
+		bad("runpod: InputTemplate is required with InputFormat %q", InputFormatTemplate)
+	case format == InputFormatTemplate:
+		if _, err := newTemplateInput(c.InputTemplate, c.APIKey); err != nil {
+			bad("runpod: %w", err)
+		}
+	case inputBuilders[format] == nil:
+		bad("runpod: InputFormat %q is not one of %s, %s", c.InputFormat, strings.Join(inputFormatNames(), ", "), InputFormatTemplate)
+	case c.InputTemplate != "":
+		bad("runpod: InputTemplate is set but InputFormat is %q, not %q", format, InputFormatTemplate)
 	}
 	if c.MaxNewTokens < 0 {
 		bad("runpod: MaxNewTokens %d must not be negative", c.MaxNewTokens)
@@ -229,8 +265,8 @@ func (c Config) String() string {
 	if c.APIKey != "" {
 		key = redactedKey
 	}
-	return fmt.Sprintf("runpod.Config{EndpointURL:%q APIKey:%q InputFormat:%q MaxNewTokens:%d JobTimeout:%v PollInitial:%v PollMax:%v MaxAttempts:%d MaxResubmits:%d RetryInitial:%v RetryMax:%v}",
-		redactURL(c.EndpointURL), key, c.InputFormat, c.MaxNewTokens, c.JobTimeout, c.PollInitial, c.PollMax,
+	return fmt.Sprintf("runpod.Config{EndpointURL:%q APIKey:%q InputFormat:%q InputTemplate:(%d bytes) MaxNewTokens:%d JobTimeout:%v PollInitial:%v PollMax:%v MaxAttempts:%d MaxResubmits:%d RetryInitial:%v RetryMax:%v}",
+		redactURL(c.EndpointURL), key, c.InputFormat, len(c.InputTemplate), c.MaxNewTokens, c.JobTimeout, c.PollInitial, c.PollMax,
 		c.MaxAttempts, c.MaxResubmits, c.RetryInitial, c.RetryMax)
 }
 
@@ -255,6 +291,7 @@ func (c Config) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddString("endpoint_url", redactURL(c.EndpointURL))
 	enc.AddBool("api_key_set", c.APIKey != "")
 	enc.AddString("input_format", c.InputFormat)
+	enc.AddInt("input_template_bytes", len(c.InputTemplate))
 	enc.AddInt("max_new_tokens", c.MaxNewTokens)
 	enc.AddDuration("job_timeout", c.JobTimeout)
 	enc.AddDuration("poll_initial", c.PollInitial)
@@ -270,6 +307,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		EndpointURL  string `json:"endpoint_url"`
 		APIKeySet    bool   `json:"api_key_set"`
 		InputFormat  string `json:"input_format"`
+		TemplateSize int    `json:"input_template_bytes"`
 		MaxNewTokens int    `json:"max_new_tokens"`
 		JobTimeout   string `json:"job_timeout"`
 		PollInitial  string `json:"poll_initial"`
@@ -277,7 +315,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		MaxAttempts  int    `json:"max_attempts"`
 		MaxResubmits int    `json:"max_resubmits"`
 	}{
-		redactURL(c.EndpointURL), c.APIKey != "", c.InputFormat, c.MaxNewTokens,
+		redactURL(c.EndpointURL), c.APIKey != "", c.InputFormat, len(c.InputTemplate), c.MaxNewTokens,
 		c.JobTimeout.String(), c.PollInitial.String(), c.PollMax.String(), c.MaxAttempts, c.MaxResubmits,
 	})
 }

@@ -4,9 +4,12 @@
 //
 // # What it owns
 //
-//   - The wire format: the "input" object (InputFormat "text" or "vllm"), the "policy"
-//     object (executionTimeout and ttl from JobTimeout), the status document and the many
-//     shapes a worker's "output" can take (ExtractOutput).
+//   - The wire format: the "input" object (InputFormat "text", "vllm", or "template":
+//     a JSON template file, see below), the "policy" object (executionTimeout and ttl
+//     from JobTimeout), the status document and the many shapes a worker's "output" can
+//     take (ExtractOutput). Callers that build the "input" object themselves (url mode:
+//     {"input":{"url":PRESIGNED_GET_URL}}) use RunInput, which shares everything else
+//     with Summarize.
 //   - Retries of single HTTP calls. 429, 408, 5xx and network errors are retried inside
 //     the client, at most Config.MaxAttempts times per call, with exponential backoff and
 //     full jitter, honouring Retry-After. Callers must not retry these again at once: an
@@ -30,6 +33,18 @@
 //     cancel (the cancel request gets its own 5 s context, detached from the cancelled
 //     one, so shutdown is delayed by at most CancelTimeout per abandoned job).
 //
+// # Input templates
+//
+// RUNPOD_INPUT_FORMAT=path names a JSON template file; the caller reads it and sets
+// Config.InputTemplate to its contents (InputFormat "template"). The file is the whole
+// "input" object as a Go text/template; {{json .Prompt}} inserts the prompt as a quoted,
+// escaped JSON string and {{.MaxTokens}} the output budget:
+//
+//	{"prompt": {{json .Prompt}}, "max_new_tokens": {{.MaxTokens}}, "temperature": 0}
+//
+// New rejects a template that does not parse or does not turn a prompt full of quotes,
+// newlines and non-ASCII text into a JSON object carrying it unchanged.
+//
 // # Errors
 //
 // Every error is an *Error whose Permanent, ConfigFault and Temporary methods (exactly
@@ -42,6 +57,8 @@
 //	404 on /status or /cancel      expired (IsExpired): Summarize resubmits, then Temporary
 //	400, 413, 422                  Permanent: the backend rejected the input
 //	other 4xx                      Temporary, not retried here
+//	body over 10 MB, empty prompt  Permanent, nothing sent
+//	template fails to render       ConfigFault, nothing sent
 //
 // Job outcomes: FAILED, CANCELLED (not by us) and expired jobs are resubmitted up to
 // Config.MaxResubmits times, then Temporary; TIMED_OUT, COMPLETED with unusable output
@@ -49,7 +66,7 @@
 //
 // # Shutdown
 //
-// Cancel the context passed to Summarize or Wait to stop. The job in flight is cancelled
+// Cancel the context passed to Summarize, RunInput or Wait to stop. The job in flight is cancelled
 // at RunPod, Config.OnJob is called with "ABANDONED", and the returned error wraps the
 // context's error (errors.Is(err, context.Canceled) is true). A caller that wants to
 // resume instead of cancel records the id from Submit and calls Wait later; Wait reports

@@ -1,0 +1,265 @@
+package openai
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Defaults applied by New (and assumed by Validate) for zero Config fields. Temperature
+// has no default constant: its zero value, 0 (greedy decoding), is the default.
+const (
+	MaxTokensDefault    = 256
+	TimeoutDefault      = 5 * time.Minute
+	MaxAttemptsDefault  = 5
+	RetryInitialDefault = 500 * time.Millisecond
+	RetryMaxDefault     = 30 * time.Second
+)
+
+// maxResponseBytes bounds every response body read by the client.
+const maxResponseBytes = 10 << 20
+
+// Config configures a Client. Zero values take the ...Default constants; BaseURL and
+// Model are required (and APIKey for api.openai.com and api.runpod.ai).
+type Config struct {
+	// BaseURL is the API root that "/chat/completions" is appended to
+	// (OPENAI_BASE_URL), e.g. https://api.openai.com/v1, http://localhost:8000/v1
+	// (vLLM), http://localhost:11434/v1 (Ollama) or
+	// https://api.runpod.ai/v2/ENDPOINT_ID/openai/v1. Absolute http or https URL, no
+	// query or fragment; a trailing slash is tolerated.
+	BaseURL string
+
+	// APIKey is sent as "Authorization: Bearer KEY" (OPENAI_API_KEY). It never appears
+	// in logs, errors or fmt output of Config or Client. Empty sends no Authorization
+	// header (Ollama, a local vLLM); it is required for api.openai.com and api.runpod.ai.
+	APIKey string
+
+	// Model is the "model" of every request (OPENAI_MODEL), e.g. gpt-4o-mini or the
+	// name vLLM serves.
+	Model string
+
+	// MaxTokens is the output budget sent as max_tokens (SUMMARY_TOKENS). Default
+	// MaxTokensDefault.
+	MaxTokens int
+
+	// Temperature is sent with every request; the default 0 makes summaries
+	// reproducible. Must be finite and not negative.
+	Temperature float64
+
+	// SystemPrompt, if not empty, is sent as a system message before the prompt.
+	SystemPrompt string
+
+	// Timeout bounds one HTTP attempt, response body included. A timed-out attempt is
+	// retried like a network error. Default TimeoutDefault (LLM calls are slow).
+	Timeout time.Duration
+
+	// MaxAttempts is the number of HTTP attempts per Complete for 429, 408, 5xx, network
+	// errors, timeouts and garbled answers (1 disables retries). Default
+	// MaxAttemptsDefault.
+	MaxAttempts int
+
+	// RetryInitial is the backoff cap of the first retry; it doubles per attempt up to
+	// RetryMax and the actual wait is uniformly random below it (full jitter). A delay
+	// the server asks for (retry-after-ms, Retry-After, or on 429 the
+	// x-ratelimit-reset-* headers) replaces it. Default RetryInitialDefault.
+	RetryInitial time.Duration
+
+	// RetryMax caps both the backoff and a server-requested delay. Default
+	// RetryMaxDefault.
+	RetryMax time.Duration
+
+	// HTTPClient sends the requests. Default: a plain http.Client (Timeout applies per
+	// attempt through the request context).
+	HTTPClient *http.Client
+
+	// Logger receives debug lines (completions, retries) and an info line per
+	// completion cut short by MaxTokens. nil is zap.NewNop().
+	Logger *zap.Logger
+}
+
+// withDefaults returns c with every zero field replaced by its default.
+func (c Config) withDefaults() Config {
+	if c.MaxTokens == 0 {
+		c.MaxTokens = MaxTokensDefault
+	}
+	if c.Timeout == 0 {
+		c.Timeout = TimeoutDefault
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = MaxAttemptsDefault
+	}
+	if c.RetryInitial == 0 {
+		c.RetryInitial = RetryInitialDefault
+	}
+	if c.RetryMax == 0 {
+		c.RetryMax = max(RetryMaxDefault, c.RetryInitial)
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{}
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	return c
+}
+
+// hostsNeedingKey are API hosts that always require an API key.
+var hostsNeedingKey = []string{"api.openai.com", "api.runpod.ai"}
+
+// Validate reports every problem of c (zero fields count as their defaults), joined
+// with errors.Join. Messages never contain the API key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	host := ""
+	if c.BaseURL == "" {
+		bad("openai: BaseURL is required")
+	} else if u, err := url.Parse(c.BaseURL); err != nil {
+		bad("openai: BaseURL is not a URL")
+	} else {
+		host = strings.ToLower(u.Hostname())
+		if u.Scheme != "http" && u.Scheme != "https" {
+			bad("openai: BaseURL %q must be an absolute http or https URL", u.Redacted())
+		}
+		if u.Host == "" {
+			bad("openai: BaseURL %q has no host", u.Redacted())
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			bad("openai: BaseURL %q must not have a query or fragment", u.Redacted())
+		}
+		if strings.HasSuffix(strings.TrimRight(u.Path, "/"), "/chat/completions") {
+			bad("openai: BaseURL %q must not end in /chat/completions, which is appended", u.Redacted())
+		}
+	}
+	if strings.ContainsFunc(c.APIKey, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		bad("openai: APIKey contains whitespace or control characters")
+	}
+	if c.APIKey == "" {
+		for _, h := range hostsNeedingKey {
+			if host == h {
+				bad("openai: APIKey is required for %s", host)
+			}
+		}
+	}
+	if strings.TrimSpace(c.Model) == "" {
+		bad("openai: Model is required")
+	}
+	if c.MaxTokens < 0 {
+		bad("openai: MaxTokens %d must not be negative", c.MaxTokens)
+	}
+	if c.Temperature < 0 || math.IsNaN(c.Temperature) || math.IsInf(c.Temperature, 0) {
+		bad("openai: Temperature %v must be a finite number, not negative", c.Temperature)
+	}
+	if c.MaxAttempts < 0 {
+		bad("openai: MaxAttempts %d must not be negative", c.MaxAttempts)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"Timeout", c.Timeout},
+		{"RetryInitial", c.RetryInitial},
+		{"RetryMax", c.RetryMax},
+	} {
+		if d.v < 0 {
+			bad("openai: %s %v must not be negative", d.name, d.v)
+		}
+	}
+	if d := c.withDefaults(); c.RetryInitial >= 0 && c.RetryMax >= 0 && d.RetryInitial > d.RetryMax {
+		bad("openai: RetryInitial %v exceeds RetryMax %v", d.RetryInitial, d.RetryMax)
+	}
+	return errors.Join(errs...)
+}
+
+// redactedKey is what Config and Client print instead of a non-empty API key.
+const redactedKey = "[REDACTED]"
+
+// String describes c without the API key.
+func (c Config) String() string {
+	key := ""
+	if c.APIKey != "" {
+		key = redactedKey
+	}
+	return fmt.Sprintf("openai.Config{BaseURL:%q APIKey:%q Model:%q MaxTokens:%d Temperature:%v SystemPrompt:(%d bytes) Timeout:%v MaxAttempts:%d RetryInitial:%v RetryMax:%v}",
+		redactURL(c.BaseURL), key, c.Model, c.MaxTokens, c.Temperature, len(c.SystemPrompt), c.Timeout,
+		c.MaxAttempts, c.RetryInitial, c.RetryMax)
+}
+
+// GoString is String, so that %#v does not print the API key either.
+func (c Config) GoString() string { return c.String() }
+
+// Format makes every fmt verb (%v, %+v, %#v, %s, %q, ...) print String.
+func (c Config) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", c.String())
+		return
+	}
+	_, _ = f.Write([]byte(c.String()))
+}
+
+// LogValue implements slog.LogValuer without the API key.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalLogObject implements zapcore.ObjectMarshaler without the API key, so that
+// zap.Any("config", cfg) is safe.
+func (c Config) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("base_url", redactURL(c.BaseURL))
+	enc.AddBool("api_key_set", c.APIKey != "")
+	enc.AddString("model", c.Model)
+	enc.AddInt("max_tokens", c.MaxTokens)
+	enc.AddFloat64("temperature", c.Temperature)
+	enc.AddInt("system_prompt_bytes", len(c.SystemPrompt))
+	enc.AddDuration("timeout", c.Timeout)
+	enc.AddInt("max_attempts", c.MaxAttempts)
+	return nil
+}
+
+// MarshalJSON encodes c without the API key (and without the client and logger).
+func (c Config) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		BaseURL      string  `json:"base_url"`
+		APIKeySet    bool    `json:"api_key_set"`
+		Model        string  `json:"model"`
+		MaxTokens    int     `json:"max_tokens"`
+		Temperature  float64 `json:"temperature"`
+		SystemPrompt string  `json:"system_prompt"`
+		Timeout      string  `json:"timeout"`
+		MaxAttempts  int     `json:"max_attempts"`
+	}{
+		redactURL(c.BaseURL), c.APIKey != "", c.Model, c.MaxTokens, finite(c.Temperature), c.SystemPrompt,
+		c.Timeout.String(), c.MaxAttempts,
+	})
+}
+
+// finite maps NaN and ±Inf (which encoding/json refuses) to 0.
+func finite(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
+}
+
+// redactURL hides a password in the URL's user info, if any.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		if strings.Contains(s, "@") {
+			return "[invalid URL]"
+		}
+		return s
+	}
+	if u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,357 @@
+package openai
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ErrNoOutput is wrapped by the error of a 200 answer without usable text: no choices,
+// or content empty after special tokens are removed.
+var ErrNoOutput = errors.New("no usable output")
+
+// ErrRequestTimeout is wrapped by the error of an HTTP attempt that exceeded
+// Config.Timeout (the caller's context was still live).
+var ErrRequestTimeout = errors.New("openai: request timeout exceeded")
+
+// class is what the caller should do with an error.
+type class int
+
+const (
+	// classTransient: try again later (the client already retried what it could).
+	classTransient class = iota
+	// classPermanent: the API rejected the input; trying again cannot help.
+	classPermanent
+	// classConfig: credentials, model or parameters are wrong; an operator must act.
+	classConfig
+)
+
+// rule is one row of the classification tables.
+type rule struct {
+	class class
+	retry bool // retried inside the client, with backoff
+}
+
+var (
+	permanent = rule{classPermanent, false}
+	config    = rule{classConfig, false}
+	transient = rule{classTransient, false}
+	retried   = rule{classTransient, true}
+)
+
+// statusRules maps HTTP status codes to classes. A code missing here falls back to:
+// other 5xx → transient and retried; other 4xx → transient, not retried.
+var statusRules = map[int]rule{
+	http.StatusBadRequest:            permanent, // 400: input rejected
+	http.StatusUnauthorized:          config,    // 401: bad key
+	http.StatusForbidden:             config,    // 403: key lacks access, region blocked
+	http.StatusNotFound:              config,    // 404: wrong BaseURL or unknown model
+	http.StatusRequestTimeout:        retried,   // 408
+	http.StatusRequestEntityTooLarge: permanent, // 413: prompt too large for a proxy
+	http.StatusUnprocessableEntity:   permanent, // 422: input rejected
+	http.StatusTooManyRequests:       retried,   // 429: rate limited
+	http.StatusInternalServerError:   retried,   // 500
+	http.StatusBadGateway:            retried,   // 502
+	http.StatusServiceUnavailable:    retried,   // 503
+	http.StatusGatewayTimeout:        retried,   // 504
+}
+
+// codeRules maps the API's error codes (error.code). A known code overrides the HTTP
+// status: a 429 "insufficient_quota" is a billing problem, not throttling, and a 400
+// "unsupported_parameter" is a model that rejects max_tokens or temperature, not a bad
+// transcript.
+var codeRules = map[string]rule{
+	"context_length_exceeded":  permanent,
+	"string_above_max_length":  permanent,
+	"content_filter":           permanent,
+	"content_policy_violation": permanent,
+	"invalid_prompt":           permanent,
+	"invalid_api_key":          config,
+	"model_not_found":          config,
+	"insufficient_quota":       config,
+	"unsupported_parameter":    config,
+	"unsupported_value":        config,
+	"rate_limit_exceeded":      retried,
+	"server_error":             retried,
+}
+
+// typeRules maps the API's error types (error.type). They are consulted only for an
+// error object in a 200 answer, where no HTTP status says more; the names are
+// OpenAI's, Anthropic-style proxies' and vLLM's (Python exception names).
+var typeRules = map[string]rule{
+	"invalid_request_error":   permanent,
+	"BadRequestError":         permanent,
+	"authentication_error":    config,
+	"AuthenticationError":     config,
+	"permission_error":        config,
+	"PermissionDeniedError":   config,
+	"not_found_error":         config,
+	"NotFoundError":           config,
+	"insufficient_quota":      config,
+	"rate_limit_error":        retried,
+	"RateLimitError":          retried,
+	"requests":                retried,
+	"tokens":                  retried,
+	"server_error":            retried,
+	"api_error":               retried,
+	"overloaded_error":        retried,
+	"InternalServerError":     retried,
+	"ServiceUnavailableError": retried,
+}
+
+// statusRule returns the rule for an HTTP status code.
+func statusRule(code int) rule {
+	if r, ok := statusRules[code]; ok {
+		return r
+	}
+	if code >= 500 {
+		return retried
+	}
+	return transient
+}
+
+// classify returns the rule for a failed answer: HTTP status status (200 for an error
+// object in a 200 answer) carrying API error e (zero if the body had none).
+func classify(status int, e apiError) rule {
+	if r, ok := codeRules[e.code]; ok {
+		return r
+	}
+	if status < 200 || status > 299 {
+		return statusRule(status)
+	}
+	// An error in a 200 body: vLLM puts the HTTP status it meant in "code".
+	if n, err := strconv.Atoi(e.code); err == nil && n >= 400 && n <= 599 {
+		return statusRule(n)
+	}
+	if r, ok := typeRules[e.typ]; ok {
+		return r
+	}
+	if msg := strings.ToLower(e.message); strings.Contains(msg, "context length") || strings.Contains(msg, "context window") {
+		return permanent
+	}
+	return retried
+}
+
+// Error is the error type of every failure Complete returns. Check it with errors.As
+// and its Permanent, ConfigFault and Temporary methods; exactly one of them is true.
+type Error struct {
+	// StatusCode is the HTTP status of the answer: 200 for an error object or an
+	// unusable completion in a 200 answer, 0 if there was no answer (network error,
+	// timeout, context done, request not sent).
+	StatusCode int
+	// Code is the API's error.code ("context_length_exceeded", "rate_limit_exceeded";
+	// a numeric code as digits), Type its error.type ("invalid_request_error"), if any.
+	Code, Type string
+	// Message is at most ~200 bytes of the API's error message, or of the body if it
+	// had none, as one line with the API key replaced.
+	Message string
+	// RequestID is the answer's x-request-id header, for the provider's support.
+	RequestID string
+	// Err is the underlying cause: a network error, a context error,
+	// ErrRequestTimeout, ErrNoOutput, a decoding error.
+	Err error
+
+	class class
+	retry bool
+}
+
+// Error describes the failure with status, code, type and message; never the API key.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("openai chat completion")
+	if e.StatusCode != 0 {
+		b.WriteString(": HTTP ")
+		b.WriteString(strconv.Itoa(e.StatusCode))
+		if t := http.StatusText(e.StatusCode); t != "" {
+			b.WriteString(" ")
+			b.WriteString(t)
+		}
+	}
+	if e.Code != "" || e.Type != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Code)
+		if e.Type != "" {
+			if e.Code != "" {
+				b.WriteString(" ")
+			}
+			b.WriteString("(" + e.Type + ")")
+		}
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(strconv.Quote(e.Message))
+	}
+	if e.RequestID != "" {
+		b.WriteString(" [request ")
+		b.WriteString(e.RequestID)
+		b.WriteString("]")
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns Err.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Permanent reports that the API rejected the input (400, 413, 422, or codes like
+// context_length_exceeded and content_filter, also inside a 200 answer; an empty or
+// whitespace prompt; a refusal): retrying the same input cannot succeed, so the caller
+// dead-letters the work item (reason backend_rejected).
+func (e *Error) Permanent() bool { return e.class == classPermanent }
+
+// ConfigFault reports a configuration error (401, 403, 404, or codes invalid_api_key,
+// model_not_found, insufficient_quota, unsupported_parameter, unsupported_value): the
+// work item is fine and should be retried later, while the caller reports itself not
+// ready until an operator fixes the settings or the account.
+func (e *Error) ConfigFault() bool { return e.class == classConfig }
+
+// Temporary reports everything else: throttling, 5xx and network errors after the
+// client's own retries, timeouts, a cancelled context, garbled or empty answers. The
+// caller tries the work item again later.
+func (e *Error) Temporary() bool { return !e.Permanent() && !e.ConfigFault() }
+
+// bodyExcerptBytes bounds Error.Message.
+const bodyExcerptBytes = 200
+
+// excerpt returns at most n bytes of s as one line of valid UTF-8, with secret replaced.
+// The secret is replaced before truncation so that no prefix of it survives.
+func excerpt(s, secret string, n int) string {
+	if secret != "" {
+		s = strings.ReplaceAll(s, secret, redactedKey)
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// redactErr returns err, or, if its message quotes secret, an error with the secret
+// replaced that still matches the sentinels it matched. The secret is never stored in
+// an error, so no fmt verb can reveal it.
+func redactErr(err error, secret string) error {
+	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
+		return err
+	}
+	msg := strings.ReplaceAll(err.Error(), secret, redactedKey)
+	for _, sentinel := range []error{ErrNoOutput, ErrRequestTimeout, context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, sentinel) {
+			return fmt.Errorf("%w (%s)", sentinel, msg)
+		}
+	}
+	return errors.New(msg)
+}
+
+// ctxErr is ctx's error, joined with its cause when the cause says more.
+func ctxErr(ctx context.Context) error {
+	err := ctx.Err()
+	if err == nil {
+		return nil
+	}
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, err) {
+		return fmt.Errorf("%w: %w", cause, err)
+	}
+	return err
+}
+
+// maxServerDelay bounds any delay a server asks for before RetryMax applies.
+const maxServerDelay = 24 * time.Hour
+
+// parseRetryAfter parses a Retry-After header: delay-seconds or an HTTP date relative to
+// now. ok is false for an absent or malformed value. Past dates give 0.
+func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if v[0] >= '0' && v[0] <= '9' {
+		secs, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		const maxSecs = uint64(maxServerDelay / time.Second)
+		return time.Duration(min(secs, maxSecs)) * time.Second, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	return min(max(t.Sub(now), 0), maxServerDelay), true
+}
+
+// parseResetDuration parses an x-ratelimit-reset-* header: a Go-style duration as
+// OpenAI sends it ("1s", "6m0s", "17ms") or a number of seconds.
+func parseResetDuration(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs < 0 || math.IsNaN(secs) {
+			return 0, false
+		}
+		if secs >= maxServerDelay.Seconds() {
+			return maxServerDelay, true
+		}
+		return time.Duration(secs * float64(time.Second)), true
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, false
+	}
+	return min(d, maxServerDelay), true
+}
+
+// serverDelay is the wait a failed answer asks for, or -1 if none: retry-after-ms,
+// else Retry-After, else (on 429) the x-ratelimit-reset-* header of each limit whose
+// x-ratelimit-remaining-* is 0 (requests if none says so), the longest.
+func serverDelay(h http.Header, status int, now time.Time) time.Duration {
+	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 && !math.IsNaN(ms) {
+			return min(time.Duration(min(ms, float64(maxServerDelay/time.Millisecond))*float64(time.Millisecond)), maxServerDelay)
+		}
+	}
+	if d, ok := parseRetryAfter(h.Get("Retry-After"), now); ok {
+		return d
+	}
+	if status != http.StatusTooManyRequests {
+		return -1
+	}
+	delay, exhausted := time.Duration(-1), false
+	for _, limit := range []string{"requests", "tokens"} {
+		if strings.TrimSpace(h.Get("X-Ratelimit-Remaining-"+limit)) != "0" {
+			continue
+		}
+		exhausted = true
+		if d, ok := parseResetDuration(h.Get("X-Ratelimit-Reset-" + limit)); ok {
+			delay = max(delay, d)
+		}
+	}
+	if !exhausted {
+		if d, ok := parseResetDuration(h.Get("X-Ratelimit-Reset-Requests")); ok {
+			delay = d
+		}
+	}
+	return delay
+}
