@@ -131,6 +131,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if c.dlqURL == "" {
 		dlq, err := c.resolveDLQ(ctx)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped while starting: nothing received, nothing to drain
+			}
 			return err
 		}
 		c.dlqURL = dlq

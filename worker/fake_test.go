@@ -24,3 +24,7 @@ func (fakeS3) HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Optio
 func (fakeS3) PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
 	return nil, errNoS3
 }
+
+func (fakeS3) DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
+	return nil, errNoS3
+}

@@ -1,18 +1,18 @@
 package worker
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/summarizer/summarizer/worker/transcript"
 )
 
 // object is a transcript read from S3.
@@ -26,6 +26,26 @@ type object struct {
 // never read past the limit, whatever Content-Length says.
 func (w *Worker) fetch(ctx context.Context, bucket, key string) (object, error) {
 	return fetchObject(ctx, w.s3, bucket, key, w.cfg.MaxObjectBytes)
+}
+
+// head checks that an object exists and is within the size limit, without
+// reading it (for backends that fetch the object themselves).
+func (w *Worker) head(ctx context.Context, bucket, key string) (object, error) {
+	out, err := w.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		if isNotFound(err) {
+			return object{}, Permanent(ReasonNotFound, fmt.Errorf("s3://%s/%s does not exist: %w", bucket, key, err))
+		}
+		return object{}, fmt.Errorf("head s3://%s/%s: %w", bucket, key, err)
+	}
+	size := aws.ToInt64(out.ContentLength)
+	if size > w.cfg.MaxObjectBytes {
+		return object{}, Permanent(ReasonTooLarge, fmt.Errorf("s3://%s/%s is %d bytes, over MAX_OBJECT_BYTES %d", bucket, key, size, w.cfg.MaxObjectBytes))
+	}
+	if size == 0 {
+		return object{}, Permanent(ReasonBadFormat, fmt.Errorf("s3://%s/%s: empty transcript", bucket, key))
+	}
+	return object{etag: strings.Trim(aws.ToString(out.ETag), `"`), size: size}, nil
 }
 
 // ReadObject reads the transcript text of s3://bucket/key, at most limit
@@ -48,7 +68,7 @@ func fetchObject(ctx context.Context, client s3API, bucket, key string, limit in
 	if n := aws.ToInt64(out.ContentLength); n > limit {
 		return object{}, Permanent(ReasonTooLarge, fmt.Errorf("s3://%s/%s is %d bytes, over MAX_OBJECT_BYTES %d", bucket, key, n, limit))
 	}
-	text, size, err := ReadText(out.Body, limit)
+	text, size, err := ReadText(out.Body, key, aws.ToString(out.ContentEncoding), limit)
 	if err != nil {
 		return object{}, fmt.Errorf("s3://%s/%s: %w", bucket, key, err)
 	}
@@ -56,10 +76,11 @@ func fetchObject(ctx context.Context, client s3API, bucket, key string, limit in
 }
 
 // ReadText reads at most limit bytes of transcript from r and decodes them
-// with DecodeText. More than limit bytes is a permanent too_large error, a
-// body that is not text a permanent bad_format error; neither reads more
-// than limit+1 bytes.
-func ReadText(r io.Reader, limit int64) (text string, size int64, err error) {
+// with transcript.Decode (format detection by key and content, gzip, BOM,
+// CRLF). More than limit bytes, before or after decompression, is a
+// permanent too_large error; content that is not a transcript a permanent
+// bad_format error. It never reads more than limit+1 bytes.
+func ReadText(r io.Reader, key, contentEncoding string, limit int64) (text string, size int64, err error) {
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return "", 0, fmt.Errorf("read: %w", err)
@@ -67,29 +88,14 @@ func ReadText(r io.Reader, limit int64) (text string, size int64, err error) {
 	if int64(len(data)) > limit {
 		return "", 0, Permanent(ReasonTooLarge, fmt.Errorf("over MAX_OBJECT_BYTES %d", limit))
 	}
-	text, err = DecodeText(data)
-	if err != nil {
+	text, _, err = transcript.Decode(data, key, contentEncoding, limit)
+	switch {
+	case errors.Is(err, transcript.ErrTooLarge):
+		return "", 0, Permanent(ReasonTooLarge, err)
+	case err != nil:
 		return "", 0, Permanent(ReasonBadFormat, err)
 	}
 	return text, int64(len(data)), nil
-}
-
-// DecodeText turns an object's bytes into transcript text: it must be UTF-8
-// without NUL bytes (binary data is refused), a BOM is dropped and CRLF
-// line ends become LF. Text with nothing but white space is refused too.
-func DecodeText(data []byte) (string, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if bytes.IndexByte(data, 0) >= 0 {
-		return "", errors.New("binary content (NUL bytes), not a text transcript")
-	}
-	if !utf8.Valid(data) {
-		return "", errors.New("content is not valid UTF-8 text")
-	}
-	text := strings.ReplaceAll(string(data), "\r\n", "\n")
-	if strings.TrimSpace(text) == "" {
-		return "", errors.New("empty transcript")
-	}
-	return text, nil
 }
 
 // isNotFound reports whether an S3 error says the object or bucket is missing.

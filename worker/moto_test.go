@@ -21,15 +21,15 @@ func TestMain(m *testing.M) { os.Exit(localstack.RunTests(m, &moto)) }
 // countingBackend is a Summarizer that counts its calls.
 type countingBackend struct{ calls atomic.Int32 }
 
-func (c *countingBackend) Summarize(ctx context.Context, text string) (Summary, error) {
+func (c *countingBackend) Summarize(ctx context.Context, doc Document) (Summary, error) {
 	c.calls.Add(1)
-	return Summary{Text: "summary of " + strings.Fields(text)[0], Model: "counting", Chunks: 1, JobIDs: []string{"job-1"}}, nil
+	return Summary{Text: "summary of " + strings.Fields(doc.Text)[0], Model: "counting", Chunks: 1, JobIDs: []string{"job-1"}}, nil
 }
 
 func newS3Worker(t *testing.T, cfg Config) (*Worker, *s3.Client, *countingBackend) {
 	t.Helper()
 	m := localstack.Need(t, moto)
-	client := s3.NewFromConfig(m.AWSConfig(), func(o *s3.Options) { o.UsePathStyle = true })
+	client := s3.NewFromConfig(m.AWSConfig(), func(o *s3.Options) { o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true })
 	if _, err := client.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("inbox")}); err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestRedeliveryIsIdempotent(t *testing.T) {
 	w, client, b := newS3Worker(t, Config{OutputFormat: "json"})
 	put(t, client, "talk.txt", "first version of the talk")
 	for i := range 3 {
-		res, err := w.Process(t.Context(), createdEvent("talk.txt"))
+		res, err := w.Process(t.Context(), createdEvent("talk.txt"), 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +74,7 @@ func TestRedeliveryIsIdempotent(t *testing.T) {
 		t.Errorf("backend called %d times for 3 deliveries, want 1", n)
 	}
 	put(t, client, "talk.txt", "second version of the talk")
-	if _, err := w.Process(t.Context(), createdEvent("talk.txt")); err != nil {
+	if _, err := w.Process(t.Context(), createdEvent("talk.txt"), 1); err != nil {
 		t.Fatal(err)
 	}
 	if n := b.calls.Load(); n != 2 {
@@ -107,7 +107,7 @@ func TestMultiRecordMessage(t *testing.T) {
 	body := []byte(`{"Records":[
 		{"eventVersion":"2.1","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"inbox"},"object":{"key":"ok.txt"}}},
 		{"eventVersion":"2.1","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"inbox"},"object":{"key":"gone.txt"}}}]}`)
-	res, err := w.Process(t.Context(), body)
+	res, err := w.Process(t.Context(), body, 1)
 	if r, ok := PermanentReason(err); !ok || r != ReasonNotFound {
 		t.Fatalf("err = %v, want not_found", err)
 	}

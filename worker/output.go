@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/summarizer/summarizer/worker/event"
+	"github.com/summarizer/summarizer/worker/transcript"
 )
 
 // User metadata on every summary (S3 returns the names lowercased).
@@ -42,7 +43,7 @@ func (w *Worker) outputLocation(bucket, key string) location {
 // "path/name.ext" becomes "path/name.summary.txt" (".summary.json" for the
 // json format).
 func SummaryKey(key, format string) string {
-	dir, name := path.Split(key)
+	dir, name := path.Split(transcript.StripGzipSuffix(key))
 	if i := strings.LastIndexByte(name, '.'); i > 0 {
 		name = name[:i]
 	}
@@ -53,9 +54,10 @@ func SummaryKey(key, format string) string {
 	return dir + name + suffix
 }
 
-// IsSummaryKey reports whether key names a summary.
+// IsSummaryKey reports whether key names a summary or a summary's job
+// journal.
 func IsSummaryKey(key string) bool {
-	k := strings.ToLower(key)
+	k := strings.TrimSuffix(strings.ToLower(key), JournalSuffix)
 	return strings.HasSuffix(k, SummarySuffixText) || strings.HasSuffix(k, SummarySuffixJSON)
 }
 

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/summarizer/summarizer/worker/event"
+	"github.com/summarizer/summarizer/worker/transcript"
 )
 
 // s3API is the part of the S3 client the worker uses.
@@ -19,6 +20,7 @@ type s3API interface {
 	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 	HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
 	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
 }
 
 var _ s3API = (*s3.Client)(nil)
@@ -28,7 +30,16 @@ var _ s3API = (*s3.Client)(nil)
 // `ConfigFault() bool` (credentials, endpoint) methods; any other error is
 // transient. They must return promptly when ctx is cancelled.
 type Summarizer interface {
-	Summarize(ctx context.Context, text string) (Summary, error)
+	Summarize(ctx context.Context, doc Document) (Summary, error)
+}
+
+// Document is one transcript to summarize.
+type Document struct {
+	Text        string
+	Bucket, Key string
+	ETag        string
+	// Journal, if not nil, keeps backend job ids across deliveries.
+	Journal Journal
 }
 
 // Summary is what a Summarizer made of one transcript.
@@ -93,12 +104,13 @@ type Result struct {
 	Why     string
 }
 
-// Process handles one message body. A nil error means every record is
+// Process handles one message body; attempt is the message's receive count
+// (1 on the first delivery). A nil error means every record is
 // summarized, was already, or is not work. Otherwise the error is the most
 // urgent of the records' failures: a transient one if any (a retry may fix
 // it; the records already done will then be found done), else the first
 // permanent one.
-func (w *Worker) Process(ctx context.Context, body []byte) (Result, error) {
+func (w *Worker) Process(ctx context.Context, body []byte, attempt int) (Result, error) {
 	env, err := event.Parse(body)
 	if err != nil {
 		return Result{}, Permanent(ReasonBadMessage, err)
@@ -109,7 +121,7 @@ func (w *Worker) Process(ctx context.Context, body []byte) (Result, error) {
 	res := Result{Records: make([]RecordResult, 0, len(env.Records))}
 	var transient, permanent error
 	for _, rec := range env.Records {
-		rr := w.record(ctx, rec)
+		rr := w.record(ctx, rec, attempt)
 		res.Records = append(res.Records, rr)
 		if rr.Err == nil {
 			continue
@@ -145,7 +157,7 @@ func (w *Worker) Process(ctx context.Context, body []byte) (Result, error) {
 
 // record handles one record: filter, check for an existing summary, fetch,
 // summarize, store.
-func (w *Worker) record(ctx context.Context, rec event.Record) RecordResult {
+func (w *Worker) record(ctx context.Context, rec event.Record, attempt int) RecordResult {
 	rr := RecordResult{Bucket: rec.Bucket, Key: rec.Key}
 	log := w.log.With(zap.String("bucket", rec.Bucket), zap.String("key", rec.Key))
 	if why := w.skip(rec); why != "" {
@@ -173,7 +185,13 @@ func (w *Worker) record(ctx context.Context, rec event.Record) RecordResult {
 	}
 
 	t := time.Now()
-	obj, err := w.fetch(ctx, rec.Bucket, rec.Key)
+	var obj object
+	var err error
+	if nt, ok := w.sum.(interface{ NeedsText() bool }); ok && !nt.NeedsText() {
+		obj, err = w.head(ctx, rec.Bucket, rec.Key)
+	} else {
+		obj, err = w.fetch(ctx, rec.Bucket, rec.Key)
+	}
 	w.cfg.Metrics.Stage.WithLabelValues("fetch").Observe(time.Since(t).Seconds())
 	if err != nil {
 		return failed(rr, err)
@@ -192,7 +210,8 @@ func (w *Worker) record(ctx context.Context, rec event.Record) RecordResult {
 	}
 
 	t = time.Now()
-	sum, err := w.sum.Summarize(ctx, obj.text)
+	journal := newJournal(w.s3, location{out.bucket, out.key + JournalSuffix}, obj.etag, attempt <= 1, log)
+	sum, err := w.sum.Summarize(ctx, Document{Text: obj.text, Bucket: rec.Bucket, Key: rec.Key, ETag: obj.etag, Journal: journal})
 	w.cfg.Metrics.Stage.WithLabelValues("summarize").Observe(time.Since(t).Seconds())
 	if err != nil {
 		return failed(rr, fmt.Errorf("summarize s3://%s/%s: %w", rec.Bucket, rec.Key, err))
@@ -204,6 +223,7 @@ func (w *Worker) record(ctx context.Context, rec event.Record) RecordResult {
 	if err != nil {
 		return failed(rr, err)
 	}
+	journal.finish(ctx)
 	w.cfg.Metrics.Stage.WithLabelValues("total").Observe(time.Since(start).Seconds())
 	rr.Status = StatusDone
 	log.Info("summary stored", zap.String("output", rr.Output), zap.Int("chunks", sum.Chunks),
@@ -235,7 +255,7 @@ func (w *Worker) skip(rec event.Record) string {
 	if !strings.HasPrefix(rec.Key, w.cfg.InputPrefix) {
 		return "key is outside the input prefix"
 	}
-	lower := strings.ToLower(rec.Key)
+	lower := strings.ToLower(transcript.StripGzipSuffix(rec.Key))
 	for _, s := range w.cfg.InputSuffixes {
 		if strings.HasSuffix(lower, strings.ToLower(s)) {
 			return ""

@@ -68,34 +68,37 @@ func TestSkipRules(t *testing.T) {
 	}
 }
 
-func TestDecodeText(t *testing.T) {
+func TestReadTextClassifies(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		in, want, err string
+		in, key, want string
+		reason        Reason
 	}{
-		{"hello\r\nworld", "hello\nworld", ""},
-		{"\xef\xbb\xbfBOM text", "BOM text", ""},
-		{"café 会议 🎉", "café 会议 🎉", ""},
-		{"a\x00b", "", "binary"},
-		{"caf\xe9", "", "UTF-8"},
-		{"  \n\t ", "", "empty"},
-		{"", "", "empty"},
+		{"hello\r\nworld", "a.txt", "hello\nworld", ""},
+		{"\xef\xbb\xbfBOM text", "a.txt", "BOM text", ""},
+		{"café 会议 🎉", "a.txt", "café 会议 🎉", ""},
+		{"a\x00b", "a.txt", "", ReasonBadFormat},
+		{"caf\xe9", "a.txt", "", ReasonBadFormat},
+		{"  \n\t ", "a.txt", "", ReasonBadFormat},
+		{"", "a.txt", "", ReasonBadFormat},
+		{"1\n00:00:01,000 --> 00:00:02,000\nAlice: hi there\n", "a.srt", "Alice: hi there", ""},
 	}
 	for _, tt := range tests {
-		got, err := DecodeText([]byte(tt.in))
-		if got != tt.want || (err == nil) != (tt.err == "") || (err != nil && !strings.Contains(err.Error(), tt.err)) {
-			t.Errorf("DecodeText(%q) = %q, %v; want %q, %q", tt.in, got, err, tt.want, tt.err)
+		got, _, err := ReadText(strings.NewReader(tt.in), tt.key, "", 1<<20)
+		r, _ := PermanentReason(err)
+		if strings.TrimSpace(got) != tt.want || r != tt.reason || (err == nil) != (tt.reason == "") {
+			t.Errorf("ReadText(%q) = %q, %v; want %q, %q", tt.in, got, err, tt.want, tt.reason)
 		}
 	}
 }
 
 func TestReadTextLimit(t *testing.T) {
 	t.Parallel()
-	_, _, err := ReadText(strings.NewReader(strings.Repeat("a", 11)), 10)
+	_, _, err := ReadText(strings.NewReader(strings.Repeat("a", 11)), "a.txt", "", 10)
 	if r, ok := PermanentReason(err); !ok || r != ReasonTooLarge {
 		t.Errorf("11 bytes with limit 10: %v, want too_large", err)
 	}
-	text, n, err := ReadText(strings.NewReader(strings.Repeat("a", 10)), 10)
+	text, n, err := ReadText(strings.NewReader(strings.Repeat("a", 10)), "a.txt", "", 10)
 	if err != nil || n != 10 || len(text) != 10 {
 		t.Errorf("10 bytes with limit 10: %q, %d, %v", text, n, err)
 	}

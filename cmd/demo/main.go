@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer moto.Stop()
 	cfg := moto.AWSConfig()
-	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true })
 	sqsc := sqs.NewFromConfig(cfg)
 	queueURL, dlqURL, err := createResources(ctx, s3c, sqsc)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -30,7 +31,13 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	backend, err := newBackend(&s, log, newBackendMetrics(reg))
+	// The backend is built first: its settings errors come before any AWS
+	// setup. URL mode's presigner needs the S3 client, bound just below.
+	var presign worker.Presigner
+	backend, err := newBackend(&s, log, newBackendMetrics(reg), worker.PresignerFunc(
+		func(ctx context.Context, bucket, key string, expires time.Duration) (string, error) {
+			return presign.PresignGet(ctx, bucket, key, expires)
+		}))
 	if err != nil {
 		return err
 	}
@@ -38,9 +45,11 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	if err != nil {
 		return err
 	}
+	s3c := newS3(awsCfg, &s, getenv)
+	presign = worker.S3Presigner(s3c)
 	wcfg := s.workerConfig()
 	wcfg.Logger, wcfg.Metrics = log, worker.NewMetrics(reg)
-	w, err := worker.New(newS3(awsCfg, &s, getenv), backend, wcfg)
+	w, err := worker.New(s3c, backend, wcfg)
 	if err != nil {
 		return &usageError{"summarizer run: bad settings: " + oneLine(err)}
 	}
@@ -75,7 +84,7 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 // handler turns the worker's view of a message into the queue's outcomes.
 func handler(w *worker.Worker) queue.Handler {
 	return queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
-		res, err := w.Process(ctx, []byte(m.Body))
+		res, err := w.Process(ctx, []byte(m.Body), m.ReceiveCount)
 		if err == nil {
 			if res.Skipped {
 				return fmt.Errorf("%w: %s", queue.ErrSkip, res.Why)

@@ -6,69 +6,144 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/summarizer/summarizer/worker"
+	"github.com/summarizer/summarizer/worker/chunk"
+	"github.com/summarizer/summarizer/worker/transcript"
 )
 
 // cmdSummarize is `summarizer summarize PATH|s3://B/K|-`: one transcript
-// through the same backend, summary to stdout.
+// through the same pipeline as the worker, summary to stdout. It is how
+// users tune prompts and chunk sizes.
 func cmdSummarize(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	var s settings
-	opts := append(backendOptions(&s), awsOptions(&s)...)
-	opts = append(opts, option{env: "MAX_OBJECT_BYTES", def: "20MiB", usage: "largest input read", parse: byteSize(&s.MaxObjectBytes)})
+	var (
+		s       settings
+		verbose bool
+	)
+	opts := backendOptions(&s)
+	for i := range opts {
+		if opts[i].env == "SUMMARIZER" {
+			opts[i].alias = "backend"
+		}
+	}
+	opts = append(opts, awsOptions(&s)...)
+	opts = append(opts,
+		option{env: "MAX_OBJECT_BYTES", def: "20MiB", usage: "largest input read", parse: byteSize(&s.MaxObjectBytes)},
+		option{env: "VERBOSE", flag: "verbose", def: "false", isBool: true, usage: "chunks, calls and timings on stderr", parse: boolean(&verbose)},
+	)
 	rest, err := parseOptions("summarize", opts, args, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		return &usageError{"usage: summarizer summarize [flags] PATH|s3://BUCKET/KEY|-"}
+		return &usageError{"usage: summarizer summarize [--backend runpod|openai|extractive] [--verbose] PATH|s3://BUCKET/KEY|-"}
 	}
-	if s.Summarizer == "runpod" && s.RunPodEndpointURL == "" && getenv("SUMMARIZER") == "" {
+	if s.Summarizer == "runpod" && s.RunPodEndpointURL == "" && getenv("SUMMARIZER") == "" && !flagGiven(args, "summarizer", "backend") {
 		// No endpoint configured and no backend asked for: the built-in one.
 		s.Summarizer = "extractive"
 	}
+	if verbose {
+		s.LogLevel, s.LogFormat = "debug", "console"
+	}
 	log := newLogger(&s, stderr)
-	backend, err := newBackend(&s, log, nil)
+	var presign worker.Presigner
+	backend, err := newBackend(&s, log, nil, worker.PresignerFunc(
+		func(ctx context.Context, bucket, key string, expires time.Duration) (string, error) {
+			if presign == nil {
+				return "", fmt.Errorf("URL mode needs an s3:// input")
+			}
+			return presign.PresignGet(ctx, bucket, key, expires)
+		}))
 	if err != nil {
 		return err
 	}
-	text, err := readInput(ctx, rest[0], &s, getenv)
+	doc, err := readInput(ctx, rest[0], &s, getenv, &presign)
 	if err != nil {
 		return err
 	}
-	sum, err := backend.Summarize(ctx, text)
+	if verbose {
+		describeChunks(stderr, backend, doc.Text)
+	}
+	start := time.Now()
+	sum, err := backend.Summarize(ctx, doc)
 	if err != nil {
 		return err
+	}
+	if verbose {
+		fmt.Fprintf(stderr, "summary: %d words by %s from %d chunk(s), %d job(s) %v, in %s\n",
+			len(strings.Fields(sum.Text)), sum.Model, sum.Chunks, len(sum.JobIDs), sum.JobIDs, time.Since(start).Round(time.Millisecond))
 	}
 	_, err = fmt.Fprintln(stdout, strings.TrimSpace(sum.Text))
 	return err
 }
 
-func readInput(ctx context.Context, src string, s *settings, getenv func(string) string) (string, error) {
+func flagGiven(args []string, names ...string) bool {
+	for _, a := range args {
+		for _, n := range names {
+			if a == "--"+n || a == "-"+n || strings.HasPrefix(a, "--"+n+"=") || strings.HasPrefix(a, "-"+n+"=") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// describeChunks prints how the pipeline cuts text, for tuning.
+func describeChunks(w io.Writer, backend worker.Summarizer, text string) {
+	fmt.Fprintf(w, "transcript: %d words, ~%d tokens (estimate)\n", len(strings.Fields(text)), chunk.EstimateTokens(text))
+	p, ok := backend.(*worker.Pipeline)
+	if !ok {
+		fmt.Fprintln(w, "backend summarizes the whole transcript at once")
+		return
+	}
+	chunks, err := p.Chunks(text)
+	if err != nil {
+		fmt.Fprintln(w, "chunking failed:", err)
+		return
+	}
+	for i, c := range chunks {
+		words := strings.Fields(c)
+		head := strings.Join(words[:min(8, len(words))], " ")
+		fmt.Fprintf(w, "chunk %d/%d: %d words, prompt ~%d tokens: %s …\n", i+1, len(chunks), len(words), p.PromptTokens(c), head)
+	}
+}
+
+func readInput(ctx context.Context, src string, s *settings, getenv func(string) string, presign *worker.Presigner) (worker.Document, error) {
+	var data []byte
+	var err error
+	doc := worker.Document{Key: src}
 	switch {
 	case src == "-":
-		text, _, err := worker.ReadText(os.Stdin, s.MaxObjectBytes)
-		return text, err
+		data, err = io.ReadAll(io.LimitReader(os.Stdin, s.MaxObjectBytes+1))
 	case strings.HasPrefix(src, "s3://"):
 		bucket, key, ok := strings.Cut(strings.TrimPrefix(src, "s3://"), "/")
 		if !ok || bucket == "" || key == "" {
-			return "", &usageError{fmt.Sprintf("summarizer summarize: %q is not s3://BUCKET/KEY", src)}
+			return doc, &usageError{fmt.Sprintf("summarizer summarize: %q is not s3://BUCKET/KEY", src)}
 		}
 		cfg, err := awsConfig(ctx, getenv)
 		if err != nil {
-			return "", err
+			return doc, err
 		}
-		return worker.ReadObject(ctx, newS3(cfg, s, getenv), bucket, key, s.MaxObjectBytes)
+		s3c := newS3(cfg, s, getenv)
+		*presign = worker.S3Presigner(s3c)
+		doc.Bucket, doc.Key = bucket, key
+		text, err := worker.ReadObject(ctx, s3c, bucket, key, s.MaxObjectBytes)
+		doc.Text = text
+		return doc, err
 	default:
-		f, err := os.Open(src)
-		if err != nil {
-			return "", err
-		}
-		defer f.Close()
-		text, _, err := worker.ReadText(f, s.MaxObjectBytes)
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", src, err)
-		}
-		return text, nil
+		data, err = os.ReadFile(src)
 	}
+	if err != nil {
+		return doc, err
+	}
+	if int64(len(data)) > s.MaxObjectBytes {
+		return doc, fmt.Errorf("%s: over MAX_OBJECT_BYTES %d", src, s.MaxObjectBytes)
+	}
+	text, _, err := transcript.Decode(data, src, "", s.MaxObjectBytes)
+	if err != nil {
+		return doc, fmt.Errorf("%s: %w", src, err)
+	}
+	doc.Text = text
+	return doc, nil
 }

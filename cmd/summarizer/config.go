@@ -23,6 +23,13 @@ type settings struct {
 	OutputFormat      string
 	MaxObjectBytes    int64
 	Summarizer        string
+	PromptMapFile     string
+	PromptReduceFile  string
+	ChunkConcurrency  int
+	ModelConcurrency  int
+	OpenAIBaseURL     string
+	OpenAIAPIKey      string
+	OpenAIModel       string
 	RunPodEndpointURL string
 	RunPodAPIKey      string
 	RunPodInputFormat string
@@ -40,10 +47,17 @@ type settings struct {
 // shared by run and summarize.
 func backendOptions(s *settings) []option {
 	return []option{
-		{env: "SUMMARIZER", def: "runpod", usage: "backend: runpod or extractive (built in, no network)", parse: oneOf(&s.Summarizer, "runpod", "extractive")},
+		{env: "SUMMARIZER", def: "runpod", usage: "backend: runpod, openai (any OpenAI-compatible chat API) or extractive (built in, no network)", parse: oneOf(&s.Summarizer, "runpod", "openai", "extractive")},
 		{env: "RUNPOD_ENDPOINT_URL", usage: "e.g. https://api.runpod.ai/v2/ENDPOINT_ID", parse: httpURL(&s.RunPodEndpointURL, false)},
 		{env: "RUNPOD_API_KEY", usage: "sent as Authorization: Bearer; never logged", secret: true, parse: str(&s.RunPodAPIKey)},
-		{env: "RUNPOD_INPUT_FORMAT", def: "text", usage: "text or vllm", parse: oneOf(&s.RunPodInputFormat, "text", "vllm")},
+		{env: "RUNPOD_INPUT_FORMAT", def: "text", usage: "text, vllm, url (a presigned GET URL instead of the text, no chunking) or the path of a JSON template file", parse: str(&s.RunPodInputFormat)},
+		{env: "OPENAI_BASE_URL", usage: "e.g. https://api.openai.com/v1 or https://api.runpod.ai/v2/ENDPOINT_ID/openai/v1", parse: httpURL(&s.OpenAIBaseURL, false)},
+		{env: "OPENAI_API_KEY", usage: "sent as Authorization: Bearer; never logged", secret: true, parse: str(&s.OpenAIAPIKey)},
+		{env: "OPENAI_MODEL", usage: "model name for SUMMARIZER=openai", parse: str(&s.OpenAIModel)},
+		{env: "PROMPT_MAP_FILE", usage: "Go template of the chunk prompt, with {{.Text}}", parse: str(&s.PromptMapFile)},
+		{env: "PROMPT_REDUCE_FILE", usage: "Go template of the merge prompt, with {{.Text}}", parse: str(&s.PromptReduceFile)},
+		{env: "CHUNK_CONCURRENCY", def: "4", usage: "model calls of one transcript at once", parse: positiveInt(&s.ChunkConcurrency)},
+		{env: "MODEL_CONCURRENCY", def: "32", usage: "model calls in flight in the whole process", parse: positiveInt(&s.ModelConcurrency)},
 		{env: "RUNPOD_MODEL", def: "google/flan-t5-xl", usage: "model name reported in JSON summaries", parse: str(&s.RunPodModel)},
 		{env: "JOB_TIMEOUT", def: "15m", usage: "one RunPod job, queue time included", parse: duration(&s.JobTimeout, time.Second)},
 		{env: "CHUNK_TOKENS", def: "1500", usage: "model input budget per call", parse: positiveInt(&s.ChunkTokens)},

@@ -75,8 +75,8 @@ func TestEnvelopes(t *testing.T) {
 	st := newStack(t)
 	_, rp := newEmulator(t, emulator.Config{})
 	st.makeBucket("other") // no notifications: events about it come only from the test
-	st.putIn("other", "via sns/topic notes.txt", []byte(transcript))
-	st.putIn("other", "via-eventbridge/notes.txt", []byte(transcript))
+	st.putIn("other", "via sns/topic notes.txt", []byte(sampleTranscript))
+	st.putIn("other", "via-eventbridge/notes.txt", []byte(sampleTranscript))
 
 	topic := must(sns.NewFromConfig(moto.AWSConfig()).CreateTopic(t.Context(), &sns.CreateTopicInput{Name: aws.String("uploads")}))
 	snsClient := sns.NewFromConfig(moto.AWSConfig())
@@ -104,11 +104,11 @@ func TestEnvelopes(t *testing.T) {
 func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 	st := newStack(t)
 	_, rp := newEmulator(t, emulator.Config{})
-	st.put("good-1.txt", []byte(transcript))
+	st.put("good-1.txt", []byte(sampleTranscript))
 	st.put("too-large.txt", bytes.Repeat([]byte("Alice: this meeting goes on and on. "), 100))
 	st.put("binary.txt", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00"))
 	st.put("not-utf8.txt", []byte("caf\xe9 au lait, na\xefve"))
-	st.put("good-2.txt", []byte(transcript))
+	st.put("good-2.txt", []byte(sampleTranscript))
 	st.send("this is not json {")
 	st.send(`{"Records":[]}`)
 	st.send(s3Event("forbidden-bucket", "a.txt"))
@@ -149,7 +149,7 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 }
 
 // RunPod answering 429, 500, FAILED, TIMED_OUT and 404-on-status: every
-// transcript is summarized in the end and nothing is dead-lettered.
+// sampleTranscript is summarized in the end and nothing is dead-lettered.
 func TestRunPodFaults(t *testing.T) {
 	st := newStack(t)
 	faults := map[string]map[int]emulator.Fault{
@@ -161,7 +161,7 @@ func TestRunPodFaults(t *testing.T) {
 	}})
 	const n = 5
 	for i := range n {
-		st.put(fmt.Sprintf("fault-%d.txt", i), []byte(transcript))
+		st.put(fmt.Sprintf("fault-%d.txt", i), []byte(sampleTranscript))
 	}
 	_, logs := st.worker(st.env(rp))
 	for i := range n {
@@ -183,12 +183,12 @@ func TestRunPodFaults(t *testing.T) {
 
 // A RunPod job longer than three visibility timeouts: the message is not
 // redelivered meanwhile (a second replica watches the same queue), so RunPod
-// gets exactly one job per transcript.
+// gets exactly one job per sampleTranscript.
 func TestSlowJobsKeepTheirLease(t *testing.T) {
 	st := newStack(t)
 	em, rp := newEmulator(t, emulator.Config{Latency: 7 * time.Second})
-	st.put("slow-1.txt", []byte(transcript))
-	st.put("slow-2.txt", []byte(transcript))
+	st.put("slow-1.txt", []byte(sampleTranscript))
+	st.put("slow-2.txt", []byte(sampleTranscript))
 	env := st.env(rp, "VISIBILITY_TIMEOUT=2s")
 	st.worker(env)
 	st.worker(env)
@@ -200,13 +200,13 @@ func TestSlowJobsKeepTheirLease(t *testing.T) {
 	}
 }
 
-// Two replicas on one queue: every transcript summarized, none twice.
+// Two replicas on one queue: every sampleTranscript summarized, none twice.
 func TestTwoReplicasNoDuplicates(t *testing.T) {
 	st := newStack(t)
 	em, rp := newEmulator(t, emulator.Config{Latency: 300 * time.Millisecond})
 	const n = 16
 	for i := range n {
-		st.put(fmt.Sprintf("replica/%02d.txt", i), []byte(transcript))
+		st.put(fmt.Sprintf("replica/%02d.txt", i), []byte(sampleTranscript))
 	}
 	env := st.env(rp, "CONCURRENCY=3")
 	st.worker(env)
@@ -226,7 +226,7 @@ func TestSIGTERMReleasesWork(t *testing.T) {
 	slow, slowURL := newEmulator(t, emulator.Config{Latency: 10 * time.Minute})
 	const n = 3
 	for i := range n {
-		st.put(fmt.Sprintf("term-%d.txt", i), []byte(transcript))
+		st.put(fmt.Sprintf("term-%d.txt", i), []byte(sampleTranscript))
 	}
 	env := st.env(slowURL, "SHUTDOWN_TIMEOUT=2s", "VISIBILITY_TIMEOUT=120s")
 	cmd := exec.Command(binary, "run")

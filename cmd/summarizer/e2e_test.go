@@ -63,7 +63,9 @@ func newStack(t *testing.T) *stack {
 	m := localstack.Need(t, moto)
 	ctx := t.Context()
 	cfg := m.AWSConfig()
-	st := &stack{t: t, s3: s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), sqs: sqs.NewFromConfig(cfg)}
+	st := &stack{t: t, s3: s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true
+	}), sqs: sqs.NewFromConfig(cfg)}
 	dlq := must(st.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("summaries-dlq")}))
 	st.dlqURL = *dlq.QueueUrl
 	dlqArn := st.attr(st.dlqURL, "QueueArn")
@@ -124,6 +126,21 @@ func (st *stack) summary(key string) (body string, meta map[string]string, ok bo
 	return b.String(), out.Metadata, true
 }
 
+// journals lists the job journals left under summaries/.
+func (st *stack) journals() []string {
+	out, err := st.s3.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String("summaries/")})
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range out.Contents {
+		if strings.HasSuffix(*o.Key, ".jobs.json") {
+			keys = append(keys, *o.Key)
+		}
+	}
+	return keys
+}
+
 func (st *stack) summaryKeys() []string {
 	out, err := st.s3.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String("summaries/")})
 	if err != nil {
@@ -131,7 +148,9 @@ func (st *stack) summaryKeys() []string {
 	}
 	var keys []string
 	for _, o := range out.Contents {
-		keys = append(keys, *o.Key)
+		if strings.HasSuffix(*o.Key, ".summary.txt") || strings.HasSuffix(*o.Key, ".summary.json") {
+			keys = append(keys, *o.Key)
+		}
 	}
 	sort.Strings(keys)
 	return keys
@@ -252,7 +271,7 @@ func newEmulator(t *testing.T, cfg emulator.Config) (*emulator.Server, string) {
 	return em, srv.URL + "/v2/test-endpoint"
 }
 
-const transcript = `Alice: Good morning everyone, let's review the launch plan for the new billing system.
+const sampleTranscript = `Alice: Good morning everyone, let's review the launch plan for the new billing system.
 Bob: The migration scripts are ready and were tested on a copy of production last week.
 Alice: Great. What about the rollback plan if the migration fails halfway?
 Bob: We keep the old tables for seven days and can switch back with one configuration flag.
@@ -273,7 +292,7 @@ func TestEndToEndAwkwardKeys(t *testing.T) {
 		"percent%20literal.vtt":             "summaries/percent%20literal.summary.txt",
 	}
 	for k := range keys {
-		st.put(k, []byte(transcript))
+		st.put(k, []byte(sampleTranscript))
 	}
 	st.worker(st.env(rp))
 	for in, out := range keys {
@@ -285,7 +304,7 @@ func TestEndToEndAwkwardKeys(t *testing.T) {
 			return ok
 		})
 		if !strings.Contains(body, "launch") && !strings.Contains(body, "migration") {
-			t.Errorf("%s: summary does not look like one of the transcript: %q", out, body)
+			t.Errorf("%s: summary does not look like one of the sampleTranscript: %q", out, body)
 		}
 		key, err := url.PathUnescape(meta["source-key"])
 		if meta["source-bucket"] != bucket || err != nil || key != in || meta["source-etag"] == "" {
@@ -295,6 +314,9 @@ func TestEndToEndAwkwardKeys(t *testing.T) {
 	waitFor(t, 30*time.Second, "queue empty", func() bool { return st.count(st.queueURL) == 0 })
 	if got := st.summaryKeys(); len(got) != len(keys) {
 		t.Errorf("summaries %q, want %d (no summary of a summary)", got, len(keys))
+	}
+	if j := st.journals(); len(j) != 0 {
+		t.Errorf("job journals left behind after success: %q", j)
 	}
 	if n := st.count(st.dlqURL); n != 0 {
 		t.Errorf("DLQ has %d messages: %v", n, st.dead())

@@ -26,6 +26,7 @@ type option struct {
 	secret bool
 	flag   string // the flag's name when it is not the kebab case of env
 	isBool bool   // a flag that needs no value: --dry-run means --dry-run=true
+	alias  string // a second flag name
 	parse  func(string) error
 }
 
@@ -58,6 +59,9 @@ func parseOptions(cmd string, opts []option, args []string, getenv func(string) 
 		}
 		raw[o.env] = &rawFlag{isBool: o.isBool}
 		fs.Var(raw[o.env], o.flagName(), "")
+		if o.alias != "" {
+			fs.Var(raw[o.env], o.alias, "")
+		}
 	}
 	help := fs.Bool("help", false, "")
 	fs.BoolVar(help, "h", false, "")
@@ -76,7 +80,7 @@ func parseOptions(cmd string, opts []option, args []string, getenv func(string) 
 		if e, ok := lookup(getenv, o.env); ok {
 			v = e
 		}
-		if p := raw[o.env]; p != nil && set[o.flagName()] {
+		if p := raw[o.env]; p != nil && (set[o.flagName()] || (o.alias != "" && set[o.alias])) {
 			v = p.v
 		}
 		if err := o.parse(strings.TrimSpace(v)); err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,6 +20,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/summarizer/summarizer/worker"
+	"github.com/summarizer/summarizer/worker/openai"
 	"github.com/summarizer/summarizer/worker/runpod"
 )
 
@@ -54,7 +56,7 @@ func awsConfig(ctx context.Context, getenv func(string) string) (aws.Config, err
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
-		return aws.Config{}, errors.New("no AWS region: set AWS_REGION")
+		return aws.Config{}, &usageError{"summarizer: bad settings: AWS_REGION: required (no region in the environment or the AWS config files)"}
 	}
 	return cfg, nil
 }
@@ -71,6 +73,9 @@ func firstOf(getenv func(string) string, names ...string) string {
 func newS3(cfg aws.Config, s *settings, getenv func(string) string) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
 		o.UsePathStyle = s.S3ForcePathStyle
+		// S3-compatible stores (MinIO, moto, Ceph) often send no checksums;
+		// the SDK would log that on every GET.
+		o.DisableLogOutputChecksumValidationSkipped = true
 		if e := getenv("AWS_ENDPOINT_URL_S3"); e != "" {
 			o.BaseEndpoint = aws.String(e)
 		}
@@ -108,14 +113,31 @@ func newBackendMetrics(reg prometheus.Registerer) *backendMetrics {
 	return m
 }
 
-// newBackend builds the summarizer backend the settings name.
-func newBackend(s *settings, log *zap.Logger, m *backendMetrics) (worker.Summarizer, error) {
+// newBackend builds the summarizer backend the settings name. Bad settings
+// are usage errors, found before any network call.
+func newBackend(s *settings, log *zap.Logger, m *backendMetrics, presign worker.Presigner) (worker.Summarizer, error) {
+	bad := func(format string, a ...any) error {
+		return &usageError{"summarizer: bad settings: " + fmt.Sprintf(format, a...)}
+	}
+	if s.ChunkTokens < 2*s.SummaryTokens+64 {
+		return nil, bad("CHUNK_TOKENS=%d must be at least 2×SUMMARY_TOKENS+64 (%d) so that two partial summaries fit one merge call", s.ChunkTokens, 2*s.SummaryTokens+64)
+	}
+	var model worker.Model
 	switch s.Summarizer {
 	case "extractive":
 		return worker.Extractive{MaxWords: s.SummaryTokens * 3 / 4}, nil
+	case "openai":
+		if s.OpenAIBaseURL == "" || s.OpenAIModel == "" {
+			return nil, bad("OPENAI_BASE_URL and OPENAI_MODEL are required with SUMMARIZER=openai")
+		}
+		c, err := openai.New(openai.Config{BaseURL: s.OpenAIBaseURL, APIKey: s.OpenAIAPIKey, Model: s.OpenAIModel, MaxTokens: s.SummaryTokens, Logger: log})
+		if err != nil {
+			return nil, bad("%s", oneLine(err))
+		}
+		model = worker.OpenAIModel{Client: c, Model: s.OpenAIModel}
 	case "runpod":
 		if s.RunPodEndpointURL == "" {
-			return nil, &usageError{"summarizer: bad settings: RUNPOD_ENDPOINT_URL is required with SUMMARIZER=runpod"}
+			return nil, bad("RUNPOD_ENDPOINT_URL is required with SUMMARIZER=runpod")
 		}
 		cfg := runpod.Config{
 			EndpointURL:  s.RunPodEndpointURL,
@@ -125,17 +147,73 @@ func newBackend(s *settings, log *zap.Logger, m *backendMetrics) (worker.Summari
 			JobTimeout:   s.JobTimeout,
 			Logger:       log,
 		}
+		urlMode := s.RunPodInputFormat == "url"
+		switch s.RunPodInputFormat {
+		case "text", "vllm":
+		case "url":
+			cfg.InputFormat = runpod.InputFormatText
+		default:
+			tmpl, err := os.ReadFile(s.RunPodInputFormat)
+			if err != nil {
+				return nil, bad("RUNPOD_INPUT_FORMAT=%q: not text, vllm or url, and not a readable template file: %v", s.RunPodInputFormat, err)
+			}
+			cfg.InputFormat, cfg.InputTemplate = runpod.InputFormatTemplate, string(tmpl)
+		}
 		if m != nil {
 			cfg.OnPoll = m.polls.Inc
 			cfg.OnJob = func(status string) { m.jobs.WithLabelValues(status).Inc() }
 		}
 		c, err := runpod.New(cfg)
 		if err != nil {
-			return nil, &usageError{"summarizer: bad settings: " + oneLine(err)}
+			return nil, bad("%s", oneLine(err))
 		}
-		return worker.RunPod{Client: c, Model: s.RunPodModel}, nil
+		if urlMode {
+			if presign == nil {
+				return nil, bad("RUNPOD_INPUT_FORMAT=url needs S3 objects (it cannot summarize a local file)")
+			}
+			return worker.URLMode{Client: c, Presign: presign, Model: s.RunPodModel, Expires: s.JobTimeout + 5*time.Minute}, nil
+		}
+		model = worker.RunPodModel{Client: c, Model: s.RunPodModel, Logger: log}
+	default:
+		return nil, bad("unknown SUMMARIZER %q", s.Summarizer)
 	}
-	return nil, &usageError{fmt.Sprintf("summarizer: bad settings: unknown SUMMARIZER %q", s.Summarizer)}
+	prompts, err := loadPrompts(s)
+	if err != nil {
+		return nil, bad("%s", oneLine(err))
+	}
+	p, err := worker.NewPipeline(model, worker.PipelineConfig{
+		ChunkTokens: s.ChunkTokens,
+		PerDocument: s.ChunkConcurrency,
+		Limiter:     worker.NewLimiter(s.ModelConcurrency),
+		Prompts:     prompts,
+		Logger:      log,
+	})
+	if err != nil {
+		return nil, bad("%s", oneLine(err))
+	}
+	return p, nil
+}
+
+func loadPrompts(s *settings) (worker.Prompts, error) {
+	read := func(name, path string) (string, error) {
+		if path == "" {
+			return "", nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", name, err)
+		}
+		return string(b), nil
+	}
+	m, err := read("PROMPT_MAP_FILE", s.PromptMapFile)
+	if err != nil {
+		return worker.Prompts{}, err
+	}
+	r, err := read("PROMPT_REDUCE_FILE", s.PromptReduceFile)
+	if err != nil {
+		return worker.Prompts{}, err
+	}
+	return worker.ParsePrompts(m, r)
 }
 
 // serveHTTP serves h on addr until ctx is done; it returns the bound address.

@@ -1,0 +1,304 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"text/template"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/summarizer/summarizer/worker/chunk"
+)
+
+// Default prompts, flan-t5 style: the text first, then the instruction.
+const (
+	MapPromptDefault    = "{{.Text}}\n\nBriefly summarize that dialogue."
+	ReducePromptDefault = "{{.Text}}\n\nThese are summaries of consecutive parts of one conversation. Combine them into one brief summary."
+)
+
+// Prompts are the map prompt (one chunk of transcript) and the reduce prompt
+// (partial summaries, one per line), Go templates with {{.Text}}.
+type Prompts struct {
+	Map, Reduce *template.Template
+}
+
+// ParsePrompts parses the two prompt templates; an empty text means the
+// default. Each must use {{.Text}}.
+func ParsePrompts(mapText, reduceText string) (Prompts, error) {
+	var errs []error
+	parse := func(name, text, def string) *template.Template {
+		if strings.TrimSpace(text) == "" {
+			text = def
+		}
+		t, err := template.New(name).Option("missingkey=error").Parse(text)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s prompt: %w", name, err))
+			return nil
+		}
+		var a, b bytes.Buffer
+		if err := t.Execute(&a, promptData{Text: "\x00a"}); err != nil {
+			errs = append(errs, fmt.Errorf("%s prompt: %w", name, err))
+			return nil
+		}
+		_ = t.Execute(&b, promptData{Text: "\x00b"})
+		if a.String() == b.String() {
+			errs = append(errs, fmt.Errorf("%s prompt: does not use {{.Text}}", name))
+			return nil
+		}
+		return t
+	}
+	p := Prompts{Map: parse("map", mapText, MapPromptDefault), Reduce: parse("reduce", reduceText, ReducePromptDefault)}
+	return p, errors.Join(errs...)
+}
+
+type promptData struct{ Text string }
+
+func render(t *template.Template, text string) string {
+	var b strings.Builder
+	_ = t.Execute(&b, promptData{Text: text}) // validated by ParsePrompts
+	return b.String()
+}
+
+// PipelineConfig tunes a Pipeline.
+type PipelineConfig struct {
+	// ChunkTokens is the model's input budget per call, prompt included
+	// (default 1500), as counted by Count.
+	ChunkTokens int
+	// Count estimates the tokens of a text (default chunk.EstimateTokens,
+	// which errs on the safe side).
+	Count func(string) int
+	// PerDocument is how many model calls of one transcript run at once
+	// (default 4).
+	PerDocument int
+	// Limiter bounds model calls in flight across the whole process, so one
+	// huge transcript cannot starve the others; nil means no bound.
+	Limiter *Limiter
+	Prompts Prompts
+	Logger  *zap.Logger
+}
+
+// Pipeline summarizes a transcript of any length with a Model: it splits the
+// text into chunks that fit the model's input budget, summarizes the chunks
+// concurrently (map), then merges the partial summaries, level by level,
+// until one call holds them all (reduce).
+type Pipeline struct {
+	model Model
+	cfg   PipelineConfig
+}
+
+// NewPipeline returns a pipeline over m.
+func NewPipeline(m Model, cfg PipelineConfig) (*Pipeline, error) {
+	if cfg.ChunkTokens == 0 {
+		cfg.ChunkTokens = 1500
+	}
+	if cfg.Count == nil {
+		cfg.Count = chunk.EstimateTokens
+	}
+	if cfg.PerDocument == 0 {
+		cfg.PerDocument = 4
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Prompts.Map == nil || cfg.Prompts.Reduce == nil {
+		p, err := ParsePrompts("", "")
+		if err != nil {
+			return nil, err
+		}
+		cfg.Prompts = p
+	}
+	overhead := max(cfg.Count(render(cfg.Prompts.Map, "")), cfg.Count(render(cfg.Prompts.Reduce, "")))
+	if cfg.ChunkTokens < overhead+64 {
+		return nil, fmt.Errorf("chunk tokens %d: the prompts alone take %d; want at least %d", cfg.ChunkTokens, overhead, overhead+64)
+	}
+	return &Pipeline{model: m, cfg: cfg}, nil
+}
+
+// Summarize runs map-reduce over doc.Text. Partial summaries keep the order
+// of the transcript.
+func (p *Pipeline) Summarize(ctx context.Context, doc Document) (Summary, error) {
+	chunks, err := p.split(doc.Text, p.cfg.Prompts.Map)
+	if err != nil {
+		return Summary{}, err
+	}
+	sum := Summary{Model: p.model.Name(), Chunks: len(chunks)}
+	log := p.cfg.Logger.With(zap.String("key", doc.Key))
+	start := time.Now()
+	parts, ids, err := p.completeAll(ctx, p.cfg.Prompts.Map, chunks, doc.Journal)
+	sum.JobIDs = append(sum.JobIDs, ids...)
+	if err != nil {
+		return sum, err
+	}
+	log.Debug("map done", zap.Int("chunks", len(chunks)), zap.Duration("took", time.Since(start)))
+	for level := 1; len(parts) > 1; level++ {
+		groups := p.group(parts)
+		parts, ids, err = p.completeAll(ctx, p.cfg.Prompts.Reduce, groups, doc.Journal)
+		sum.JobIDs = append(sum.JobIDs, ids...)
+		if err != nil {
+			return sum, err
+		}
+		log.Debug("reduce level done", zap.Int("level", level), zap.Int("inputs", len(groups)), zap.Int("outputs", len(parts)))
+	}
+	sum.Text = parts[0]
+	sum.JobIDs = unique(sum.JobIDs)
+	return sum, nil
+}
+
+// unique drops repeated ids (identical prompts share one journaled job),
+// keeping the first of each.
+func unique(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// split cuts text into chunks whose prompts fit the budget. The estimate of
+// a prompt is not exactly the estimate of its parts added up, so a chunk
+// whose prompt still does not fit makes the budget shrink and the split run
+// again.
+func (p *Pipeline) split(text string, t *template.Template) ([]string, error) {
+	overhead := p.cfg.Count(render(t, ""))
+	budget := p.cfg.ChunkTokens - overhead - 8
+	for range 8 {
+		chunks, err := chunk.Split(text, chunk.Config{Budget: budget, Count: p.cfg.Count})
+		if err != nil {
+			return nil, fmt.Errorf("split transcript: %w", err)
+		}
+		if len(chunks) == 0 {
+			return nil, Permanent(ReasonBadFormat, errors.New("empty transcript"))
+		}
+		fits := true
+		for _, c := range chunks {
+			if p.cfg.Count(render(t, c)) > p.cfg.ChunkTokens {
+				fits = false
+				break
+			}
+		}
+		if fits {
+			return chunks, nil
+		}
+		budget = budget * 9 / 10
+	}
+	return nil, fmt.Errorf("cannot fit chunks into %d tokens with this prompt", p.cfg.ChunkTokens)
+}
+
+// group packs partial summaries, in order, into reduce inputs that fit the
+// budget, at least two per input so every level makes progress. A partial
+// summary too long to pair is cut to half the budget.
+func (p *Pipeline) group(parts []string) []string {
+	t := p.cfg.Prompts.Reduce
+	fits := func(s string) bool { return p.cfg.Count(render(t, s)) <= p.cfg.ChunkTokens }
+	half := (p.cfg.ChunkTokens - p.cfg.Count(render(t, ""))) / 2
+	var groups []string
+	var cur []string
+	for _, part := range parts {
+		part = strings.TrimSpace(part)
+		if !fits(part + "\n" + part) {
+			part = p.truncate(part, half-8)
+		}
+		if len(cur) > 0 && !fits(strings.Join(append(cur, part), "\n")) {
+			groups = append(groups, strings.Join(cur, "\n"))
+			cur = nil
+		}
+		cur = append(cur, part)
+	}
+	if len(cur) == 1 && len(groups) > 0 {
+		// A lone last part joins the previous group's level only if it fits;
+		// otherwise it goes on alone and is merged at the next level.
+		if last := groups[len(groups)-1] + "\n" + cur[0]; fits(last) {
+			groups[len(groups)-1] = last
+			return groups
+		}
+	}
+	return append(groups, strings.Join(cur, "\n"))
+}
+
+func (p *Pipeline) truncate(s string, budget int) string {
+	chunks, err := chunk.Split(s, chunk.Config{Budget: max(budget, 16), Count: p.cfg.Count, Overlap: -1})
+	if err != nil || len(chunks) == 0 {
+		return s
+	}
+	p.cfg.Logger.Warn("a partial summary exceeded half the input budget and was cut", zap.Int("tokens", p.cfg.Count(s)))
+	return chunks[0]
+}
+
+// completeAll runs one model call per input, at most PerDocument at once,
+// and returns the answers in input order with every job id.
+func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs []string, j Journal) ([]string, []string, error) {
+	out := make([]string, len(inputs))
+	idsOf := make([][]string, len(inputs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(p.cfg.PerDocument)
+	for i, in := range inputs {
+		g.Go(func() error {
+			release, err := p.cfg.Limiter.Acquire(gctx)
+			if err != nil {
+				return err
+			}
+			defer release()
+			c, err := p.model.Complete(gctx, render(t, in), j)
+			idsOf[i] = c.JobIDs
+			if err != nil {
+				return err
+			}
+			if strings.TrimSpace(c.Text) == "" {
+				return fmt.Errorf("model returned an empty summary (jobs %v)", c.JobIDs)
+			}
+			out[i] = strings.TrimSpace(c.Text)
+			return nil
+		})
+	}
+	err := g.Wait()
+	var ids []string
+	for _, s := range idsOf {
+		ids = append(ids, s...)
+	}
+	return out, ids, err
+}
+
+// Limiter bounds model calls in flight across a process. A nil *Limiter
+// bounds nothing.
+type Limiter struct{ slots chan struct{} }
+
+// NewLimiter allows n calls at once.
+func NewLimiter(n int) *Limiter { return &Limiter{slots: make(chan struct{}, max(n, 1))} }
+
+// Acquire waits for a slot; release gives it back.
+func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
+	if l == nil {
+		return func() {}, nil
+	}
+	select {
+	case l.slots <- struct{}{}:
+		return func() { <-l.slots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// InFlight is the number of calls holding a slot.
+func (l *Limiter) InFlight() int {
+	if l == nil {
+		return 0
+	}
+	return len(l.slots)
+}
+
+// Chunks is how Summarize cuts text for the map step.
+func (p *Pipeline) Chunks(text string) ([]string, error) { return p.split(text, p.cfg.Prompts.Map) }
+
+// PromptTokens is the estimated size of the map prompt of one chunk.
+func (p *Pipeline) PromptTokens(chunk string) int {
+	return p.cfg.Count(render(p.cfg.Prompts.Map, chunk))
+}

@@ -1,0 +1,161 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/summarizer/summarizer/worker/chunk"
+)
+
+// recordingModel answers every prompt with its first words and records
+// what it saw; it stands for a model, not for RunPod's wire format (that is
+// tested against the emulator in cmd/summarizer).
+type recordingModel struct {
+	mu      sync.Mutex
+	prompts []string
+	inFly   atomic.Int32
+	peak    atomic.Int32
+}
+
+func (m *recordingModel) Name() string { return "recording" }
+
+func (m *recordingModel) Complete(ctx context.Context, prompt string, _ Journal) (Completion, error) {
+	n := m.inFly.Add(1)
+	defer m.inFly.Add(-1)
+	for p := m.peak.Load(); n > p && !m.peak.CompareAndSwap(p, n); p = m.peak.Load() {
+	}
+	m.mu.Lock()
+	m.prompts = append(m.prompts, prompt)
+	id := len(m.prompts)
+	m.mu.Unlock()
+	words := strings.Fields(prompt)
+	return Completion{Text: fmt.Sprintf("part%d %s", id, strings.Join(words[:min(30, len(words))], " ")), JobIDs: []string{fmt.Sprint("job-", id)}}, nil
+}
+
+func longTranscript(words int) string {
+	var b strings.Builder
+	speakers := []string{"Alice", "Bob", "Carol"}
+	for i := 0; b.Len() < words*7; i++ {
+		fmt.Fprintf(&b, "%s: Item w%d is about budget line %d, and we agreed to revisit it on day %d. ", speakers[i%3], i, i*7, i%30)
+		if i%4 == 3 {
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+// A long transcript: every prompt fits the budget, every part of the
+// transcript reaches a map prompt, and the reduce levels end in one call.
+func TestPipelineMapReduce(t *testing.T) {
+	t.Parallel()
+	m := &recordingModel{}
+	p, err := NewPipeline(m, PipelineConfig{ChunkTokens: 500, PerDocument: 3, Limiter: NewLimiter(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := longTranscript(30000)
+	sum, err := p.Summarize(t.Context(), Document{Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Chunks < 20 {
+		t.Errorf("%d chunks for 30,000 words at 500 tokens", sum.Chunks)
+	}
+	var mapPrompts, reducePrompts []string
+	for _, pr := range m.prompts {
+		if got := chunk.EstimateTokens(pr); got > 500 {
+			t.Errorf("prompt of %d tokens over the 500 budget", got)
+		}
+		if strings.HasSuffix(pr, "Briefly summarize that dialogue.") {
+			mapPrompts = append(mapPrompts, pr)
+		} else {
+			reducePrompts = append(reducePrompts, pr)
+		}
+	}
+	if len(mapPrompts) != sum.Chunks || len(reducePrompts) == 0 {
+		t.Errorf("%d map and %d reduce prompts for %d chunks", len(mapPrompts), len(reducePrompts), sum.Chunks)
+	}
+	joined := strings.Join(mapPrompts, " ")
+	for i := 0; strings.Contains(text, fmt.Sprintf(" w%d ", i)); i += 37 {
+		if !strings.Contains(joined, fmt.Sprintf(" w%d ", i)) {
+			t.Errorf("item w%d of the transcript reached no chunk", i)
+		}
+	}
+	if len(sum.JobIDs) != len(m.prompts) {
+		t.Errorf("%d job ids for %d calls", len(sum.JobIDs), len(m.prompts))
+	}
+	last := m.prompts[len(m.prompts)-1]
+	if !strings.Contains(last, "Combine them") || !strings.Contains(sum.Text, fmt.Sprintf("part%d", len(m.prompts))) {
+		t.Errorf("the final summary is not the answer to one last reduce call: %q", sum.Text)
+	}
+	if peak := m.peak.Load(); peak > 2 {
+		t.Errorf("%d calls at once with a process limit of 2", peak)
+	}
+}
+
+// Partial summaries reach the reduce step in transcript order.
+func TestPipelineKeepsOrder(t *testing.T) {
+	t.Parallel()
+	m := &recordingModel{}
+	p, err := NewPipeline(m, PipelineConfig{ChunkTokens: 300, PerDocument: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Summarize(t.Context(), Document{Text: longTranscript(3000)}); err != nil {
+		t.Fatal(err)
+	}
+	// Each map answer starts "partN Item wK": in a reduce prompt the item
+	// numbers K must increase.
+	for _, pr := range m.prompts {
+		if !strings.Contains(pr, "Combine them") || strings.Count(pr, "part") < 2 {
+			continue
+		}
+		prev := -1
+		for _, line := range strings.Split(pr, "\n") {
+			var id, k int
+			if _, err := fmt.Sscanf(line, "part%d Alice: Item w%d", &id, &k); err != nil {
+				if _, err := fmt.Sscanf(line, "part%d Bob: Item w%d", &id, &k); err != nil {
+					if _, err := fmt.Sscanf(line, "part%d Carol: Item w%d", &id, &k); err != nil {
+						continue
+					}
+				}
+			}
+			if k <= prev {
+				t.Errorf("partial summaries out of order in a reduce prompt: w%d after w%d", k, prev)
+			}
+			prev = k
+		}
+	}
+}
+
+func TestPipelineShortTextIsOneCall(t *testing.T) {
+	t.Parallel()
+	m := &recordingModel{}
+	p, err := NewPipeline(m, PipelineConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := p.Summarize(t.Context(), Document{Text: "Alice: short meeting.\nBob: indeed."})
+	if err != nil || sum.Chunks != 1 || len(m.prompts) != 1 {
+		t.Errorf("short text: %+v, %v, %d calls", sum, err, len(m.prompts))
+	}
+}
+
+func TestParsePrompts(t *testing.T) {
+	t.Parallel()
+	if _, err := ParsePrompts("Summarize: {{.Text}}", ""); err != nil {
+		t.Errorf("custom map prompt: %v", err)
+	}
+	for _, bad := range []string{"no placeholder", "{{.Nope}}", "{{.Text"} {
+		if _, err := ParsePrompts(bad, ""); err == nil {
+			t.Errorf("ParsePrompts(%q): no error", bad)
+		}
+	}
+	if _, err := NewPipeline(&recordingModel{}, PipelineConfig{ChunkTokens: 20}); err == nil {
+		t.Error("a budget smaller than the prompt was accepted")
+	}
+}
