@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -58,7 +59,13 @@ type RunPodModel struct {
 	// MaxResubmits is how often a job that failed or expired is submitted
 	// again within one call (default 2).
 	MaxResubmits int
-	Logger       *zap.Logger
+	// Throttle, shared by the process, holds submissions while RunPod
+	// answers 429; MaxHold bounds how long one call waits for it (default
+	// 15m), after which the call fails as transient.
+	Throttle *Throttle
+	MaxHold  time.Duration
+	Metrics  *Metrics
+	Logger   *zap.Logger
 }
 
 // Name is the model's name.
@@ -76,6 +83,7 @@ func (m RunPodModel) Complete(ctx context.Context, prompt string, j Journal) (Co
 		if id, ok := j.Lookup(ctx, key); ok {
 			res, err := m.Client.Wait(ctx, id)
 			if err == nil {
+				m.Metrics.observeJob(res)
 				log.Info("reused a journaled job (an earlier attempt's, or an identical prompt's)", zap.String("job_id", id))
 				return Completion{Text: res.Text, JobIDs: []string{id}, Resumed: true}, nil
 			}
@@ -89,12 +97,28 @@ func (m RunPodModel) Complete(ctx context.Context, prompt string, j Journal) (Co
 	if resubmits == 0 {
 		resubmits = 2
 	}
+	maxHold := m.MaxHold
+	if maxHold == 0 {
+		maxHold = 15 * time.Minute
+	}
+	holdUntil := time.Now().Add(maxHold)
 	var ids []string
 	for attempt := 0; ; attempt++ {
-		id, err := m.Client.Submit(ctx, prompt)
-		if err != nil {
+		if err := m.Throttle.Wait(ctx); err != nil {
 			return Completion{JobIDs: ids}, err
 		}
+		id, err := m.Client.Submit(ctx, prompt)
+		if err != nil {
+			if isThrottled(err) && ctx.Err() == nil && time.Now().Before(holdUntil) {
+				pause := m.Throttle.Hit()
+				log.Warn("RunPod throttles submissions: holding the message and slowing every submission down",
+					zap.Duration("pause", pause), zap.Error(err))
+				attempt--
+				continue
+			}
+			return Completion{JobIDs: ids}, err
+		}
+		m.Throttle.OK()
 		ids = append(ids, id)
 		if j != nil {
 			if err := j.Record(ctx, key, id); err != nil {
@@ -103,6 +127,7 @@ func (m RunPodModel) Complete(ctx context.Context, prompt string, j Journal) (Co
 		}
 		res, err := m.Client.Wait(ctx, id)
 		if err == nil {
+			m.Metrics.observeJob(res)
 			return Completion{Text: res.Text, JobIDs: ids}, nil
 		}
 		if ctx.Err() != nil || attempt >= resubmits || !resubmittable(err) {
