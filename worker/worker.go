@@ -224,6 +224,7 @@ func (w *Worker) record(ctx context.Context, rec event.Record, attempt int) Reco
 		return failed(rr, err)
 	}
 	journal.finish(ctx)
+	w.cfg.Metrics.observeEndToEnd(rec.EventTime)
 	w.cfg.Metrics.Stage.WithLabelValues("total").Observe(time.Since(start).Seconds())
 	rr.Status = StatusDone
 	log.Info("summary stored", zap.String("output", rr.Output), zap.Int("chunks", sum.Chunks),

@@ -34,7 +34,8 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	// The backend is built first: its settings errors come before any AWS
 	// setup. URL mode's presigner needs the S3 client, bound just below.
 	var presign worker.Presigner
-	backend, err := newBackend(&s, log, newBackendMetrics(reg), worker.PresignerFunc(
+	wm := worker.NewMetrics(reg)
+	backend, err := newBackend(&s, log, newBackendMetrics(reg, wm), worker.PresignerFunc(
 		func(ctx context.Context, bucket, key string, expires time.Duration) (string, error) {
 			return presign.PresignGet(ctx, bucket, key, expires)
 		}))
@@ -48,7 +49,7 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	s3c := newS3(awsCfg, &s, getenv)
 	presign = worker.S3Presigner(s3c)
 	wcfg := s.workerConfig()
-	wcfg.Logger, wcfg.Metrics = log, worker.NewMetrics(reg)
+	wcfg.Logger, wcfg.Metrics = log, wm
 	w, err := worker.New(s3c, backend, wcfg)
 	if err != nil {
 		return &usageError{"summarizer run: bad settings: " + oneLine(err)}
@@ -59,6 +60,7 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	if err != nil {
 		return &usageError{"summarizer run: bad settings: " + oneLine(err)}
 	}
+	reg.MustRegister(c.Collectors()...)
 
 	if s.MetricsAddr != "" {
 		mux := http.NewServeMux()

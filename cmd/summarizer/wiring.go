@@ -90,14 +90,17 @@ func newSQS(cfg aws.Config, getenv func(string) string) *sqs.Client {
 	})
 }
 
-// backendMetrics are the counters of the RunPod client.
+// backendMetrics are the counters of the RunPod client, and the worker's
+// metrics the RunPod model records job timings in.
 type backendMetrics struct {
-	jobs  *prometheus.CounterVec
-	polls prometheus.Counter
+	jobs   *prometheus.CounterVec
+	polls  prometheus.Counter
+	worker *worker.Metrics
 }
 
-func newBackendMetrics(reg prometheus.Registerer) *backendMetrics {
+func newBackendMetrics(reg prometheus.Registerer, wm *worker.Metrics) *backendMetrics {
 	m := &backendMetrics{
+		worker: wm,
 		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "summarizer_runpod_jobs_total",
 			Help: "RunPod jobs by final status: COMPLETED, FAILED, CANCELLED, TIMED_OUT, EXPIRED, ABANDONED.",
@@ -173,7 +176,11 @@ func newBackend(s *settings, log *zap.Logger, m *backendMetrics, presign worker.
 			}
 			return worker.URLMode{Client: c, Presign: presign, Model: s.RunPodModel, Expires: s.JobTimeout + 5*time.Minute}, nil
 		}
-		model = worker.RunPodModel{Client: c, Model: s.RunPodModel, Logger: log}
+		rm := worker.RunPodModel{Client: c, Model: s.RunPodModel, Logger: log, Throttle: &worker.Throttle{}, MaxHold: s.JobTimeout}
+		if m != nil {
+			rm.Metrics = m.worker
+		}
+		model = rm
 	default:
 		return nil, bad("unknown SUMMARIZER %q", s.Summarizer)
 	}

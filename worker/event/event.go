@@ -342,11 +342,14 @@ func parseTime(raw json.RawMessage) time.Time {
 	if len(raw) == 0 || json.Unmarshal(raw, &s) != nil {
 		return time.Time{}
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t
 	}
-	return t
+	// S3-compatible stores (moto among them) may leave the zone out: UTC.
+	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
+		return t.UTC()
+	}
+	return time.Time{}
 }
 
 func unquote(etag string) string {

@@ -1,0 +1,138 @@
+package queue
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// backlogRefresh is the least time between two GetQueueAttributes calls
+// made for metrics. They are made only when metrics are scraped, so an idle
+// worker nobody watches makes no AWS call but its receives.
+const backlogRefresh = 30 * time.Second
+
+var (
+	backlogDesc = prometheus.NewDesc("summarizer_backlog_seconds",
+		"Estimated time to work off the queue: visible and in-flight messages divided by this replica's measured throughput (+Inf when messages wait and none finished lately).", nil, nil)
+	depthDesc = prometheus.NewDesc("summarizer_queue_messages",
+		"Messages in the source queue by state (visible, in_flight), from GetQueueAttributes at most every 30s.", []string{"state"}, nil)
+	oldestDesc = prometheus.NewDesc("summarizer_oldest_message_age_seconds",
+		"Age (from SentTimestamp) of the oldest message this replica holds.", nil, nil)
+)
+
+// backlog is the collector behind the gauges above.
+type backlog struct {
+	c *Consumer
+
+	mu                sync.Mutex
+	fetched           time.Time
+	visible, inFlight float64
+	lastFinished      float64
+	lastAt            time.Time
+	rate              float64 // messages finished per second, over the last refresh window
+}
+
+// Collectors are the consumer's scrape-time gauges: backlog estimate, queue
+// depth and oldest message age. Register them with the registry that
+// serves /metrics.
+func (c *Consumer) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{&backlog{c: c, lastAt: time.Now()}}
+}
+
+func (b *backlog) Describe(ch chan<- *prometheus.Desc) {
+	ch <- backlogDesc
+	ch <- depthDesc
+	ch <- oldestDesc
+}
+
+func (b *backlog) Collect(ch chan<- prometheus.Metric) {
+	b.refresh()
+	b.mu.Lock()
+	visible, inFlight, rate := b.visible, b.inFlight, b.rate
+	b.mu.Unlock()
+	est := 0.0
+	switch depth := visible + inFlight; {
+	case depth == 0:
+	case rate > 0:
+		est = depth / rate
+	default:
+		est = math.Inf(1)
+	}
+	ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, est)
+	ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, visible, "visible")
+	ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, inFlight, "in_flight")
+	ch <- prometheus.MustNewConstMetric(oldestDesc, prometheus.GaugeValue, b.c.leases.oldestAge().Seconds())
+}
+
+// refresh reads the queue's depth and this replica's throughput, at most
+// once per backlogRefresh.
+func (b *backlog) refresh() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	if now.Sub(b.fetched) < backlogRefresh {
+		return
+	}
+	b.fetched = now
+	finished := b.c.finished()
+	if dt := now.Sub(b.lastAt).Seconds(); dt > 0 {
+		b.rate = (finished - b.lastFinished) / dt
+	}
+	b.lastFinished, b.lastAt = finished, now
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	b.c.m.request("GetQueueAttributes")
+	out, err := b.c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(b.c.queueURL),
+		AttributeNames: []types.QueueAttributeName{
+			types.QueueAttributeNameApproximateNumberOfMessages,
+			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+		},
+	})
+	if err != nil {
+		return // keep the last values
+	}
+	b.visible, _ = strconv.ParseFloat(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)], 64)
+	b.inFlight, _ = strconv.ParseFloat(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)], 64)
+}
+
+// finished counts messages this replica has finished (any outcome but
+// retried or released).
+func (c *Consumer) finished() float64 {
+	var n float64
+	for _, o := range []Outcome{OutcomeDone, OutcomeSkipped, OutcomeDeadLettered} {
+		n += counterValue(c.m.Messages.WithLabelValues(string(o)))
+	}
+	return n
+}
+
+func counterValue(c prometheus.Counter) float64 {
+	var m dto.Metric
+	if err := c.Write(&m); err != nil || m.Counter == nil {
+		return 0
+	}
+	return m.Counter.GetValue()
+}
+
+// oldestAge is the age of the oldest message held, by its SentTimestamp.
+func (l *leases) oldestAge() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var oldest time.Duration
+	now := time.Now()
+	for _, ls := range l.byReceipt {
+		if ls.m.SentAt.IsZero() {
+			continue
+		}
+		oldest = max(oldest, now.Sub(ls.m.SentAt))
+	}
+	return oldest
+}
