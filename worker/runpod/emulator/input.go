@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -14,6 +15,7 @@ const (
 	FormatText = "text" // {"input":{"text":PROMPT,"max_new_tokens":N}}
 	FormatVLLM = "vllm" // {"input":{"prompt":PROMPT,"sampling_params":{"max_tokens":N}}}
 	FormatChat = "chat" // {"input":{"messages":[{"role","content"}]}}
+	FormatURL  = "url"  // {"input":{"url":URL}}: the job downloads the transcript, like a custom worker given a presigned S3 URL
 )
 
 // maxTokensCap bounds a requested token budget.
@@ -23,6 +25,7 @@ const maxTokensCap = 1 << 20
 type request struct {
 	format           string
 	prompt           string // the whole prompt, as the model would see it
+	url              string // FormatURL: where the transcript is downloaded from
 	maxTokens        int    // > 0; MaxTokensDefault when not given
 	executionTimeout time.Duration
 	ttl              time.Duration
@@ -60,6 +63,7 @@ func parseRequest(body []byte) (request, error) {
 	var in struct {
 		Text     *string `json:"text"`
 		Prompt   *string `json:"prompt"`
+		URL      *string `json:"url"`
 		Messages []struct {
 			Role    string          `json:"role"`
 			Content json.RawMessage `json:"content"`
@@ -95,8 +99,13 @@ func parseRequest(body []byte) (request, error) {
 			user = all
 		}
 		req.format, req.prompt = FormatChat, strings.Join(user, "\n\n")
+	case in.URL != nil:
+		if u, err := url.Parse(*in.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			return request{}, badInput("input.url is not an http(s) URL")
+		}
+		req.format, req.url = FormatURL, *in.URL
 	default:
-		return request{}, badInput("input needs text, prompt or messages")
+		return request{}, badInput("input needs text, prompt, messages or url")
 	}
 
 	var budget float64

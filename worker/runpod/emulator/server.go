@@ -339,6 +339,16 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request, op string, 
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if req.format == FormatURL {
+		// A custom worker downloads its input: a URL it cannot read makes
+		// the job fail, as it would on RunPod.
+		text, err := fetchTranscript(r.Context(), req.url)
+		if err != nil {
+			s.log.Info("url input unreadable: the job will fail", zap.Error(err))
+			fault = FaultFailed
+		}
+		req.prompt = text
+	}
 	j := s.submit(req, fault)
 	if op == OpRun {
 		writeJSON(w, http.StatusOK, struct {
