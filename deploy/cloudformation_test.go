@@ -21,8 +21,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -188,11 +186,16 @@ func TestStackEndToEnd(t *testing.T) {
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true })
 	sqsc := sqs.NewFromConfig(cfg)
 
-	out := createStack(ctx, t, cloudformation.NewFromConfig(cfg), "summarizer-e2e", map[string]string{
+	// DeployStack also applies the bucket's notification rules, read from
+	// the template: moto's CloudFormation creates the bucket without them.
+	out, err := m.DeployStack(ctx, templatePath, "summarizer-e2e", map[string]string{
 		"BucketName":      "transcripts-e2e",
 		"QueueName":       "transcripts-e2e",
 		"OidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, k := range []string{"QueueUrl", "DeadLetterQueueUrl", "BucketName", "WorkerRoleArn"} {
 		if out[k] == "" {
 			t.Fatalf("stack output %s is missing: %v", k, out)
@@ -241,12 +244,19 @@ func TestStackEndToEnd(t *testing.T) {
 		}
 	})
 
-	// moto's CloudFormation creates the bucket but does not apply its
-	// NotificationConfiguration. The test applies the template's own
-	// configuration (read from the YAML above, with the queue ARN resolved
-	// from the stack), so the events the worker receives are the ones S3
-	// would send for this template.
-	putNotifications(ctx, t, s3c, bucket, notificationConfig(t, template(t)), queueAttrs["QueueArn"])
+	// The notification rules DeployStack applied are the template's own.
+	nc, err := s3c.GetBucketNotificationConfiguration(ctx, &s3.GetBucketNotificationConfigurationInput{Bucket: &bucket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := notificationConfig(t, template(t)); len(nc.QueueConfigurations) != len(want) {
+		t.Fatalf("bucket has %d queue notifications, the template %d", len(nc.QueueConfigurations), len(want))
+	}
+	for _, qc := range nc.QueueConfigurations {
+		if aws.ToString(qc.QueueArn) != queueAttrs["QueueArn"] {
+			t.Errorf("notification to %s, want the stack's queue %s", aws.ToString(qc.QueueArn), queueAttrs["QueueArn"])
+		}
+	}
 
 	const apiKey = "rp-e2e-7c1f"
 	em, err := emulator.New(emulator.Config{APIKey: apiKey, Latency: 200 * time.Millisecond})
@@ -331,84 +341,6 @@ func TestStackEndToEnd(t *testing.T) {
 	}
 	if strings.Contains(w.logs.String(), apiKey) {
 		t.Error("the RunPod API key appears in the worker's logs")
-	}
-}
-
-// createStack creates a stack from the template and waits for
-// CREATE_COMPLETE; it returns the outputs.
-func createStack(ctx context.Context, t *testing.T, cfn *cloudformation.Client, name string, params map[string]string) map[string]string {
-	t.Helper()
-	body, err := os.ReadFile(templatePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := &cloudformation.CreateStackInput{
-		StackName:    aws.String(name),
-		TemplateBody: aws.String(string(body)),
-		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
-	}
-	for k, v := range params {
-		in.Parameters = append(in.Parameters, cfntypes.Parameter{ParameterKey: aws.String(k), ParameterValue: aws.String(v)})
-	}
-	if _, err := cfn.CreateStack(ctx, in); err != nil {
-		t.Fatalf("CreateStack: %v", err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		out, err := cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
-		if err != nil {
-			t.Fatalf("DescribeStacks: %v", err)
-		}
-		st := out.Stacks[0]
-		switch status := st.StackStatus; {
-		case status == cfntypes.StackStatusCreateComplete:
-			outputs := map[string]string{}
-			for _, o := range st.Outputs {
-				outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
-			}
-			return outputs
-		case strings.HasSuffix(string(status), "FAILED") || strings.Contains(string(status), "ROLLBACK"):
-			t.Fatalf("stack %s: %s: %s\n%s", name, status, aws.ToString(st.StackStatusReason), stackEvents(ctx, cfn, name))
-		case time.Now().After(deadline):
-			t.Fatalf("stack %s still %s after 60s\n%s", name, status, stackEvents(ctx, cfn, name))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-func stackEvents(ctx context.Context, cfn *cloudformation.Client, name string) string {
-	out, err := cfn.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(name)})
-	if err != nil {
-		return err.Error()
-	}
-	var b strings.Builder
-	for _, e := range out.StackEvents {
-		fmt.Fprintf(&b, "  %s %s %s\n", aws.ToString(e.LogicalResourceId), e.ResourceStatus, aws.ToString(e.ResourceStatusReason))
-	}
-	return b.String()
-}
-
-// putNotifications writes the template's queue configurations to the
-// bucket, with {"Fn::GetAtt": ["Queue", "Arn"]} resolved to queueArn.
-func putNotifications(ctx context.Context, t *testing.T, s3c *s3.Client, bucket string, qcs []queueConfig, queueArn string) {
-	t.Helper()
-	var conf s3types.NotificationConfiguration
-	for _, qc := range qcs {
-		if ref := list(qc.queue, "Fn::GetAtt"); len(ref) != 2 || ref[0] != "Queue" || ref[1] != "Arn" {
-			t.Fatalf("QueueConfiguration Queue %v: want the Queue's Arn", qc.queue)
-		}
-		conf.QueueConfigurations = append(conf.QueueConfigurations, s3types.QueueConfiguration{
-			QueueArn: aws.String(queueArn),
-			Events:   []s3types.Event{s3types.Event(qc.event)},
-			Filter: &s3types.NotificationConfigurationFilter{Key: &s3types.S3KeyFilter{FilterRules: []s3types.FilterRule{
-				{Name: s3types.FilterRuleNameSuffix, Value: aws.String(qc.suffix)},
-			}}},
-		})
-	}
-	if _, err := s3c.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{
-		Bucket: aws.String(bucket), NotificationConfiguration: &conf,
-	}); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -24,7 +25,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -49,6 +49,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	samples := fs.String("samples", "testdata/transcripts", "folder of transcripts to upload")
 	latency := fs.Duration("latency", time.Second, "RunPod emulator latency per job")
 	logFile := fs.String("log", "bin/demo.log", "where the worker's and emulator's logs go")
+	template := fs.String("template", "deploy/cloudformation.yaml", "the CloudFormation template deployed to moto")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -71,11 +72,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	cfg := moto.AWSConfig()
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true })
 	sqsc := sqs.NewFromConfig(cfg)
-	queueURL, dlqURL, err := createResources(ctx, s3c, sqsc)
+	fmt.Fprintf(out, "» deploying %s to moto (stack summarizer-demo)\n", *template)
+	outputs, err := moto.DeployStack(ctx, *template, "summarizer-demo", map[string]string{
+		"BucketName":      bucket,
+		"QueueName":       "summarizer",
+		"OidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/DEMO",
+	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "  bucket s3://%s → queue %s (DLQ %s)\n", bucket, queueURL, dlqURL)
+	queueURL, dlqURL := outputs["QueueUrl"], outputs["DeadLetterQueueUrl"]
+	fmt.Fprintf(out, "  bucket s3://%s → queue %s (DLQ %s)\n", outputs["BucketName"], queueURL, dlqURL)
 
 	emAddr, err := freeAddr()
 	if err != nil {
@@ -161,48 +168,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	left, _ := queueDepth(ctx, sqsc, queueURL)
 	dead, _ := queueDepth(ctx, sqsc, dlqURL)
 	fmt.Fprintf(out, "  queue: %s left, DLQ: %s\n", left, dead)
+	fmt.Fprintf(out, "\nfrom http://%s/metrics:\n", metricsAddr)
+	printMetrics(out, "http://"+metricsAddr+"/metrics")
 	fmt.Fprintln(out, "» stopping the worker (SIGTERM), the emulator and moto")
 	return nil
-}
-
-func createResources(ctx context.Context, s3c *s3.Client, sqsc *sqs.Client) (queueURL, dlqURL string, err error) {
-	dlq, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("summarizer-dlq")})
-	if err != nil {
-		return "", "", err
-	}
-	arn := func(url string) (string, error) {
-		a, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
-			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
-		if err != nil {
-			return "", err
-		}
-		return a.Attributes["QueueArn"], nil
-	}
-	dlqArn, err := arn(*dlq.QueueUrl)
-	if err != nil {
-		return "", "", err
-	}
-	q, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("summarizer"), Attributes: map[string]string{
-		"VisibilityTimeout": "60",
-		"RedrivePolicy":     fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"10"}`, dlqArn),
-	}})
-	if err != nil {
-		return "", "", err
-	}
-	qArn, err := arn(*q.QueueUrl)
-	if err != nil {
-		return "", "", err
-	}
-	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		return "", "", err
-	}
-	_, err = s3c.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{
-		Bucket: aws.String(bucket),
-		NotificationConfiguration: &s3types.NotificationConfiguration{QueueConfigurations: []s3types.QueueConfiguration{{
-			QueueArn: aws.String(qArn), Events: []s3types.Event{"s3:ObjectCreated:*"},
-		}}},
-	})
-	return *q.QueueUrl, *dlq.QueueUrl, err
 }
 
 func queueDepth(ctx context.Context, sqsc *sqs.Client, url string) (string, error) {
@@ -250,4 +219,20 @@ func freeAddr() (string, error) {
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n    ")
+}
+
+// printMetrics shows the worker's own counters of the run.
+func printMetrics(out io.Writer, url string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		fmt.Fprintln(out, "  metrics unavailable:", err)
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "summarizer_") && !strings.Contains(line, "_bucket{") {
+			fmt.Fprintln(out, "  "+line)
+		}
+	}
 }
