@@ -137,12 +137,29 @@ func (p *Pipeline) Summarize(ctx context.Context, doc Document) (Summary, error)
 	log.Debug("map done", zap.Int("chunks", len(chunks)), zap.Duration("took", time.Since(start)))
 	for level := 1; len(parts) > 1; level++ {
 		groups := p.group(parts)
-		parts, ids, err = p.completeAll(ctx, p.cfg.Prompts.Reduce, groups, doc.Journal)
+		// A group of one part goes on to the next level as it is: a model
+		// call would only rephrase it.
+		var merge []string
+		var at []int
+		next := make([]string, len(groups))
+		for i, g := range groups {
+			if len(g) == 1 {
+				next[i] = g[0]
+				continue
+			}
+			merge = append(merge, strings.Join(g, "\n"))
+			at = append(at, i)
+		}
+		merged, ids, err := p.completeAll(ctx, p.cfg.Prompts.Reduce, merge, doc.Journal)
 		sum.JobIDs = append(sum.JobIDs, ids...)
 		if err != nil {
 			return sum, err
 		}
-		log.Debug("reduce level done", zap.Int("level", level), zap.Int("inputs", len(groups)), zap.Int("outputs", len(parts)))
+		for k, i := range at {
+			next[i] = merged[k]
+		}
+		parts = next
+		log.Debug("reduce level done", zap.Int("level", level), zap.Int("calls", len(merge)), zap.Int("outputs", len(parts)))
 	}
 	sum.Text = parts[0]
 	sum.JobIDs = unique(sum.JobIDs)
@@ -194,13 +211,14 @@ func (p *Pipeline) split(text string, t *template.Template) ([]string, error) {
 }
 
 // group packs partial summaries, in order, into reduce inputs that fit the
-// budget, at least two per input so every level makes progress. A partial
-// summary too long to pair is cut to half the budget.
-func (p *Pipeline) group(parts []string) []string {
+// budget. Any two parts fit one input (a part too long to pair is cut to
+// half the budget), so every group but maybe the last holds two or more and
+// every level makes progress.
+func (p *Pipeline) group(parts []string) [][]string {
 	t := p.cfg.Prompts.Reduce
 	fits := func(s string) bool { return p.cfg.Count(render(t, s)) <= p.cfg.ChunkTokens }
 	half := (p.cfg.ChunkTokens - p.cfg.Count(render(t, ""))) / 2
-	var groups []string
+	var groups [][]string
 	var cur []string
 	for _, part := range parts {
 		part = strings.TrimSpace(part)
@@ -208,20 +226,12 @@ func (p *Pipeline) group(parts []string) []string {
 			part = p.truncate(part, half-8)
 		}
 		if len(cur) > 0 && !fits(strings.Join(append(cur, part), "\n")) {
-			groups = append(groups, strings.Join(cur, "\n"))
+			groups = append(groups, cur)
 			cur = nil
 		}
 		cur = append(cur, part)
 	}
-	if len(cur) == 1 && len(groups) > 0 {
-		// A lone last part joins the previous group's level only if it fits;
-		// otherwise it goes on alone and is merged at the next level.
-		if last := groups[len(groups)-1] + "\n" + cur[0]; fits(last) {
-			groups[len(groups)-1] = last
-			return groups
-		}
-	}
-	return append(groups, strings.Join(cur, "\n"))
+	return append(groups, cur)
 }
 
 func (p *Pipeline) truncate(s string, budget int) string {

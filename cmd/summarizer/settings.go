@@ -65,8 +65,18 @@ func parseOptions(cmd string, opts []option, args []string, getenv func(string) 
 	}
 	help := fs.Bool("help", false, "")
 	fs.BoolVar(help, "h", false, "")
-	if err := fs.Parse(args); err != nil {
-		return nil, &usageError{fmt.Sprintf("summarizer %s: %v (see --help)", cmd, err)}
+	// Flags may come after positional arguments too: parse, take one
+	// positional, parse the rest again.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, &usageError{fmt.Sprintf("summarizer %s: %v (see --help)", cmd, err)}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
 	if *help {
 		printHelp(stderr, cmd, opts)
@@ -94,7 +104,7 @@ func parseOptions(cmd string, opts []option, args []string, getenv func(string) 
 	if len(problems) > 0 {
 		return nil, &usageError{fmt.Sprintf("summarizer %s: bad settings: %s", cmd, strings.Join(problems, "; "))}
 	}
-	return fs.Args(), nil
+	return positional, nil
 }
 
 func lookup(getenv func(string) string, name string) (string, bool) {
