@@ -7,12 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
 // Client talks to one OpenAI-compatible chat-completions API. It is safe for concurrent
@@ -38,18 +39,12 @@ func New(cfg Config) (*Client, error) {
 
 // String describes the client without the API key.
 func (c Client) String() string {
-	return fmt.Sprintf("openai.Client{url:%q model:%q}", redactURL(c.url), c.cfg.Model)
+	return fmt.Sprintf("openai.Client{url:%q model:%q}", httpapi.RedactURL(c.url), c.cfg.Model)
 }
 
 // Format makes every fmt verb print String, so the API key held by the client never
 // reaches fmt output.
-func (c Client) Format(f fmt.State, verb rune) {
-	if verb == 'q' {
-		fmt.Fprintf(f, "%q", c.String())
-		return
-	}
-	_, _ = f.Write([]byte(c.String()))
-}
+func (c Client) Format(f fmt.State, verb rune) { httpapi.FormatString(f, verb, c.String()) }
 
 // Result is the outcome of a successful Complete.
 type Result struct {
@@ -109,13 +104,9 @@ func (c *Client) Complete(ctx context.Context, prompt string) (Result, error) {
 		c.log.Debug("retrying openai request",
 			zap.Int("attempt", attempt), zap.Int("status_code", e.StatusCode),
 			zap.Duration("wait", wait), zap.Error(e))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !httpapi.Sleep(ctx, wait) {
 			addCtxErr(ctx, e)
 			return Result{}, e
-		case <-t.C:
 		}
 	}
 }
@@ -140,11 +131,7 @@ func (c *Client) requestBody(prompt string) ([]byte, error) {
 // addCtxErr makes e wrap ctx's error, keeping the last attempt's error.
 func addCtxErr(ctx context.Context, e *Error) {
 	e.retry = false
-	if e.Err == nil {
-		e.Err = ctxErr(ctx)
-		return
-	}
-	e.Err = fmt.Errorf("%w (last attempt: %w)", ctxErr(ctx), e.Err)
+	e.Err = httpapi.CtxDoneErr(ctx, e.Err)
 }
 
 // once performs one attempt. It returns the result, or the error (whose retry field
@@ -182,7 +169,7 @@ func (c *Client) once(ctx context.Context, body []byte) (Result, *Error, time.Du
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	requestID := excerpt(resp.Header.Get("X-Request-Id"), secret, 64)
+	requestID := httpapi.Excerpt(resp.Header.Get("X-Request-Id"), secret, 64)
 	if err != nil {
 		e := fail(resp.StatusCode, retriedIf(ctx.Err() == nil), fmt.Errorf("read answer: %w", timedOut(err)))
 		e.RequestID = requestID
@@ -202,8 +189,8 @@ func (c *Client) once(ctx context.Context, body []byte) (Result, *Error, time.Du
 		}
 		r := classify(resp.StatusCode, ae)
 		return Result{}, &Error{
-			StatusCode: resp.StatusCode, Code: excerpt(ae.code, secret, 64), Type: excerpt(ae.typ, secret, 64),
-			Message: excerpt(msg, secret, bodyExcerptBytes), RequestID: requestID, class: r.class, retry: r.retry,
+			StatusCode: resp.StatusCode, Code: httpapi.Excerpt(ae.code, secret, 64), Type: httpapi.Excerpt(ae.typ, secret, 64),
+			Message: httpapi.Excerpt(msg, secret, httpapi.BodyExcerptBytes), RequestID: requestID, class: r.class, retry: r.retry,
 		}, delay
 	}
 	res, e := parseResponse(data, secret)
@@ -227,20 +214,11 @@ func retriedIf(retry bool) rule {
 }
 
 // backoff is the wait before retry number attempt (1-based): the server's delay capped
-// at RetryMax if it sent one, else a uniform random duration below
-// min(RetryMax, RetryInitial·2^(attempt-1)) (full jitter).
+// at RetryMax if it sent one (0 included: retry at once), else a uniform random
+// duration below min(RetryMax, RetryInitial·2^(attempt-1)) (full jitter).
 func (c *Client) backoff(attempt int, serverDelay time.Duration) time.Duration {
 	if serverDelay >= 0 {
 		return min(serverDelay, c.cfg.RetryMax)
 	}
-	ceiling := c.cfg.RetryMax
-	if attempt-1 < 62 {
-		if d := c.cfg.RetryInitial << (attempt - 1); d > 0 && d < ceiling {
-			ceiling = d
-		}
-	}
-	if ceiling <= 0 {
-		return 0
-	}
-	return rand.N(ceiling)
+	return httpapi.Backoff(attempt, c.cfg.RetryInitial, c.cfg.RetryMax)
 }

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi/httpapitest"
 )
 
 func TestCompleteRequestAndResult(t *testing.T) {
@@ -79,7 +81,7 @@ func TestCompleteRequestAndResult(t *testing.T) {
 			wantBody := map[string]any{
 				"model": "test-model", "messages": tt.wantMessages, "max_tokens": tt.wantMax, "temperature": tt.wantTemp,
 			}
-			if body := decodeJSON(t, r.body); !reflect.DeepEqual(body, wantBody) {
+			if body := httpapitest.DecodeJSON(t, r.body); !reflect.DeepEqual(body, wantBody) {
 				t.Errorf("body = %v, want %v", body, wantBody)
 			}
 		})

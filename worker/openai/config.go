@@ -7,12 +7,13 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
 // Defaults applied by New (and assumed by Validate) for zero Config fields. Temperature
@@ -118,31 +119,17 @@ var hostsNeedingKey = []string{"api.openai.com", "api.runpod.ai"}
 // Validate reports every problem of c (zero fields count as their defaults), joined
 // with errors.Join. Messages never contain the API key.
 func (c Config) Validate() error {
-	var errs []error
+	u, errs := httpapi.CheckURL("openai: BaseURL", c.BaseURL)
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-
 	host := ""
-	if c.BaseURL == "" {
-		bad("openai: BaseURL is required")
-	} else if u, err := url.Parse(c.BaseURL); err != nil {
-		bad("openai: BaseURL is not a URL")
-	} else {
+	if u != nil {
 		host = strings.ToLower(u.Hostname())
-		if u.Scheme != "http" && u.Scheme != "https" {
-			bad("openai: BaseURL %q must be an absolute http or https URL", u.Redacted())
-		}
-		if u.Host == "" {
-			bad("openai: BaseURL %q has no host", u.Redacted())
-		}
-		if u.RawQuery != "" || u.Fragment != "" {
-			bad("openai: BaseURL %q must not have a query or fragment", u.Redacted())
-		}
 		if strings.HasSuffix(strings.TrimRight(u.Path, "/"), "/chat/completions") {
 			bad("openai: BaseURL %q must not end in /chat/completions, which is appended", u.Redacted())
 		}
 	}
-	if strings.ContainsFunc(c.APIKey, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		bad("openai: APIKey contains whitespace or control characters")
+	if err := httpapi.CheckKey("openai: APIKey", c.APIKey); err != nil {
+		errs = append(errs, err)
 	}
 	if c.APIKey == "" {
 		for _, h := range hostsNeedingKey {
@@ -181,17 +168,10 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// redactedKey is what Config and Client print instead of a non-empty API key.
-const redactedKey = "[REDACTED]"
-
-// String describes c without the API key.
+// String describes c without the API key (shown as httpapi.Redacted if set).
 func (c Config) String() string {
-	key := ""
-	if c.APIKey != "" {
-		key = redactedKey
-	}
 	return fmt.Sprintf("openai.Config{BaseURL:%q APIKey:%q Model:%q MaxTokens:%d Temperature:%v SystemPrompt:(%d bytes) Timeout:%v MaxAttempts:%d RetryInitial:%v RetryMax:%v}",
-		redactURL(c.BaseURL), key, c.Model, c.MaxTokens, c.Temperature, len(c.SystemPrompt), c.Timeout,
+		httpapi.RedactURL(c.BaseURL), httpapi.MaskKey(c.APIKey), c.Model, c.MaxTokens, c.Temperature, len(c.SystemPrompt), c.Timeout,
 		c.MaxAttempts, c.RetryInitial, c.RetryMax)
 }
 
@@ -199,13 +179,7 @@ func (c Config) String() string {
 func (c Config) GoString() string { return c.String() }
 
 // Format makes every fmt verb (%v, %+v, %#v, %s, %q, ...) print String.
-func (c Config) Format(f fmt.State, verb rune) {
-	if verb == 'q' {
-		fmt.Fprintf(f, "%q", c.String())
-		return
-	}
-	_, _ = f.Write([]byte(c.String()))
-}
+func (c Config) Format(f fmt.State, verb rune) { httpapi.FormatString(f, verb, c.String()) }
 
 // LogValue implements slog.LogValuer without the API key.
 func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
@@ -213,7 +187,7 @@ func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 // MarshalLogObject implements zapcore.ObjectMarshaler without the API key, so that
 // zap.Any("config", cfg) is safe.
 func (c Config) MarshalLogObject(enc zapcore.ObjectEncoder) error {
-	enc.AddString("base_url", redactURL(c.BaseURL))
+	enc.AddString("base_url", httpapi.RedactURL(c.BaseURL))
 	enc.AddBool("api_key_set", c.APIKey != "")
 	enc.AddString("model", c.Model)
 	enc.AddInt("max_tokens", c.MaxTokens)
@@ -236,7 +210,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		Timeout      string  `json:"timeout"`
 		MaxAttempts  int     `json:"max_attempts"`
 	}{
-		redactURL(c.BaseURL), c.APIKey != "", c.Model, c.MaxTokens, finite(c.Temperature), c.SystemPrompt,
+		httpapi.RedactURL(c.BaseURL), c.APIKey != "", c.Model, c.MaxTokens, finite(c.Temperature), c.SystemPrompt,
 		c.Timeout.String(), c.MaxAttempts,
 	})
 }
@@ -247,19 +221,4 @@ func finite(f float64) float64 {
 		return 0
 	}
 	return f
-}
-
-// redactURL hides a password in the URL's user info, if any.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		if strings.Contains(s, "@") {
-			return "[invalid URL]"
-		}
-		return s
-	}
-	if u.User == nil {
-		return s
-	}
-	return u.Redacted()
 }

@@ -3,9 +3,10 @@ package openai
 import (
 	"math"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi/httpapitest"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -38,30 +39,7 @@ func TestConfigValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := tt.cfg.Validate()
-			if len(tt.want) == 0 {
-				if err != nil {
-					t.Fatalf("Validate: %v", err)
-				}
-				if _, err := New(tt.cfg); err != nil {
-					t.Fatalf("New: %v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("Validate() = nil, want %q", tt.want)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q lacks %q", err, w)
-				}
-			}
-			if strings.Contains(err.Error(), "has space") {
-				t.Errorf("error %q quotes the API key", err)
-			}
-			if _, err := New(tt.cfg); err == nil {
-				t.Error("New accepted an invalid config")
-			}
+			httpapitest.CheckValidate(t, tt.want, tt.cfg.Validate, func() error { _, err := New(tt.cfg); return err })
 		})
 	}
 }

@@ -3,14 +3,13 @@ package openai
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
 // ErrNoOutput is wrapped by the error of a 200 answer without usable text: no choices,
@@ -167,12 +166,8 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("openai chat completion")
 	if e.StatusCode != 0 {
-		b.WriteString(": HTTP ")
-		b.WriteString(strconv.Itoa(e.StatusCode))
-		if t := http.StatusText(e.StatusCode); t != "" {
-			b.WriteString(" ")
-			b.WriteString(t)
-		}
+		b.WriteString(": ")
+		b.WriteString(httpapi.StatusLine(e.StatusCode))
 	}
 	if e.Code != "" || e.Type != "" {
 		b.WriteString(": ")
@@ -220,84 +215,10 @@ func (e *Error) ConfigFault() bool { return e.class == classConfig }
 // caller tries the work item again later.
 func (e *Error) Temporary() bool { return !e.Permanent() && !e.ConfigFault() }
 
-// bodyExcerptBytes bounds Error.Message.
-const bodyExcerptBytes = 200
-
-// excerpt returns at most n bytes of s as one line of valid UTF-8, with secret replaced.
-// The secret is replaced before truncation so that no prefix of it survives.
-func excerpt(s, secret string, n int) string {
-	if secret != "" {
-		s = strings.ReplaceAll(s, secret, redactedKey)
-	}
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
 // redactErr returns err, or, if its message quotes secret, an error with the secret
-// replaced that still matches the sentinels it matched. The secret is never stored in
-// an error, so no fmt verb can reveal it.
+// replaced that still matches the sentinels it matched.
 func redactErr(err error, secret string) error {
-	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
-		return err
-	}
-	msg := strings.ReplaceAll(err.Error(), secret, redactedKey)
-	for _, sentinel := range []error{ErrNoOutput, ErrRequestTimeout, context.Canceled, context.DeadlineExceeded} {
-		if errors.Is(err, sentinel) {
-			return fmt.Errorf("%w (%s)", sentinel, msg)
-		}
-	}
-	return errors.New(msg)
-}
-
-// ctxErr is ctx's error, joined with its cause when the cause says more.
-func ctxErr(ctx context.Context) error {
-	err := ctx.Err()
-	if err == nil {
-		return nil
-	}
-	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, err) {
-		return fmt.Errorf("%w: %w", cause, err)
-	}
-	return err
-}
-
-// maxServerDelay bounds any delay a server asks for before RetryMax applies.
-const maxServerDelay = 24 * time.Hour
-
-// parseRetryAfter parses a Retry-After header: delay-seconds or an HTTP date relative to
-// now. ok is false for an absent or malformed value. Past dates give 0.
-func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if v[0] >= '0' && v[0] <= '9' {
-		secs, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			return 0, false
-		}
-		const maxSecs = uint64(maxServerDelay / time.Second)
-		return time.Duration(min(secs, maxSecs)) * time.Second, true
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	return min(max(t.Sub(now), 0), maxServerDelay), true
+	return httpapi.RedactErr(err, secret, ErrNoOutput, ErrRequestTimeout, context.Canceled, context.DeadlineExceeded)
 }
 
 // parseResetDuration parses an x-ratelimit-reset-* header: a Go-style duration as
@@ -311,8 +232,8 @@ func parseResetDuration(v string) (time.Duration, bool) {
 		if secs < 0 || math.IsNaN(secs) {
 			return 0, false
 		}
-		if secs >= maxServerDelay.Seconds() {
-			return maxServerDelay, true
+		if secs >= httpapi.MaxServerDelay.Seconds() {
+			return httpapi.MaxServerDelay, true
 		}
 		return time.Duration(secs * float64(time.Second)), true
 	}
@@ -320,7 +241,7 @@ func parseResetDuration(v string) (time.Duration, bool) {
 	if err != nil || d < 0 {
 		return 0, false
 	}
-	return min(d, maxServerDelay), true
+	return min(d, httpapi.MaxServerDelay), true
 }
 
 // serverDelay is the wait a failed answer asks for, or -1 if none: retry-after-ms,
@@ -329,10 +250,10 @@ func parseResetDuration(v string) (time.Duration, bool) {
 func serverDelay(h http.Header, status int, now time.Time) time.Duration {
 	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
 		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 && !math.IsNaN(ms) {
-			return min(time.Duration(min(ms, float64(maxServerDelay/time.Millisecond))*float64(time.Millisecond)), maxServerDelay)
+			return min(time.Duration(min(ms, float64(httpapi.MaxServerDelay/time.Millisecond))*float64(time.Millisecond)), httpapi.MaxServerDelay)
 		}
 	}
-	if d, ok := parseRetryAfter(h.Get("Retry-After"), now); ok {
+	if d, ok := httpapi.ParseRetryAfter(h.Get("Retry-After"), now); ok {
 		return d
 	}
 	if status != http.StatusTooManyRequests {

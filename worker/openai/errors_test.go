@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi"
+	"github.com/summarizer/summarizer/worker/internal/httpapi/httpapitest"
 )
 
 func TestClassify(t *testing.T) {
@@ -72,14 +75,14 @@ func TestErrorBehaviour(t *testing.T) {
 func TestErrorMessage(t *testing.T) {
 	t.Parallel()
 	e := &Error{StatusCode: 400, Code: "context_length_exceeded", Type: "invalid_request_error",
-		Message: excerpt(strings.Repeat("é", 300)+"\n\tend", "", bodyExcerptBytes), RequestID: "req_1", Err: context.Canceled}
+		Message: httpapi.Excerpt(strings.Repeat("é", 300)+"\n\tend", "", httpapi.BodyExcerptBytes), RequestID: "req_1", Err: context.Canceled}
 	msg := e.Error()
 	for _, want := range []string{"openai chat completion", "HTTP 400 Bad Request", "context_length_exceeded (invalid_request_error)", "[request req_1]", "context canceled"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message %q lacks %q", msg, want)
 		}
 	}
-	if len(e.Message) > bodyExcerptBytes+len("…") || strings.ContainsAny(e.Message, "\n\t") {
+	if len(e.Message) > httpapi.BodyExcerptBytes+len("…") || strings.ContainsAny(e.Message, "\n\t") {
 		t.Errorf("message excerpt %q is too long or multi-line", e.Message)
 	}
 	if !errors.Is(e, context.Canceled) {
@@ -122,7 +125,7 @@ func TestServerDelay(t *testing.T) {
 			"X-Ratelimit-Remaining-Tokens": "0", "X-Ratelimit-Reset-Tokens": "17ms"}, 90500 * time.Millisecond},
 		{"requests reset without remaining", 429, map[string]string{"X-Ratelimit-Reset-Requests": "2.5"}, 2500 * time.Millisecond},
 		{"reset ignored off 429", 500, map[string]string{"X-Ratelimit-Reset-Requests": "1s"}, -1},
-		{"huge reset clamped", 429, map[string]string{"X-Ratelimit-Reset-Requests": "1e30"}, maxServerDelay},
+		{"huge reset clamped", 429, map[string]string{"X-Ratelimit-Reset-Requests": "1e30"}, httpapi.MaxServerDelay},
 		{"garbage reset", 429, map[string]string{"X-Ratelimit-Reset-Requests": "NaN"}, -1},
 	}
 	for _, tt := range tests {
@@ -132,23 +135,6 @@ func TestServerDelay(t *testing.T) {
 		}
 		if got := serverDelay(h, tt.status, now); got != tt.want {
 			t.Errorf("%s: serverDelay = %v, want %v", tt.name, got, tt.want)
-		}
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	for _, tt := range []struct {
-		in     string
-		want   time.Duration
-		wantOK bool
-	}{
-		{"", 0, false}, {"0", 0, true}, {" 120 ", 2 * time.Minute, true}, {"-1", 0, false}, {"1.5", 0, false},
-		{"999999999", 24 * time.Hour, true}, {"Thu, 02 Jan 2025 03:00:00 GMT", 0, true},
-	} {
-		if got, ok := parseRetryAfter(tt.in, now); got != tt.want || ok != tt.wantOK {
-			t.Errorf("parseRetryAfter(%q) = %v, %t; want %v, %t", tt.in, got, ok, tt.want, tt.wantOK)
 		}
 	}
 }
@@ -163,7 +149,7 @@ func FuzzServerDelay(f *testing.F) {
 		h.Set("Retry-After-Ms", ms)
 		h.Set("X-Ratelimit-Reset-Requests", reset)
 		for _, hh := range []http.Header{h, {"X-Ratelimit-Reset-Requests": {reset}}, {"Retry-After": {reset}}} {
-			if d := serverDelay(hh, 429, now); d < -1 || d > maxServerDelay {
+			if d := serverDelay(hh, 429, now); d < -1 || d > httpapi.MaxServerDelay {
 				t.Fatalf("serverDelay(%v) = %v", hh, d)
 			}
 		}
@@ -173,21 +159,8 @@ func FuzzServerDelay(f *testing.F) {
 func TestBackoff(t *testing.T) {
 	t.Parallel()
 	c := &Client{cfg: Config{RetryInitial: 100 * time.Millisecond, RetryMax: time.Second}}
-	for attempt := 1; attempt <= 70; attempt++ {
-		ceiling := min(time.Second, 100*time.Millisecond<<min(attempt-1, 20))
-		for range 50 {
-			if d := c.backoff(attempt, -1); d < 0 || d >= ceiling {
-				t.Fatalf("attempt %d: backoff %v outside [0, %v)", attempt, d, ceiling)
-			}
-		}
-	}
-	if d := c.backoff(1, 500*time.Millisecond); d != 500*time.Millisecond {
-		t.Errorf("server delay 500ms gave %v", d)
-	}
+	httpapitest.CheckBackoff(t, c.backoff)
 	if d := c.backoff(1, 0); d != 0 {
 		t.Errorf("server delay 0 gave %v", d)
-	}
-	if d := c.backoff(1, time.Hour); d != time.Second {
-		t.Errorf("server delay 1h gave %v, want capped at RetryMax", d)
 	}
 }

@@ -1,8 +1,6 @@
 package openai
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +10,8 @@ import (
 	"time"
 
 	"go.uber.org/zap/zaptest"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi/httpapitest"
 )
 
 // testKey is the API key of every test client; tests assert it never leaks.
@@ -119,55 +119,14 @@ func testConfig(t *testing.T, url string) Config {
 
 func newTestClient(t *testing.T, cfg Config) *Client {
 	t.Helper()
-	c, err := New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return c
+	return httpapitest.NewClient(t, New, cfg)
 }
 
 // asError returns err as *Error or fails the test.
 func asError(t *testing.T, err error) *Error {
 	t.Helper()
-	var e *Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error %v (%T) is not an *openai.Error", err, err)
-	}
-	return e
+	return httpapitest.As[*Error](t, err)
 }
 
 // errClass names the one true behaviour of err for table tests.
-func errClass(err error) string {
-	if err == nil {
-		return "ok"
-	}
-	var e *Error
-	if !errors.As(err, &e) {
-		return "not *Error"
-	}
-	n := 0
-	for _, b := range []bool{e.Permanent(), e.ConfigFault(), e.Temporary()} {
-		if b {
-			n++
-		}
-	}
-	switch {
-	case n != 1:
-		return "ambiguous"
-	case e.Permanent():
-		return "permanent"
-	case e.ConfigFault():
-		return "config"
-	default:
-		return "temporary"
-	}
-}
-
-func decodeJSON(t *testing.T, b []byte) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("request body %q is not JSON: %v", b, err)
-	}
-	return m
-}
+func errClass(err error) string { return httpapitest.ErrClass[*Error](err) }

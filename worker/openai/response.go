@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
 // chatRequest is the body of POST /chat/completions.
@@ -125,8 +127,8 @@ func count(raw json.RawMessage) int {
 func parseResponse(body []byte, secret string) (Result, *Error) {
 	fail := func(r rule, ae apiError, msg string, err error) *Error {
 		return &Error{
-			StatusCode: 200, Code: excerpt(ae.code, secret, 64), Type: excerpt(ae.typ, secret, 64),
-			Message: excerpt(msg, secret, bodyExcerptBytes), Err: redactErr(err, secret), class: r.class, retry: r.retry,
+			StatusCode: 200, Code: httpapi.Excerpt(ae.code, secret, 64), Type: httpapi.Excerpt(ae.typ, secret, 64),
+			Message: httpapi.Excerpt(msg, secret, httpapi.BodyExcerptBytes), Err: redactErr(err, secret), class: r.class, retry: r.retry,
 		}
 	}
 	var r chatResponse
@@ -167,7 +169,7 @@ func parseResponse(body []byte, secret string) (Result, *Error) {
 		return Result{}, fail(permanent, apiError{code: "content_filter"}, "", fmt.Errorf("%w: stopped by the content filter", ErrNoOutput))
 	}
 	return Result{}, fail(transient, apiError{}, "",
-		fmt.Errorf("%w: empty content (finish_reason %s)", ErrNoOutput, strconv.Quote(excerpt(res.FinishReason, secret, 32))))
+		fmt.Errorf("%w: empty content (finish_reason %s)", ErrNoOutput, strconv.Quote(httpapi.Excerpt(res.FinishReason, secret, 32))))
 }
 
 // choiceText is a choice's message content, a string or a list of parts with "text"
@@ -200,25 +202,6 @@ var specialTokens = []string{
 	"<pad>", "</s>", "<s>", "<|eot_id|>", "<|im_end|>", "<|endoftext|>", "<|end_of_text|>",
 }
 
-// cleanText removes special tokens and trims whitespace. Removal is one pass with a
-// stack, so tokens formed by a removal ("<<pad>/s>") are removed too and the result
-// contains none of them.
-func cleanText(s string) string {
-	if !strings.Contains(s, "<") {
-		return strings.TrimSpace(s)
-	}
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		out = append(out, s[i])
-		if s[i] != '>' {
-			continue
-		}
-		for _, tok := range specialTokens {
-			if bytes.HasSuffix(out, []byte(tok)) {
-				out = out[:len(out)-len(tok)]
-				break
-			}
-		}
-	}
-	return strings.TrimSpace(string(out))
-}
+// cleanText removes specialTokens (also those formed by a removal, "<<pad>/s>") and
+// trims whitespace.
+func cleanText(s string) string { return httpapi.CleanText(s, specialTokens) }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
 // responseCases are 200 answers of real servers and proxies; they are both a table test
@@ -137,7 +139,7 @@ func FuzzParseResponse(f *testing.F) {
 			if e.retry && !e.Temporary() {
 				t.Fatalf("error %v is retried but not temporary", e)
 			}
-			if msg := e.Error(); strings.Contains(msg, testKey) || len(e.Message) > bodyExcerptBytes+len("…") {
+			if msg := e.Error(); strings.Contains(msg, testKey) || len(e.Message) > httpapi.BodyExcerptBytes+len("…") {
 				t.Fatalf("error %q leaks the key or quotes too much", msg)
 			}
 			return

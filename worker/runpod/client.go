@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
 // Job states reported by RunPod's /status, plus the two this client adds for OnJob.
@@ -64,18 +66,12 @@ func New(cfg Config) (*Client, error) {
 
 // String describes the client without the API key.
 func (c Client) String() string {
-	return fmt.Sprintf("runpod.Client{endpoint:%q format:%q}", redactURL(c.base), c.cfg.InputFormat)
+	return fmt.Sprintf("runpod.Client{endpoint:%q format:%q}", httpapi.RedactURL(c.base), c.cfg.InputFormat)
 }
 
 // Format makes every fmt verb print String, so the API key held by the client never
 // reaches fmt output.
-func (c Client) Format(f fmt.State, verb rune) {
-	if verb == 'q' {
-		fmt.Fprintf(f, "%q", c.String())
-		return
-	}
-	_, _ = f.Write([]byte(c.String()))
-}
+func (c Client) Format(f fmt.State, verb rune) { httpapi.FormatString(f, verb, c.String()) }
 
 // Result is the outcome of a successful Summarize, RunInput or Wait.
 type Result struct {
@@ -295,7 +291,7 @@ func (c *Client) wait(ctx context.Context, id string) (Result, error) {
 			return Result{}, e
 		case StatusInQueue, StatusInProgress:
 		default:
-			log.Debug("unknown runpod job status, polling on", zap.String("status", excerpt(st.Status, c.cfg.APIKey, 40)))
+			log.Debug("unknown runpod job status, polling on", zap.String("status", httpapi.Excerpt(st.Status, c.cfg.APIKey, 40)))
 		}
 		interval = nextInterval(interval, c.cfg.PollMax)
 		timer.Reset(jitter(interval))
@@ -332,7 +328,7 @@ func (c *Client) abandon(ctx context.Context, log *zap.Logger, id string, cause 
 		}
 		return Result{}, cause
 	}
-	return Result{}, &Error{Op: opStatus, JobID: id, JobStatus: StatusAbandoned, Err: ctxErr(ctx), class: classTransient}
+	return Result{}, &Error{Op: opStatus, JobID: id, JobStatus: StatusAbandoned, Err: httpapi.CtxErr(ctx), class: classTransient}
 }
 
 // Cancel asks RunPod to cancel job jobID (POST /cancel/{id}). Retried like every call.
@@ -413,25 +409,15 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		c.log.Debug("retrying runpod request",
 			zap.String("op", r.op), zap.String("job_id", r.jobID), zap.Int("attempt", attempt),
 			zap.Int("status_code", e.StatusCode), zap.Duration("wait", wait), zap.Error(e))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !httpapi.Sleep(ctx, wait) {
 			addCtxErr(ctx, e)
 			return e
-		case <-t.C:
 		}
 	}
 }
 
 // addCtxErr makes e wrap ctx's error, keeping the last attempt's error.
-func addCtxErr(ctx context.Context, e *Error) {
-	if e.Err == nil {
-		e.Err = ctxErr(ctx)
-		return
-	}
-	e.Err = fmt.Errorf("%w (last attempt: %w)", ctxErr(ctx), e.Err)
-}
+func addCtxErr(ctx context.Context, e *Error) { e.Err = httpapi.CtxDoneErr(ctx, e.Err) }
 
 // once performs one attempt of r. It returns nil on success, or the error, whether it
 // may be retried, and the server's Retry-After (negative if none).
@@ -470,10 +456,10 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		rule := classify(r.op, resp.StatusCode)
 		retryAfter = -1
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		if d, ok := httpapi.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			retryAfter = d
 		}
-		return fail(resp.StatusCode, rule.class, excerpt(string(data), c.cfg.APIKey, bodyExcerptBytes), nil), rule.retry, retryAfter
+		return fail(resp.StatusCode, rule.class, httpapi.Excerpt(string(data), c.cfg.APIKey, httpapi.BodyExcerptBytes), nil), rule.retry, retryAfter
 	}
 	if out == nil {
 		return nil, false, -1
@@ -481,29 +467,21 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 	if err := json.Unmarshal(data, out); err != nil {
 		// A garbled answer to a GET is retried; one to a POST is not, as the POST may
 		// have taken effect (a duplicate job would be created).
-		return fail(resp.StatusCode, classTransient, excerpt(string(data), c.cfg.APIKey, bodyExcerptBytes),
+		return fail(resp.StatusCode, classTransient, httpapi.Excerpt(string(data), c.cfg.APIKey, httpapi.BodyExcerptBytes),
 			fmt.Errorf("decode answer: %w", err)), r.method == http.MethodGet, -1
 	}
 	return nil, false, -1
 }
 
 // backoff is the wait before retry number attempt (1-based): Retry-After capped at
-// RetryMax if the server sent one, else a uniform random duration below
-// min(RetryMax, RetryInitial·2^(attempt-1)) (full jitter).
+// RetryMax if the server sent a positive one, else a uniform random duration below
+// min(RetryMax, RetryInitial·2^(attempt-1)) (full jitter). Unlike the openai client, a
+// Retry-After of 0 gets the jittered backoff, not an immediate retry.
 func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
 	if retryAfter > 0 {
 		return min(retryAfter, c.cfg.RetryMax)
 	}
-	ceiling := c.cfg.RetryMax
-	if attempt-1 < 62 {
-		if d := c.cfg.RetryInitial << (attempt - 1); d > 0 && d < ceiling {
-			ceiling = d
-		}
-	}
-	if ceiling <= 0 {
-		return 0
-	}
-	return rand.N(ceiling)
+	return httpapi.Backoff(attempt, c.cfg.RetryInitial, c.cfg.RetryMax)
 }
 
 // nextInterval grows a poll interval ×1.5, capped at limit.
@@ -542,5 +520,5 @@ func errorText(raw json.RawMessage, secret string) string {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		s = string(raw)
 	}
-	return excerpt(s, secret, bodyExcerptBytes)
+	return httpapi.Excerpt(s, secret, httpapi.BodyExcerptBytes)
 }

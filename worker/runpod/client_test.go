@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi/httpapitest"
 )
 
 func TestSummarizeInputFormats(t *testing.T) {
@@ -82,7 +84,7 @@ func TestSummarizeInputFormats(t *testing.T) {
 			if !strings.Contains(string(reqs[0].body), "<b>&") {
 				t.Errorf("body %s: prompt is HTML-escaped", reqs[0].body)
 			}
-			body := decodeJSON(t, reqs[0].body)
+			body := httpapitest.DecodeJSON(t, reqs[0].body)
 			wantBody := map[string]any{
 				"input":  tt.wantInput,
 				"policy": map[string]any{"executionTimeout": float64(90000), "ttl": float64(90000)},
@@ -399,7 +401,7 @@ func TestJobTimeoutCancelsJob(t *testing.T) {
 	if !slices.Equal(cancels, []string{"job-1"}) || !slices.Equal(res.JobIDs, []string{"job-1"}) {
 		t.Errorf("cancels %v JobIDs %v, want [job-1] each", cancels, res.JobIDs)
 	}
-	if body := decodeJSON(t, reqs[0].body); !reflect.DeepEqual(body["policy"], map[string]any{"executionTimeout": float64(150), "ttl": float64(150)}) {
+	if body := httpapitest.DecodeJSON(t, reqs[0].body); !reflect.DeepEqual(body["policy"], map[string]any{"executionTimeout": float64(150), "ttl": float64(150)}) {
 		t.Errorf("policy = %v", body["policy"])
 	}
 }
@@ -453,19 +455,12 @@ func TestNextIntervalAndJitter(t *testing.T) {
 func TestBackoff(t *testing.T) {
 	t.Parallel()
 	c := &Client{cfg: Config{RetryInitial: 100 * time.Millisecond, RetryMax: time.Second}}
-	for attempt := 1; attempt <= 70; attempt++ {
-		ceiling := min(time.Second, 100*time.Millisecond<<min(attempt-1, 20))
-		for range 50 {
-			if d := c.backoff(attempt, -1); d < 0 || d >= ceiling {
-				t.Fatalf("attempt %d: backoff %v outside [0, %v)", attempt, d, ceiling)
-			}
+	httpapitest.CheckBackoff(t, c.backoff)
+	// Unlike the openai client's, a Retry-After of 0 gets the jittered backoff.
+	for range 50 {
+		if d := c.backoff(1, 0); d < 0 || d >= 100*time.Millisecond {
+			t.Fatalf("Retry-After 0 gave %v, want full jitter below RetryInitial", d)
 		}
-	}
-	if d := c.backoff(1, 500*time.Millisecond); d != 500*time.Millisecond {
-		t.Errorf("Retry-After 500ms gave %v", d)
-	}
-	if d := c.backoff(1, time.Hour); d != time.Second {
-		t.Errorf("Retry-After 1h gave %v, want capped at RetryMax", d)
 	}
 }
 

@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
 // Input formats understood by Config.InputFormat.
@@ -186,28 +187,14 @@ func (c Config) withDefaults() Config {
 // Validate reports every problem of c (zero fields count as their defaults), joined
 // with errors.Join. Messages never contain the API key.
 func (c Config) Validate() error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-
+	u, errs := httpapi.CheckURL("runpod: EndpointURL", c.EndpointURL)
 	host := ""
-	if c.EndpointURL == "" {
-		bad("runpod: EndpointURL is required")
-	} else if u, err := url.Parse(c.EndpointURL); err != nil {
-		bad("runpod: EndpointURL is not a URL")
-	} else {
+	if u != nil {
 		host = strings.ToLower(u.Hostname())
-		if u.Scheme != "http" && u.Scheme != "https" {
-			bad("runpod: EndpointURL %q must be an absolute http or https URL", u.Redacted())
-		}
-		if u.Host == "" {
-			bad("runpod: EndpointURL %q has no host", u.Redacted())
-		}
-		if u.RawQuery != "" || u.Fragment != "" {
-			bad("runpod: EndpointURL %q must not have a query or fragment", u.Redacted())
-		}
 	}
-	if strings.ContainsFunc(c.APIKey, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		bad("runpod: APIKey contains whitespace or control characters")
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if err := httpapi.CheckKey("runpod: APIKey", c.APIKey); err != nil {
+		errs = append(errs, err)
 	}
 	if c.APIKey == "" && (host == "api.runpod.ai" || strings.HasSuffix(host, ".runpod.ai")) {
 		bad("runpod: APIKey is required for %s", host)
@@ -256,17 +243,10 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// redactedKey is what Config and Client print instead of a non-empty API key.
-const redactedKey = "[REDACTED]"
-
-// String describes c without the API key.
+// String describes c without the API key (shown as httpapi.Redacted if set).
 func (c Config) String() string {
-	key := ""
-	if c.APIKey != "" {
-		key = redactedKey
-	}
 	return fmt.Sprintf("runpod.Config{EndpointURL:%q APIKey:%q InputFormat:%q InputTemplate:(%d bytes) MaxNewTokens:%d JobTimeout:%v PollInitial:%v PollMax:%v MaxAttempts:%d MaxResubmits:%d RetryInitial:%v RetryMax:%v}",
-		redactURL(c.EndpointURL), key, c.InputFormat, len(c.InputTemplate), c.MaxNewTokens, c.JobTimeout, c.PollInitial, c.PollMax,
+		httpapi.RedactURL(c.EndpointURL), httpapi.MaskKey(c.APIKey), c.InputFormat, len(c.InputTemplate), c.MaxNewTokens, c.JobTimeout, c.PollInitial, c.PollMax,
 		c.MaxAttempts, c.MaxResubmits, c.RetryInitial, c.RetryMax)
 }
 
@@ -274,13 +254,7 @@ func (c Config) String() string {
 func (c Config) GoString() string { return c.String() }
 
 // Format makes every fmt verb (%v, %+v, %#v, %s, %q, ...) print String.
-func (c Config) Format(f fmt.State, verb rune) {
-	if verb == 'q' {
-		fmt.Fprintf(f, "%q", c.String())
-		return
-	}
-	_, _ = f.Write([]byte(c.String()))
-}
+func (c Config) Format(f fmt.State, verb rune) { httpapi.FormatString(f, verb, c.String()) }
 
 // LogValue implements slog.LogValuer without the API key.
 func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
@@ -288,7 +262,7 @@ func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 // MarshalLogObject implements zapcore.ObjectMarshaler without the API key, so that
 // zap.Any("config", cfg) is safe.
 func (c Config) MarshalLogObject(enc zapcore.ObjectEncoder) error {
-	enc.AddString("endpoint_url", redactURL(c.EndpointURL))
+	enc.AddString("endpoint_url", httpapi.RedactURL(c.EndpointURL))
 	enc.AddBool("api_key_set", c.APIKey != "")
 	enc.AddString("input_format", c.InputFormat)
 	enc.AddInt("input_template_bytes", len(c.InputTemplate))
@@ -315,22 +289,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		MaxAttempts  int    `json:"max_attempts"`
 		MaxResubmits int    `json:"max_resubmits"`
 	}{
-		redactURL(c.EndpointURL), c.APIKey != "", c.InputFormat, len(c.InputTemplate), c.MaxNewTokens,
+		httpapi.RedactURL(c.EndpointURL), c.APIKey != "", c.InputFormat, len(c.InputTemplate), c.MaxNewTokens,
 		c.JobTimeout.String(), c.PollInitial.String(), c.PollMax.String(), c.MaxAttempts, c.MaxResubmits,
 	})
-}
-
-// redactURL hides a password in the URL's user info, if any.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		if strings.Contains(s, "@") {
-			return "[invalid URL]"
-		}
-		return s
-	}
-	if u.User == nil {
-		return s
-	}
-	return u.Redacted()
 }

@@ -1,15 +1,12 @@
 package runpod
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
 // ErrJobTimeout is the cause of a job abandoned because Config.JobTimeout passed. The
@@ -129,12 +126,8 @@ func (e *Error) Error() string {
 		b.WriteString(e.JobStatus)
 	}
 	if e.StatusCode != 0 {
-		b.WriteString(": HTTP ")
-		b.WriteString(strconv.Itoa(e.StatusCode))
-		if t := http.StatusText(e.StatusCode); t != "" {
-			b.WriteString(" ")
-			b.WriteString(t)
-		}
+		b.WriteString(": ")
+		b.WriteString(httpapi.StatusLine(e.StatusCode))
 	}
 	if e.Body != "" {
 		b.WriteString(": ")
@@ -175,81 +168,6 @@ func IsExpired(err error) bool {
 	return errors.As(err, &e) && e.Expired()
 }
 
-// bodyExcerptBytes bounds Error.Body.
-const bodyExcerptBytes = 200
-
-// excerpt returns at most n bytes of s as one line of valid UTF-8, with secret replaced.
-// The secret is replaced before truncation so that no prefix of it survives.
-func excerpt(s, secret string, n int) string {
-	if secret != "" {
-		s = strings.ReplaceAll(s, secret, redactedKey)
-	}
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
 // redactErr returns err, or, if its message quotes secret, an error with the secret
-// replaced that still matches ErrNoOutput when err did. The secret is never stored in
-// an error, so no fmt verb can reveal it.
-func redactErr(err error, secret string) error {
-	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
-		return err
-	}
-	msg := strings.ReplaceAll(err.Error(), secret, redactedKey)
-	if errors.Is(err, ErrNoOutput) {
-		return fmt.Errorf("%w (%s)", ErrNoOutput, msg)
-	}
-	return errors.New(msg)
-}
-
-// ctxErr is ctx's error, joined with its cause when the cause says more (ErrJobTimeout).
-func ctxErr(ctx context.Context) error {
-	err := ctx.Err()
-	if err == nil {
-		return nil
-	}
-	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, err) {
-		return fmt.Errorf("%w: %w", cause, err)
-	}
-	return err
-}
-
-// parseRetryAfter parses a Retry-After header: delay-seconds or an HTTP date relative to
-// now. ok is false for an absent or malformed value. Past dates give 0.
-func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if v[0] >= '0' && v[0] <= '9' {
-		secs, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			return 0, false
-		}
-		const maxSecs = uint64(24 * time.Hour / time.Second)
-		return time.Duration(min(secs, maxSecs)) * time.Second, true
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	d = t.Sub(now)
-	if d < 0 {
-		d = 0
-	}
-	return min(d, 24*time.Hour), true
-}
+// replaced that still matches ErrNoOutput when err did.
+func redactErr(err error, secret string) error { return httpapi.RedactErr(err, secret, ErrNoOutput) }

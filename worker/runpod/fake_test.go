@@ -1,8 +1,6 @@
 package runpod
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +11,8 @@ import (
 	"time"
 
 	"go.uber.org/zap/zaptest"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi/httpapitest"
 )
 
 // testKey is the API key of every test client; tests assert it never leaks.
@@ -186,50 +186,20 @@ func testConfig(t *testing.T, url string) Config {
 
 func newTestClient(t *testing.T, cfg Config) *Client {
 	t.Helper()
-	c, err := New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return c
+	return httpapitest.NewClient(t, New, cfg)
 }
 
 // asError returns err as *Error or fails the test.
 func asError(t *testing.T, err error) *Error {
 	t.Helper()
-	var e *Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error %v (%T) is not a *runpod.Error", err, err)
-	}
-	return e
+	return httpapitest.As[*Error](t, err)
 }
 
-// errClass names the one true behaviour of err for table tests.
+// errClass names the one true behaviour of err for table tests (see
+// httpapitest.ErrClass), "expired" for a temporary error IsExpired.
 func errClass(err error) string {
-	if err == nil {
-		return "ok"
+	if class := httpapitest.ErrClass[*Error](err); class != "temporary" || !IsExpired(err) {
+		return class
 	}
-	var e *Error
-	if !errors.As(err, &e) {
-		return "not *Error"
-	}
-	switch {
-	case e.Permanent():
-		return "permanent"
-	case e.ConfigFault():
-		return "config"
-	case IsExpired(err):
-		return "expired"
-	case e.Temporary():
-		return "temporary"
-	}
-	return "none"
-}
-
-func decodeJSON(t *testing.T, b []byte) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("request body %q is not JSON: %v", b, err)
-	}
-	return m
+	return "expired"
 }

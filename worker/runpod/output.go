@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
 // textKeys are the object fields that may hold a worker's text, most specific first.
@@ -158,28 +160,9 @@ func extractChoices(v any, depth int) (string, bool) {
 // usable reports whether s has text left after cleaning.
 func usable(s string) bool { return cleanText(s) != "" }
 
-// cleanText removes special tokens and trims whitespace. Removal is one pass with a
-// stack, so tokens formed by a removal ("<<pad>/s>") are removed too and the result
-// contains none of them.
-func cleanText(s string) string {
-	if !strings.Contains(s, "<") {
-		return strings.TrimSpace(s)
-	}
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		out = append(out, s[i])
-		if s[i] != '>' {
-			continue
-		}
-		for _, tok := range specialTokens {
-			if bytes.HasSuffix(out, []byte(tok)) {
-				out = out[:len(out)-len(tok)]
-				break
-			}
-		}
-	}
-	return strings.TrimSpace(string(out))
-}
+// cleanText removes specialTokens (also those formed by a removal, "<<pad>/s>") and
+// trims whitespace.
+func cleanText(s string) string { return httpapi.CleanText(s, specialTokens) }
 
 // shapeOf describes v's structure for error messages, without its text.
 func shapeOf(v any, depth int) string {
@@ -206,7 +189,7 @@ func shapeOf(v any, depth int) string {
 		}
 		keys := make([]string, 0, len(v))
 		for k := range v {
-			keys = append(keys, strconv.Quote(excerpt(k, "", 32)))
+			keys = append(keys, strconv.Quote(httpapi.Excerpt(k, "", 32)))
 		}
 		slices.Sort(keys)
 		if len(keys) > 5 {

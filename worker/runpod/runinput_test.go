@@ -10,8 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
+	"github.com/summarizer/summarizer/worker/internal/httpapi/httpapitest"
 )
 
 // presigned looks like an S3 presigned GET URL: its signature is a credential.
@@ -29,9 +28,9 @@ func TestRunInputURLMode(t *testing.T) {
 			return ok(statusBody(id, StatusCompleted, `{"summary":"from the url</s>"}`))
 		},
 	}).start(t)
-	var logs lockedBuffer
+	var logs httpapitest.LockedBuffer
 	cfg := testConfig(t, f.url())
-	cfg.Logger = zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), &logs, zapcore.DebugLevel))
+	cfg.Logger = httpapitest.JSONLogger(&logs)
 	cfg.InputFormat = InputFormatVLLM // does not apply to RunInput
 	var jobs jobLog
 	cfg.OnJob = jobs.add
@@ -88,7 +87,7 @@ func TestRunInputShapes(t *testing.T) {
 				t.Fatalf("RunInput: %v", err)
 			}
 			reqs, _, _ := f.snapshot()
-			body := decodeJSON(t, reqs[0].body)
+			body := httpapitest.DecodeJSON(t, reqs[0].body)
 			if !reflect.DeepEqual(body["input"], tt.want) {
 				t.Errorf("input = %#v, want %#v", body["input"], tt.want)
 			}

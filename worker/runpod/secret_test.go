@@ -1,41 +1,19 @@
 package runpod
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi"
+	"github.com/summarizer/summarizer/worker/internal/httpapi/httpapitest"
 )
-
-// lockedBuffer is a concurrency-safe zap sink.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) Sync() error { return nil }
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestAPIKeyNeverLeaks runs every error path against a server that echoes the key back
 // everywhere it can, and asserts the key is in no error string and no log line.
@@ -98,54 +76,25 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 		_, err := c.Summarize(ctx, "prompt")
 		return err
 	}, job(func(r *http.Request) string { return `{"id":"job-1","status":"` + key + `"}` }))
-	add("network error", summarize, func(w http.ResponseWriter, r *http.Request) {
-		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-			_ = conn.Close()
-		}
-	})
+	add("network error", summarize, httpapitest.HangUp)
 
-	var logs lockedBuffer
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), &logs, zapcore.DebugLevel)
-	logger := zap.New(core)
+	var logs httpapitest.LockedBuffer
+	logger := httpapitest.JSONLogger(&logs)
 
 	for _, p := range paths {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
-			var sawKey bool
-			var mu sync.Mutex
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				mu.Lock()
-				sawKey = sawKey || r.Header.Get("Authorization") == "Bearer "+key
-				mu.Unlock()
-				p.handler(w, r)
-			}))
-			defer srv.Close()
+			srv, sawKey := httpapitest.KeyServer(t, key, p.handler)
 			cfg := testConfig(t, srv.URL+"/v2/x")
 			cfg.Logger = logger.With(zap.String("case", p.name), zap.Any("config", cfg))
 			c := newTestClient(t, cfg)
-			err := p.call(t.Context(), c)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			for _, s := range []string{err.Error(), fmt.Sprintf("%v %+v %#v %s", err, err, err, err)} {
-				if strings.Contains(s, key) {
-					t.Errorf("error leaks the key: %s", s)
-				}
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if !sawKey {
+			httpapitest.CheckErrNoKey(t, p.call(t.Context(), c), key)
+			if !sawKey() {
 				t.Error("server never saw the Authorization header")
 			}
 		})
 	}
-	t.Cleanup(func() {
-		if out := logs.String(); strings.Contains(out, key) {
-			t.Errorf("log output leaks the key:\n%s", out)
-		} else if !strings.Contains(out, "job_id") {
-			t.Errorf("log output has no job_id lines:\n%s", out)
-		}
-	})
+	httpapitest.CheckLogsAtEnd(t, &logs, key, "job_id")
 }
 
 func TestConfigAndClientRedactKey(t *testing.T) {
@@ -155,28 +104,8 @@ func TestConfigAndClientRedactKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
-	for _, v := range []any{cfg, &cfg, c, *c} {
-		out = append(out, fmt.Sprintf("%v|%+v|%#v|%s|%q", v, v, v, v, v))
-	}
-	js, err := json.Marshal(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out = append(out, string(js))
-	var logs lockedBuffer
-	zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), &logs, zapcore.DebugLevel)).
-		Info("config", zap.Any("config", cfg), zap.Stringer("client", c), zap.Any("client_any", c))
-	out = append(out, logs.String())
-	var slogBuf bytes.Buffer
-	slog.New(slog.NewJSONHandler(&slogBuf, nil)).Info("config", "config", cfg)
-	out = append(out, slogBuf.String())
-	for _, s := range out {
-		if strings.Contains(s, testKey) || strings.Contains(s, ":pw@") {
-			t.Errorf("output leaks a secret: %s", s)
-		}
-	}
-	if !strings.Contains(out[0], "api.runpod.ai/v2/abc") || !strings.Contains(out[0], redactedKey) {
+	out := httpapitest.CheckRedacted(t, []string{testKey, ":pw@"}, cfg, c, cfg, &cfg, c, *c)
+	if !strings.Contains(out[0], "api.runpod.ai/v2/abc") || !strings.Contains(out[0], httpapi.Redacted) {
 		t.Errorf("String() = %s, want endpoint and redaction marker", out[0])
 	}
 }

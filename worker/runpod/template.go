@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"text/template"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
 // TemplateData is what an InputTemplate is executed with.
@@ -54,12 +56,7 @@ func templateJSON(v any) (string, error) {
 // result is one JSON object holding the sample prompt, unchanged, in a string. secret is
 // replaced in error messages.
 func newTemplateInput(src, secret string) (inputBuilder, error) {
-	redact := func(err error) error {
-		if secret == "" || !strings.Contains(err.Error(), secret) {
-			return err
-		}
-		return errors.New(strings.ReplaceAll(err.Error(), secret, redactedKey))
-	}
+	redact := func(err error) error { return httpapi.RedactErr(err, secret) }
 	tmpl, err := template.New("input").Funcs(templateFuncs).Option("missingkey=error").Parse(src)
 	if err != nil {
 		return nil, &errTemplate{redact(err)}

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi/httpapitest"
 )
 
 // trickyPrompt has everything a naive template would break on.
@@ -68,7 +70,7 @@ func TestTemplateInputFormat(t *testing.T) {
 			if strings.Contains(string(reqs[0].body), `\u003c`) || strings.ContainsAny(string(reqs[0].body), "\n") {
 				t.Errorf("body %s is HTML-escaped or not compact", reqs[0].body)
 			}
-			body := decodeJSON(t, reqs[0].body)
+			body := httpapitest.DecodeJSON(t, reqs[0].body)
 			want := map[string]any{
 				"input":  tt.wantInput,
 				"policy": map[string]any{"executionTimeout": float64(10000), "ttl": float64(10000)},
