@@ -136,3 +136,17 @@ func (j *s3Journal) finish(ctx context.Context) {
 		j.log.Warn("cannot delete the job journal (harmless: it is ignored once the summary exists)", zap.String("journal", j.loc.key), zap.Error(err))
 	}
 }
+
+// discardJournal deletes a job journal that outlived its summary: a worker
+// killed after storing the summary and before deleting the journal leaves
+// it, and the redelivery finds the summary done. A first delivery cannot
+// have left one, so it costs nothing then.
+func (w *Worker) discardJournal(ctx context.Context, out location, attempt int, log *zap.Logger) {
+	if attempt <= 1 {
+		return
+	}
+	key := out.key + JournalSuffix
+	if _, err := w.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(out.bucket), Key: aws.String(key)}); err != nil && !isNotFound(err) {
+		log.Warn("cannot delete a leftover job journal (harmless: it is ignored once the summary exists)", zap.String("journal", key), zap.Error(err))
+	}
+}

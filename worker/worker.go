@@ -180,6 +180,7 @@ func (w *Worker) record(ctx context.Context, rec event.Record, attempt int) Reco
 		if done {
 			rr.Status = StatusAlreadyDone
 			log.Info("summary exists for this etag: nothing to do", zap.String("output", rr.Output))
+			w.discardJournal(ctx, out, attempt, log)
 			return rr
 		}
 	}
@@ -205,6 +206,7 @@ func (w *Worker) record(ctx context.Context, rec event.Record, attempt int) Reco
 		}
 		if done {
 			rr.Status = StatusAlreadyDone
+			w.discardJournal(ctx, out, attempt, log)
 			return rr
 		}
 	}
