@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -29,6 +30,7 @@ func cmdReplay(ctx context.Context, args []string, getenv func(string) string, s
 		{env: "REPLAY_DRY_RUN", flag: "dry-run", def: "false", isBool: true, usage: "list messages with their failure reason, move nothing", parse: boolean(&dryRun)},
 		{env: "REPLAY_REASON", flag: "reason", usage: "comma list of summarizer.reason values to move (default: all)", parse: list(&reasons)},
 		{env: "REPLAY_RATE", flag: "rate", def: "0", usage: "most messages moved per second; 0 means no limit", parse: nonNegativeFloat(&cfg.Rate)},
+		{env: "REPLAY_HOLD", flag: "hold", def: "5m", usage: "visibility of the messages a replay holds; those of a killed replay reappear after it", parse: duration(&cfg.Hold, time.Second)},
 		{env: "LOG_LEVEL", def: "info", usage: "debug, info, warn or error", parse: oneOf(&s.LogLevel, "debug", "info", "warn", "error")},
 		{env: "LOG_FORMAT", def: "json", usage: "json or console", parse: oneOf(&s.LogFormat, "json", "console")},
 	}
@@ -38,6 +40,9 @@ func cmdReplay(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	if len(rest) > 0 {
 		return &usageError{fmt.Sprintf("summarizer replay: unexpected argument %q", rest[0])}
+	}
+	if cfg.Hold > 12*time.Hour {
+		return &usageError{"summarizer replay: bad settings: REPLAY_HOLD: at most 12h (SQS's visibility limit)"}
 	}
 	cfg.DryRun, cfg.Reasons = dryRun, reasons
 	awsCfg, err := awsConfig(ctx, getenv)
