@@ -4,7 +4,7 @@ BIN     := bin/summarizer
 VENV    := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all build test vet fmt-check moto demo bench fuzz clean
+.PHONY: all build test chaos vet fmt-check moto demo bench microbench fuzz clean
 
 all: build
 
@@ -28,18 +28,31 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-# test: vet, gofmt, and every test (unit, fuzz seed corpora, integration
-# against a real moto server) with the race detector.
+# test: vet, gofmt, every test (unit, fuzz seed corpora, integration against
+# a real moto server) with the race detector, then the chaos suite.
 test: moto vet fmt-check
 	$(GO) test -race -count=1 -timeout 15m ./...
+	$(MAKE) --no-print-directory chaos
+
+# chaos: kill -9 mid-run, moto restarts, RunPod faults, poison messages,
+# interrupted replays, secrets in logs.
+chaos: moto
+	$(GO) test -race -count=1 -tags chaos -run Chaos -timeout 25m ./cmd/summarizer/
 
 # demo: local S3 + SQS (moto), the RunPod emulator and the worker; uploads
 # testdata/transcripts and prints each summary as it lands.
 demo: moto build
 	$(GO) run ./cmd/demo --bin $(BIN)
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# bench: the worker as a separate process against moto and the RunPod
+# emulator (throughput, latency, requests per message, CPU, RSS, idle cost),
+# then the micro-benchmarks. Results also in bench/results.json.
+bench: moto build
+	$(GO) run ./cmd/bench --bin $(BIN)
+	$(MAKE) --no-print-directory microbench
+
+microbench:
+	$(GO) test -run '^$$' -bench . -benchmem ./worker/...
 
 clean:
 	rm -rf bin
