@@ -1,0 +1,256 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// msgIDPattern finds the bench's message number in keys, bodies and prompts:
+// every object is uploads/m-NNNNNN.txt and its text starts with "m-NNNNNN".
+var msgIDPattern = regexp.MustCompile(`m-([0-9]{6})`)
+
+func msgID(s string) int {
+	sub := msgIDPattern.FindStringSubmatch(s)
+	if sub == nil {
+		return -1
+	}
+	n, _ := strconv.Atoi(sub[1])
+	return n
+}
+
+// tapEvent is one request the worker sent to moto.
+type tapEvent struct {
+	at   time.Time     // when the request was sent
+	dur  time.Duration // until moto's response headers
+	kind string        // "sqs ReceiveMessage", "s3 GET object", ...
+	msgs int           // messages returned by a ReceiveMessage
+}
+
+// countingProxy is a reverse proxy in front of moto that the worker uses as
+// AWS_ENDPOINT_URL. It records every request by operation (SQS: the
+// X-Amz-Target; S3: method and path pattern) and timestamps, per message, the
+// first S3 request, the first delivery (read from ReceiveMessage responses)
+// and the moment moto acknowledged the PutObject of the summary.
+type countingProxy struct {
+	URL  string
+	base http.RoundTripper
+	srv  *http.Server
+
+	mu          sync.Mutex
+	events      []tapEvent
+	firstTouch  map[int]time.Time
+	received    map[int]time.Time
+	redelivered int
+	written     map[int]time.Time
+	receives    []time.Time // start of every ReceiveMessage
+}
+
+func startProxy(target string) (*countingProxy, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &countingProxy{
+		URL: "http://" + ln.Addr().String(),
+		base: &http.Transport{
+			Proxy:               nil,
+			MaxIdleConns:        2048,
+			MaxIdleConnsPerHost: 2048,
+			IdleConnTimeout:     90 * time.Second,
+			DisableCompression:  true,
+		},
+		firstTouch: map[int]time.Time{},
+		received:   map[int]time.Time{},
+		written:    map[int]time.Time{},
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.Transport = p
+	rp.ErrorLog = log.New(io.Discard, "", 0)
+	p.srv = &http.Server{Handler: rp, ReadHeaderTimeout: 30 * time.Second}
+	go func() { _ = p.srv.Serve(ln) }()
+	return p, nil
+}
+
+func (p *countingProxy) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = p.srv.Shutdown(ctx)
+	_ = p.srv.Close()
+}
+
+// classify names the operation of a request and the message it concerns
+// (-1 for none).
+func classify(r *http.Request) (kind string, id int) {
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		return "sqs " + strings.TrimPrefix(t, "AmazonSQS."), -1
+	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		return "sqs (query protocol)", -1
+	}
+	path := strings.TrimPrefix(r.URL.Path, "/")
+	_, key, found := strings.Cut(path, "/")
+	if !found || key == "" {
+		return "s3 " + r.Method + " bucket", -1
+	}
+	class := "object"
+	switch {
+	case strings.HasSuffix(key, ".jobs.json"):
+		class = "journal"
+	case strings.HasSuffix(key, ".summary.txt") || strings.HasSuffix(key, ".summary.json"):
+		class = "summary"
+	}
+	return "s3 " + r.Method + " " + class, msgID(key)
+}
+
+// RoundTrip forwards one request to moto and records it.
+func (p *countingProxy) RoundTrip(r *http.Request) (*http.Response, error) {
+	kind, id := classify(r)
+	start := time.Now()
+	if kind == "sqs ReceiveMessage" {
+		p.mu.Lock()
+		p.receives = append(p.receives, start) // now: a long poll may outlast the window
+		p.mu.Unlock()
+	}
+	resp, err := p.base.RoundTrip(r)
+	now := time.Now()
+	var ids []int
+	if err == nil && resp.StatusCode == http.StatusOK && kind == "sqs ReceiveMessage" {
+		body, rerr := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		if rerr == nil {
+			seen := map[int]bool{}
+			for _, m := range msgIDPattern.FindAllSubmatch(body, -1) {
+				n, _ := strconv.Atoi(string(m[1]))
+				if !seen[n] {
+					seen[n] = true
+					ids = append(ids, n)
+				}
+			}
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		kind += " (error)"
+	} else if resp.StatusCode >= 300 && resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusNotModified {
+		kind += " (HTTP " + strconv.Itoa(resp.StatusCode) + ")"
+	}
+	p.events = append(p.events, tapEvent{at: start, dur: now.Sub(start), kind: kind, msgs: len(ids)})
+	if id >= 0 {
+		if _, ok := p.firstTouch[id]; !ok {
+			p.firstTouch[id] = start
+		}
+		if kind == "s3 PUT summary" {
+			if _, ok := p.written[id]; !ok {
+				p.written[id] = now
+			}
+		}
+	}
+	for _, n := range ids {
+		if _, ok := p.received[n]; ok {
+			p.redelivered++
+			continue
+		}
+		p.received[n] = now
+	}
+	return resp, err
+}
+
+// countSince counts the events of each kind in [from, to).
+func (p *countingProxy) countBetween(from, to time.Time) map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]int{}
+	for _, e := range p.events {
+		if !e.at.Before(from) && e.at.Before(to) {
+			out[e.kind]++
+		}
+	}
+	return out
+}
+
+// roundTrips summarizes moto's answers in [from, to): mean round trip of
+// ReceiveMessage and of S3 requests, and messages per ReceiveMessage.
+func (p *countingProxy) roundTrips(from, to time.Time) (recvMS, msgsPerRecv, s3MS float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var nr, ns, msgs int
+	var dr, ds time.Duration
+	for _, e := range p.events {
+		if e.at.Before(from) || !e.at.Before(to) {
+			continue
+		}
+		switch {
+		case e.kind == "sqs ReceiveMessage":
+			nr++
+			dr += e.dur
+			msgs += e.msgs
+		case strings.HasPrefix(e.kind, "s3 "):
+			ns++
+			ds += e.dur
+		}
+	}
+	recvMS, msgsPerRecv, s3MS = math.NaN(), math.NaN(), math.NaN()
+	if nr > 0 {
+		recvMS, msgsPerRecv = ms(dr)/float64(nr), float64(msgs)/float64(nr)
+	}
+	if ns > 0 {
+		s3MS = ms(ds) / float64(ns)
+	}
+	return recvMS, msgsPerRecv, s3MS
+}
+
+func (p *countingProxy) writtenCount(from, to int) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for id := range p.written {
+		if id >= from && id < to {
+			n++
+		}
+	}
+	return n
+}
+
+// times returns copies of the per-message timestamps.
+func (p *countingProxy) times() (firstTouch, received, written map[int]time.Time, redelivered int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cp := func(m map[int]time.Time) map[int]time.Time {
+		out := make(map[int]time.Time, len(m))
+		for k, v := range m {
+			out[k] = v
+		}
+		return out
+	}
+	return cp(p.firstTouch), cp(p.received), cp(p.written), p.redelivered
+}
+
+func (p *countingProxy) receiveStarts(from, to time.Time) []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []time.Time
+	for _, t := range p.receives {
+		if !t.Before(from) && t.Before(to) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
