@@ -199,13 +199,14 @@ func (c *Consumer) resolveDLQ(ctx context.Context) (string, error) {
 func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 	var failDelay time.Duration
 	var lastLog time.Time
+	busy := false // the last receive returned messages
 	for {
 		if wait := c.health.pause(); wait > 0 {
 			if !sleep(ctx, wait) {
 				return
 			}
 		}
-		n, ok := c.takeSlots(ctx)
+		n, ok := c.takeSlots(ctx, busy)
 		if !ok {
 			return
 		}
@@ -239,6 +240,7 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 		}
 		failDelay = 0
 		c.freeSlots(n - len(out.Messages))
+		busy = len(out.Messages) > 0
 		if len(out.Messages) == 0 {
 			c.m.EmptyReceives.Inc()
 			continue
@@ -257,9 +259,16 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 	}
 }
 
+// gatherWait is how long a busy consumer waits for more slots to free up
+// before a receive, so that it asks SQS for fuller batches.
+const gatherWait = 100 * time.Millisecond
+
 // takeSlots blocks for one free slot, then takes as many more as are free,
-// up to a receive's maximum of 10.
-func (c *Consumer) takeSlots(ctx context.Context) (int, bool) {
+// up to a receive's maximum of 10. When the queue is busy (the last receive
+// returned messages) and fewer than 10 (or all) are free, it waits up to gatherWait
+// for more: a receive costs the same for 1 message as for 10. It never
+// waits after an empty receive, nor with a full batch of slots.
+func (c *Consumer) takeSlots(ctx context.Context, busy bool) (int, bool) {
 	select {
 	case c.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -270,7 +279,24 @@ func (c *Consumer) takeSlots(ctx context.Context) (int, bool) {
 		select {
 		case c.slots <- struct{}{}:
 			n++
+			continue
 		default:
+		}
+		break
+	}
+	full := min(maxBatch, cap(c.slots))
+	if !busy || n >= full {
+		return n, true
+	}
+	gather := time.NewTimer(gatherWait)
+	defer gather.Stop()
+	for n < full {
+		select {
+		case c.slots <- struct{}{}:
+			n++
+		case <-gather.C:
+			return n, true
+		case <-ctx.Done():
 			return n, true
 		}
 	}
