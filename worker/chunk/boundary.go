@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/summarizer/summarizer/worker/internal/sentence"
 )
 
 // level is the strength of a boundary: a chunk preferably ends at the
@@ -35,7 +37,7 @@ type brk struct {
 func boundaries(text string, lo, hi int) []brk {
 	// About one boundary per 6 bytes of English.
 	out := make([]brk, 0, (hi-lo)/6+1)
-	labelStart, labelEnd := lo, lo+speakerLabel(lineAt(text, lo, hi))
+	labelStart, labelEnd := lo, lo+sentence.SpeakerLabel(lineAt(text, lo, hi))
 	tok := lo // start of the current white-space-free token
 	for i := lo; i < hi; {
 		r, size := utf8.DecodeRuneInString(text[i:hi])
@@ -59,7 +61,7 @@ func boundaries(text string, lo, hi int) []brk {
 				out = append(out, brk{pos: j, end: i, level: lv})
 			}
 			if newlines > 0 {
-				labelStart, labelEnd = j, j+speakerLabel(lineAt(text, j, hi))
+				labelStart, labelEnd = j, j+sentence.SpeakerLabel(lineAt(text, j, hi))
 			}
 			i, tok = j, j
 			continue
@@ -72,7 +74,7 @@ func boundaries(text string, lo, hi int) []brk {
 				r2, s2 := utf8.DecodeRuneInString(text[j:hi])
 				if isCJKStop(r2) {
 					lv = levelSentence
-				} else if !isCJKClause(r2) && !isTerminator(r2) && !isCloser(r2) {
+				} else if !isCJKClause(r2) && !sentence.IsTerminator(r2) && !sentence.IsCloser(r2) {
 					break
 				}
 				j += s2
@@ -107,7 +109,7 @@ func lineAt(text string, i, hi int) string {
 func classify(text string, tok, i, j, hi, newlines int, inLabel bool) level {
 	ends := endsSentence(text[tok:i], text[j:hi])
 	switch {
-	case newlines > 0 && speakerLabel(lineAt(text, j, hi)) > 0:
+	case newlines > 0 && sentence.SpeakerLabel(lineAt(text, j, hi)) > 0:
 		return levelTurn
 	case newlines > 1:
 		return levelParagraph
@@ -136,13 +138,13 @@ func classify(text string, tok, i, j, hi, newlines int, inLabel bool) level {
 // word starts with a lower-case letter; an ellipsis ends a sentence only when
 // the next word starts with an upper-case letter.
 func endsSentence(token, next string) bool {
-	t := strings.TrimRightFunc(token, isCloser)
+	t := strings.TrimRightFunc(token, sentence.IsCloser)
 	k := len(t)
 	var periods int
 	var bang, ellipsis bool
 	for k > 0 {
 		r, size := utf8.DecodeLastRuneInString(t[:k])
-		if !isTerminator(r) {
+		if !sentence.IsTerminator(r) {
 			break
 		}
 		switch r {
@@ -170,8 +172,8 @@ func endsSentence(token, next string) bool {
 	if unicode.IsLower(first) {
 		return false // "approx. five", "e.g. apples"
 	}
-	word := strings.TrimLeftFunc(t[:k], isOpener)
-	if abbreviations[strings.ToLower(word)] {
+	word := strings.TrimLeftFunc(t[:k], sentence.IsOpener)
+	if sentence.IsAbbreviation(word) {
 		return false
 	}
 	if r, n := utf8.DecodeRuneInString(word); n == len(word) && unicode.IsUpper(r) {
@@ -184,30 +186,11 @@ func endsSentence(token, next string) bool {
 // brackets, or utf8.RuneError when there is none.
 func firstRuneOfWord(s string) rune {
 	for _, r := range s {
-		if !isOpener(r) {
+		if !sentence.IsOpener(r) {
 			return r
 		}
 	}
 	return utf8.RuneError
-}
-
-// abbreviations are the words that, followed by a period, almost never end a
-// sentence (the list of extractive.Sentences).
-var abbreviations = map[string]bool{
-	"mr": true, "mrs": true, "ms": true, "mx": true, "dr": true, "prof": true,
-	"sr": true, "jr": true, "st": true, "mt": true, "rev": true, "gen": true,
-	"col": true, "capt": true, "lt": true, "sgt": true, "hon": true, "gov": true,
-	"sen": true, "rep": true, "pres": true, "fr": true, "vs": true, "v": true,
-	"e.g": true, "i.e": true, "cf": true, "viz": true, "approx": true,
-	"fig": true, "figs": true, "eq": true, "ca": true, "nr": true,
-}
-
-func isTerminator(r rune) bool {
-	switch r {
-	case '.', '!', '?', '…', '‽', '。', '！', '？', '｡':
-		return true
-	}
-	return false
 }
 
 func isCJKStop(r rune) bool {
@@ -224,74 +207,4 @@ func isCJKClause(r rune) bool {
 		return true
 	}
 	return false
-}
-
-func isCloser(r rune) bool {
-	switch r {
-	case '"', '\'', ')', ']', '}', '”', '’', '»', '›', '」', '』', '）', '】':
-		return true
-	}
-	return false
-}
-
-func isOpener(r rune) bool {
-	switch r {
-	case '"', '\'', '(', '[', '{', '“', '‘', '«', '‹', '「', '『', '（', '【':
-		return true
-	}
-	return false
-}
-
-// speakerLabel returns the length of the speaker label that opens line, colon
-// included, or 0 when there is none. As in extractive.Sentences, a label is an
-// optional "[timestamp]" or "(timestamp)", then one to four words of
-// letters, digits, '.', '_', '-' or apostrophes, starting with a letter that
-// is not lower case, then ':' followed by white space or the end of the line.
-func speakerLabel(line string) int {
-	l := line
-	if l != "" && (l[0] == '[' || l[0] == '(') {
-		closer := byte(']')
-		if l[0] == '(' {
-			closer = ')'
-		}
-		k := strings.IndexByte(l, closer)
-		if k < 0 || k > 32 {
-			return 0
-		}
-		l = strings.TrimLeftFunc(l[k+1:], unicode.IsSpace)
-	}
-	k := strings.IndexByte(l, ':')
-	if k <= 0 || k > 40 {
-		return 0
-	}
-	if rest := l[k+1:]; rest != "" {
-		if r, _ := utf8.DecodeRuneInString(rest); !unicode.IsSpace(r) {
-			return 0 // "http://", "10:30"
-		}
-	}
-	label := l[:k]
-	if r, _ := utf8.DecodeRuneInString(label); !unicode.IsLetter(r) || unicode.IsLower(r) {
-		return 0
-	}
-	words := 1
-	prevSpace := false
-	for _, r := range label {
-		switch {
-		case r == ' ':
-			if prevSpace {
-				return 0
-			}
-			words++
-			prevSpace = true
-			continue
-		case unicode.IsLetter(r), unicode.IsDigit(r), r == '.', r == '_', r == '-', r == '\'':
-		default:
-			return 0
-		}
-		prevSpace = false
-	}
-	if words > 4 || prevSpace {
-		return 0
-	}
-	return len(line) - len(l) + k + 1
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	rules "github.com/summarizer/summarizer/worker/internal/sentence"
 )
 
 // sentence is one unit of selection.
@@ -60,7 +62,7 @@ func split(text string) []sentence {
 			flush()
 			continue
 		}
-		if speakerLabel(l) > 0 {
+		if rules.SpeakerLabel(l) > 0 {
 			flush()
 			paraTurn = true
 		}
@@ -87,7 +89,7 @@ func splitParagraph(p string, turn bool, out []sentence) []sentence {
 	start, i := 0, 0
 	for i < len(p) {
 		r, size := utf8.DecodeRuneInString(p[i:])
-		if !isTerminator(r) {
+		if !rules.IsTerminator(r) {
 			i += size
 			continue
 		}
@@ -97,7 +99,7 @@ func splitParagraph(p string, turn bool, out []sentence) []sentence {
 		var bang, ellipsis, cjk bool
 		for j < len(p) {
 			r2, s2 := utf8.DecodeRuneInString(p[j:])
-			if !isTerminator(r2) {
+			if !rules.IsTerminator(r2) {
 				break
 			}
 			switch r2 {
@@ -118,7 +120,7 @@ func splitParagraph(p string, turn bool, out []sentence) []sentence {
 		// Closing quotes and brackets belong to the sentence they close.
 		for j < len(p) {
 			r2, s2 := utf8.DecodeRuneInString(p[j:])
-			if !isCloser(r2) {
+			if !rules.IsCloser(r2) {
 				break
 			}
 			j += s2
@@ -157,7 +159,7 @@ func endsSentence(p string, start, i, j int, bang, ellipsis, cjk bool) bool {
 		return false // "approx. five", "e.g. apples"
 	}
 	word := wordBefore(p[start:i])
-	if abbreviations[strings.ToLower(word)] {
+	if rules.IsAbbreviation(word) {
 		return false
 	}
 	if r, n := utf8.DecodeRuneInString(word); n == len(word) && unicode.IsUpper(r) {
@@ -174,111 +176,19 @@ func wordBefore(s string) string {
 		_, n := utf8.DecodeRuneInString(s[k:])
 		s = s[k+n:]
 	}
-	return strings.TrimLeftFunc(s, isOpener)
+	return strings.TrimLeftFunc(s, rules.IsOpener)
 }
 
 // firstRuneOfNextWord returns the first rune of s after white space and
 // opening quotes or brackets, or utf8.RuneError when there is none.
 func firstRuneOfNextWord(s string) rune {
 	for _, r := range s {
-		if unicode.IsSpace(r) || isOpener(r) {
+		if unicode.IsSpace(r) || rules.IsOpener(r) {
 			continue
 		}
 		return r
 	}
 	return utf8.RuneError
-}
-
-// abbreviations are words that, followed by a period, almost never end a
-// sentence (they precede a name or an example). Ambiguous ones such as
-// "etc." or "Inc." are left out: they end a sentence when the next word
-// starts with a capital letter, which the lower-case rule already handles.
-var abbreviations = map[string]bool{
-	"mr": true, "mrs": true, "ms": true, "mx": true, "dr": true, "prof": true,
-	"sr": true, "jr": true, "st": true, "mt": true, "rev": true, "gen": true,
-	"col": true, "capt": true, "lt": true, "sgt": true, "hon": true, "gov": true,
-	"sen": true, "rep": true, "pres": true, "fr": true, "vs": true, "v": true,
-	"e.g": true, "i.e": true, "cf": true, "viz": true, "approx": true,
-	"fig": true, "figs": true, "eq": true, "ca": true, "nr": true,
-}
-
-func isTerminator(r rune) bool {
-	switch r {
-	case '.', '!', '?', '…', '‽', '。', '！', '？', '｡':
-		return true
-	}
-	return false
-}
-
-func isCloser(r rune) bool {
-	switch r {
-	case '"', '\'', ')', ']', '}', '”', '’', '»', '›', '」', '』', '）', '】':
-		return true
-	}
-	return false
-}
-
-func isOpener(r rune) bool {
-	switch r {
-	case '"', '\'', '(', '[', '{', '“', '‘', '«', '‹', '「', '『', '（', '【':
-		return true
-	}
-	return false
-}
-
-// speakerLabel returns the length of the speaker label that opens the
-// trimmed line, colon included, or 0 when there is none. A label is an
-// optional "[timestamp]" or "(timestamp)", then one to four words of
-// letters, digits, '.', '_', '-' or apostrophes, starting with a letter
-// that is not lower case, then ':' followed by white space or the end of
-// the line.
-func speakerLabel(line string) int {
-	l := line
-	if l != "" && (l[0] == '[' || l[0] == '(') {
-		closer := byte(']')
-		if l[0] == '(' {
-			closer = ')'
-		}
-		k := strings.IndexByte(l, closer)
-		if k < 0 || k > 32 {
-			return 0
-		}
-		l = strings.TrimLeftFunc(l[k+1:], unicode.IsSpace)
-	}
-	k := strings.IndexByte(l, ':')
-	if k <= 0 || k > 40 {
-		return 0
-	}
-	if rest := l[k+1:]; rest != "" {
-		if r, _ := utf8.DecodeRuneInString(rest); !unicode.IsSpace(r) {
-			return 0 // "http://", "10:30"
-		}
-	}
-	label := l[:k]
-	if r, _ := utf8.DecodeRuneInString(label); !unicode.IsLetter(r) || unicode.IsLower(r) {
-		return 0 // names start with a capital (or an uncased letter)
-	}
-	words := 1
-	prevSpace := false
-	for _, r := range label {
-		switch {
-		case r == ' ':
-			if prevSpace {
-				return 0
-			}
-			words++
-			prevSpace = true
-			continue
-		case unicode.IsLetter(r), unicode.IsDigit(r), r == '.', r == '_', r == '-', r == '\'':
-		default:
-			return 0
-		}
-		prevSpace = false
-	}
-	if words > 4 || prevSpace {
-		return 0
-	}
-	return len(line) - len(l) + k + 1
 }
 
 // normalizeSpace trims s and replaces every run of white space with a single

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"unicode"
 	"unicode/utf8"
+
+	rules "github.com/summarizer/summarizer/worker/internal/sentence"
 )
 
 // vector is a sparse unit-length TF-IDF vector with ascending term ids.
@@ -66,7 +68,7 @@ func vectorize(sents []sentence) []vector {
 		if s.turn {
 			// Speaker names say who talks, not what about: they would tie
 			// every turn of one speaker together.
-			body = body[speakerLabel(body):]
+			body = body[rules.SpeakerLabel(body):]
 		}
 		for _, r := range body {
 			switch {
