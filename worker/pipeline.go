@@ -297,14 +297,6 @@ func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
 	}
 }
 
-// InFlight is the number of calls holding a slot.
-func (l *Limiter) InFlight() int {
-	if l == nil {
-		return 0
-	}
-	return len(l.slots)
-}
-
 // Chunks is how Summarize cuts text for the map step.
 func (p *Pipeline) Chunks(text string) ([]string, error) { return p.split(text, p.cfg.Prompts.Map) }
 

@@ -75,16 +75,6 @@ func (t *Throttle) OK() {
 	t.mu.Unlock()
 }
 
-// Throttled reports whether a pause is under way.
-func (t *Throttle) Throttled() bool {
-	if t == nil {
-		return false
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return time.Now().Before(t.until)
-}
-
 // isThrottled reports whether err is the backend's rate limit (HTTP 429)
 // that outlasted the client's own retries.
 func isThrottled(err error) bool {

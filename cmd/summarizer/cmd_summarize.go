@@ -10,7 +10,6 @@ import (
 
 	"github.com/summarizer/summarizer/worker"
 	"github.com/summarizer/summarizer/worker/chunk"
-	"github.com/summarizer/summarizer/worker/transcript"
 )
 
 // cmdSummarize is `summarizer summarize PATH|s3://B/K|-`: one transcript
@@ -110,12 +109,11 @@ func describeChunks(w io.Writer, backend worker.Summarizer, text string) {
 }
 
 func readInput(ctx context.Context, src string, s *settings, getenv func(string) string, presign *worker.Presigner) (worker.Document, error) {
-	var data []byte
-	var err error
 	doc := worker.Document{Key: src}
+	var r io.Reader
 	switch {
 	case src == "-":
-		data, err = io.ReadAll(io.LimitReader(os.Stdin, s.MaxObjectBytes+1))
+		r = os.Stdin
 	case strings.HasPrefix(src, "s3://"):
 		bucket, key, ok := strings.Cut(strings.TrimPrefix(src, "s3://"), "/")
 		if !ok || bucket == "" || key == "" {
@@ -128,19 +126,17 @@ func readInput(ctx context.Context, src string, s *settings, getenv func(string)
 		s3c := newS3(cfg, s, getenv)
 		*presign = worker.S3Presigner(s3c)
 		doc.Bucket, doc.Key = bucket, key
-		text, err := worker.ReadObject(ctx, s3c, bucket, key, s.MaxObjectBytes)
-		doc.Text = text
+		doc.Text, err = worker.ReadObject(ctx, s3c, bucket, key, s.MaxObjectBytes)
 		return doc, err
 	default:
-		data, err = os.ReadFile(src)
+		f, err := os.Open(src)
+		if err != nil {
+			return doc, err
+		}
+		defer f.Close()
+		r = f
 	}
-	if err != nil {
-		return doc, err
-	}
-	if int64(len(data)) > s.MaxObjectBytes {
-		return doc, fmt.Errorf("%s: over MAX_OBJECT_BYTES %d", src, s.MaxObjectBytes)
-	}
-	text, _, err := transcript.Decode(data, src, "", s.MaxObjectBytes)
+	text, _, err := worker.ReadText(r, src, "", s.MaxObjectBytes)
 	if err != nil {
 		return doc, fmt.Errorf("%s: %w", src, err)
 	}
