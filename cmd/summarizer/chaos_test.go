@@ -622,7 +622,19 @@ func TestChaosRunPodFaults(t *testing.T) {
 	st := newStack(t)
 	const n = 60
 	em, rp := newEmulator(t, emulator.Config{Latency: 500 * time.Millisecond, Seed: 20261124,
-		Rates: emulator.Rates{HTTP429: 0.20, HTTP500: 0.10, Failed: 0.05, Stuck: 0.05}})
+		Rates: emulator.Rates{HTTP429: 0.20, HTTP500: 0.10, Failed: 0.05, Stuck: 0.05},
+		// The rates are drawn in request order, which concurrency varies: a
+		// run may draw no FAILED job at all (~4% for 64 jobs). One of each
+		// rare job fault is therefore placed for sure; the rates do the rest.
+		Fault: func(op string, n int) emulator.Fault {
+			switch {
+			case op == emulator.OpRun && n == 3:
+				return emulator.FaultFailed
+			case op == emulator.OpRun && n == 5:
+				return emulator.FaultStuck
+			}
+			return emulator.FaultNone
+		}})
 	objs := map[string][]byte{}
 	for i := range n {
 		objs[fmt.Sprintf("faults/%02d.txt", i)] = chaosTranscript(i)
