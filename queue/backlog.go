@@ -121,18 +121,3 @@ func counterValue(c prometheus.Counter) float64 {
 	}
 	return m.Counter.GetValue()
 }
-
-// oldestAge is the age of the oldest message held, by its SentTimestamp.
-func (l *leases) oldestAge() time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var oldest time.Duration
-	now := time.Now()
-	for _, ls := range l.byReceipt {
-		if ls.m.SentAt.IsZero() {
-			continue
-		}
-		oldest = max(oldest, now.Sub(ls.m.SentAt))
-	}
-	return oldest
-}

@@ -39,7 +39,8 @@ type Config struct {
 	WaitTime time.Duration
 	// ShutdownTimeout is how long work in flight may go on after the receive
 	// context is cancelled (default 25s). Then the work context is cancelled
-	// with cause ErrShutdown and unfinished messages are released (visibility 0).
+	// with cause ErrShutdown and unfinished messages are released
+	// (visibility 0) for another consumer to take over.
 	ShutdownTimeout time.Duration
 	// MaxReceives is the receive count at which a transient failure is treated
 	// as permanent (default 5).
@@ -48,7 +49,8 @@ type Config struct {
 	// delete (default 1s); a batch of 10 is flushed at once.
 	DeleteFlush time.Duration
 	// Backoff gives the visibility of a retried message from its receive
-	// count (default: 5s doubling, capped at 15m, with ±20% jitter).
+	// count (default DefaultBackoff: 1m doubling, capped at 15m, plus up to
+	// 25% jitter).
 	Backoff func(receiveCount int) time.Duration
 	// VisibilityCeiling is how long a message may stay in flight before its
 	// work is cancelled and the message released (default and maximum:
@@ -124,12 +126,28 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// DefaultBackoff is 5s doubling with each receive, capped at 15 minutes,
-// with ±20% jitter so that a burst of failures does not come back at once.
+// DefaultBackoff is 1 minute doubling with each receive, capped at 15
+// minutes, plus up to 25% jitter so that a burst of failures does not come
+// back at once. With the default MaxReceives of 5, a message that keeps
+// failing is tried over at least 15 minutes (1+2+4+8) before it is
+// dead-lettered: a failure that looks like the message's own but is in
+// fact an outage of that length (a broken model version failing every job)
+// does not empty the queue into the DLQ. Outages that are recognised as
+// such are held instead (Hold) and spend no receive at all.
 func DefaultBackoff(receiveCount int) time.Duration {
-	n := max(receiveCount-1, 0)
-	d := 5 * time.Second << min(n, 10)
-	d = min(d, 15*time.Minute)
-	jitter := 0.8 + 0.4*rand.Float64()
-	return time.Duration(float64(d) * jitter)
+	return ExponentialBackoff(RetryBackoffDefault)(receiveCount)
+}
+
+// RetryBackoffDefault is the first backoff of DefaultBackoff.
+const RetryBackoffDefault = time.Minute
+
+// ExponentialBackoff is a Backoff of first after the first receive,
+// doubling with each receive, capped at 15 minutes, plus up to 25% jitter.
+func ExponentialBackoff(first time.Duration) func(receiveCount int) time.Duration {
+	return func(receiveCount int) time.Duration {
+		n := max(receiveCount-1, 0)
+		d := min(first<<min(n, 20), 15*time.Minute)
+		jitter := 1 + 0.25*rand.Float64()
+		return time.Duration(float64(d) * jitter)
+	}
 }

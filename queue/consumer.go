@@ -38,11 +38,25 @@ type Message struct {
 
 	receipt    string
 	receivedAt time.Time
+	lease      *leases
+}
+
+// LeaseErr returns ErrLeaseLost once the consumer no longer owns m (its
+// lease ran out or SQS reported it gone), nil while it does. A handler
+// checks it right before a write that another owner of the message must
+// not see twice.
+func (m *Message) LeaseErr() error {
+	if m.lease == nil {
+		return nil
+	}
+	return m.lease.check(m)
 }
 
 // Handler does the work of one message. Its error decides the outcome (see
 // the package documentation). ctx is cancelled with cause ErrShutdown when
-// the work outlives the shutdown timeout; the message is then released.
+// the work outlives the shutdown timeout (the message is then released),
+// with ErrLeaseLost when the consumer lost the message (nothing more may be
+// written for it), and with ErrVisibilityCeiling at SQS's 12 h limit.
 type Handler interface {
 	Handle(ctx context.Context, m *Message) error
 }
@@ -71,7 +85,7 @@ type Consumer struct {
 	running   atomic.Bool
 	draining  atomic.Bool
 	recvFails atomic.Int64
-	health    faultState
+	holds     holdState
 }
 
 // New returns a consumer of queueURL. client is usually an *sqs.Client.
@@ -120,7 +134,7 @@ func (c *Consumer) Ready() error {
 	case c.recvFails.Load() >= 3:
 		return fmt.Errorf("%d receives failed in a row", c.recvFails.Load())
 	}
-	return c.health.err()
+	return c.holds.err()
 }
 
 // Run receives until ctx is cancelled, then drains: work in flight gets
@@ -201,7 +215,7 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 	var lastLog time.Time
 	busy := false // the last receive returned messages
 	for {
-		if wait := c.health.pause(); wait > 0 {
+		if wait := c.holds.pause(); wait > 0 {
 			if !sleep(ctx, wait) {
 				return
 			}
@@ -249,7 +263,7 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 		for _, sm := range out.Messages {
 			m := newMessage(sm, now)
 			mctx, cancel := context.WithCancelCause(workCtx)
-			c.leases.add(m, cancel)
+			c.leases.add(m, now, cancel)
 			c.m.Inflight.Inc()
 			c.wg.Go(func() {
 				defer cancel(nil)
@@ -332,23 +346,58 @@ func (c *Consumer) process(ctx context.Context, m *Message) {
 		<-c.slots
 	}()
 	log := c.log.With(zap.String("message_id", m.ID), zap.Int("receive_count", m.ReceiveCount))
-	err := c.call(ctx, m)
-	if err != nil {
-		switch cause := context.Cause(ctx); {
-		case errors.Is(cause, ErrShutdown):
-			// The lease stays: Run releases it once every handler has returned.
-			log.Info("released at shutdown", zap.Error(err))
-			c.m.Messages.WithLabelValues(string(OutcomeReleased)).Inc()
+	for holds := 1; ; holds++ {
+		err := c.call(ctx, m)
+		if ctx.Err() == nil && m.LeaseErr() != nil {
+			c.leases.loseNow(m, "the lease ran out while the handler worked")
+		}
+		if c.interrupted(ctx, m, err, log) {
 			return
-		case errors.Is(cause, ErrVisibilityCeiling):
-			c.leases.remove(m)
-			c.changeVisibility(context.WithoutCancel(ctx), []*Message{m}, 0)
-			log.Warn("released at the visibility ceiling", zap.Error(err))
-			c.m.Messages.WithLabelValues(string(OutcomeReleased)).Inc()
+		}
+		var h *HoldError
+		if !errors.As(err, &h) {
+			c.finish(context.WithoutCancel(ctx), m, err, log)
+			return
+		}
+		pause := c.holds.held(h.Cause, err)
+		wait := holdBackoff(holds)
+		if holds == 1 || holds%10 == 0 {
+			log.Warn("held: not the message's fault; lease kept, receiving paused, handler runs again after a backoff",
+				zap.String("cause", h.Cause), zap.Error(err), zap.Duration("retry_in", wait),
+				zap.Duration("receive_pause", pause), zap.Int("holds", holds))
+		}
+		g := c.m.Held.WithLabelValues(h.Cause)
+		g.Inc()
+		slept := sleep(ctx, wait)
+		g.Dec()
+		if !slept && c.interrupted(ctx, m, err, log) {
 			return
 		}
 	}
-	c.finish(context.WithoutCancel(ctx), m, err, log)
+}
+
+// interrupted handles a handler whose context was cancelled: the lease was
+// lost, the shutdown timeout passed or the visibility ceiling was reached.
+// It reports false if the context is still live.
+func (c *Consumer) interrupted(ctx context.Context, m *Message, err error, log *zap.Logger) bool {
+	if ctx.Err() == nil {
+		return false
+	}
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, ErrLeaseLost):
+		c.leases.remove(m)
+		log.Warn("lease lost: outcome not stored, the new owner decides", zap.NamedError("handler_error", err))
+	case errors.Is(cause, ErrVisibilityCeiling):
+		c.leases.remove(m)
+		c.changeVisibility(context.WithoutCancel(ctx), []*Message{m}, 0)
+		log.Warn("released at the visibility ceiling", zap.NamedError("handler_error", err))
+		c.m.Messages.WithLabelValues(string(OutcomeReleased)).Inc()
+	default: // ErrShutdown
+		// The lease stays: Run releases it once every handler has returned.
+		log.Info("released at shutdown", zap.NamedError("handler_error", err))
+		c.m.Messages.WithLabelValues(string(OutcomeReleased)).Inc()
+	}
+	return true
 }
 
 // call runs the handler, turning a panic into an error with its stack.
@@ -367,18 +416,18 @@ func (c *Consumer) finish(ctx context.Context, m *Message, err error, log *zap.L
 	var pe *panicError
 	switch {
 	case err == nil:
-		c.health.ok()
-		c.complete(m, OutcomeDone)
+		c.holds.ok()
+		c.complete(m, OutcomeDone, log)
 		log.Debug("done")
 	case errors.Is(err, ErrSkip):
-		c.complete(m, OutcomeSkipped)
+		c.complete(m, OutcomeSkipped, log)
 		log.Info("skipped", zap.String("why", err.Error()))
+	case errors.Is(err, ErrSuperseded):
+		c.holds.ok()
+		c.complete(m, OutcomeSuperseded, log)
+		log.Info("superseded", zap.String("why", err.Error()))
 	case errors.As(err, &perm):
 		c.deadLetter(ctx, m, perm.Reason, err, log)
-	case IsConfigFault(err):
-		pause := c.health.fault(err)
-		log.Error("configuration fault: message retried, receiving paused", zap.Error(err), zap.Duration("pause", pause))
-		c.retry(ctx, m, log)
 	case m.ReceiveCount >= c.cfg.MaxReceives:
 		c.deadLetter(ctx, m, ReasonRetriesExhausted, fmt.Errorf("after %d receives: %w", m.ReceiveCount, err), log)
 	default:
@@ -391,15 +440,25 @@ func (c *Consumer) finish(ctx context.Context, m *Message, err error, log *zap.L
 	}
 }
 
-// complete deletes a finished message (batched).
-func (c *Consumer) complete(m *Message, o Outcome) {
-	c.leases.remove(m)
+// complete deletes a finished message (batched). Its lease is kept, and
+// extended, until the delete is done.
+func (c *Consumer) complete(m *Message, o Outcome, log *zap.Logger) {
+	if !c.leases.finishing(m) {
+		c.leases.remove(m)
+		log.Warn("lease lost before the delete: the message comes back and is found "+string(o), zap.String("outcome", string(o)))
+		return
+	}
 	c.deletes.add(m)
 	c.m.Messages.WithLabelValues(string(o)).Inc()
 }
 
 // retry makes the message visible again after a backoff.
 func (c *Consumer) retry(ctx context.Context, m *Message, log *zap.Logger) {
+	if err := m.LeaseErr(); err != nil {
+		c.leases.remove(m)
+		log.Warn("lease lost: no retry backoff set, the new owner decides")
+		return
+	}
 	c.leases.remove(m)
 	c.m.Messages.WithLabelValues(string(OutcomeRetried)).Inc()
 	backoff := c.cfg.Backoff(m.ReceiveCount)
@@ -413,6 +472,11 @@ func (c *Consumer) retry(ctx context.Context, m *Message, log *zap.Logger) {
 // deadLetter sends the message to the DLQ with its reason, then deletes it.
 // If the DLQ refuses it, the message is retried instead: nothing is lost.
 func (c *Consumer) deadLetter(ctx context.Context, m *Message, reason string, cause error, log *zap.Logger) {
+	if err := m.LeaseErr(); err != nil {
+		c.leases.remove(m)
+		log.Warn("lease lost: not dead-lettered, the new owner decides", zap.String("reason", reason), zap.Error(cause))
+		return
+	}
 	attrs := DeadLetterAttributes(m.Attributes, reason, cause, c.queueURL, m.ReceiveCount, time.Now())
 	in := &sqs.SendMessageInput{
 		QueueUrl:          aws.String(c.dlqURL),
@@ -432,7 +496,7 @@ func (c *Consumer) deadLetter(ctx context.Context, m *Message, reason string, ca
 		return
 	}
 	log.Warn("dead-lettered", zap.String("reason", reason), zap.Error(cause))
-	c.complete(m, OutcomeDeadLettered)
+	c.complete(m, OutcomeDeadLettered, log)
 }
 
 // changeVisibility sets the visibility of msgs in batches of 10 and returns

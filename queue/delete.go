@@ -30,13 +30,13 @@ type deleter struct {
 	pending []pendingDelete
 	closed  bool
 	kick    chan struct{}
-	stopped chan struct{}
 }
 
 func (d *deleter) add(m *Message) {
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
+		d.c.leases.remove(m)
 		d.c.log.Warn("delete after shutdown dropped; the message will be redelivered", zap.String("message_id", m.ID))
 		return
 	}
@@ -97,6 +97,18 @@ func (d *deleter) run(ctx context.Context) {
 
 // flush deletes batch and returns the entries worth another try.
 func (d *deleter) flush(ctx context.Context, batch []pendingDelete) (retry []pendingDelete) {
+	owned := batch[:0:0]
+	for _, p := range batch {
+		if err := d.c.leases.check(p.m); err != nil {
+			// Deleting now could delete a message another consumer holds:
+			// leave it, it comes back and is found done.
+			d.c.leases.remove(p.m)
+			d.c.log.Warn("delete dropped: the lease ran out first; the message comes back and is found done", zap.String("message_id", p.m.ID))
+			continue
+		}
+		owned = append(owned, p)
+	}
+	batch = owned
 	for chunk := range chunks(batch, maxBatch) {
 		entries := make([]types.DeleteMessageBatchRequestEntry, len(chunk))
 		for i, p := range chunk {
@@ -111,13 +123,16 @@ func (d *deleter) flush(ctx context.Context, batch []pendingDelete) (retry []pen
 			retry = append(retry, d.again(chunk...)...)
 			continue
 		}
+		failed := make(map[int]bool, len(out.Failed))
 		for _, f := range out.Failed {
 			i, err := strconv.Atoi(aws.ToString(f.Id))
 			if err != nil || i < 0 || i >= len(chunk) {
 				continue
 			}
 			p := chunk[i]
+			failed[i] = true
 			if receiptGone(aws.ToString(f.Code)) {
+				d.c.leases.remove(p.m)
 				d.c.log.Warn("delete: receipt no longer valid; the message may be redelivered and found done",
 					zap.String("message_id", p.m.ID), zap.String("code", aws.ToString(f.Code)))
 				continue
@@ -125,6 +140,11 @@ func (d *deleter) flush(ctx context.Context, batch []pendingDelete) (retry []pen
 			d.c.log.Warn("delete entry failed", zap.String("message_id", p.m.ID),
 				zap.String("code", aws.ToString(f.Code)), zap.String("error", aws.ToString(f.Message)))
 			retry = append(retry, d.again(p)...)
+		}
+		for i, p := range chunk {
+			if !failed[i] {
+				d.c.leases.remove(p.m)
+			}
 		}
 	}
 	return retry
@@ -135,6 +155,7 @@ func (d *deleter) again(ps ...pendingDelete) []pendingDelete {
 	for _, p := range ps {
 		p.attempts++
 		if p.attempts >= deleteAttempts {
+			d.c.leases.remove(p.m)
 			d.c.log.Error("delete given up; the message will be redelivered", zap.String("message_id", p.m.ID))
 			continue
 		}

@@ -10,6 +10,12 @@ import (
 // deleted and counted as skipped.
 var ErrSkip = errors.New("skip")
 
+// ErrSuperseded marks a message whose work is obsolete: what it asks for was
+// replaced by something newer that a later message does (an object
+// overwritten after its event). A handler returns an error wrapping it; the
+// message is deleted and counted as superseded.
+var ErrSuperseded = errors.New("superseded")
+
 // ErrShutdown is the cause of the work context's cancellation when in-flight
 // work outlived Config.ShutdownTimeout.
 var ErrShutdown = errors.New("queue: shutdown timeout")
@@ -18,6 +24,14 @@ var ErrShutdown = errors.New("queue: shutdown timeout")
 // message has been in flight so long that SQS's 12 h visibility ceiling
 // would be reached before the next extension; the message is released.
 var ErrVisibilityCeiling = errors.New("queue: visibility ceiling (12h) reached")
+
+// ErrLeaseLost is the cause of a handler's cancellation when the consumer no
+// longer owns its message: the lease ran out before it could be extended (a
+// frozen process, an SQS outage longer than the lease) or SQS reported the
+// receipt gone. Another consumer may be working on the message: the handler
+// must write nothing more for it, and the consumer neither deletes, releases
+// nor dead-letters it.
+var ErrLeaseLost = errors.New("queue: lease lost")
 
 // Reason codes the consumer itself sets on dead-lettered messages.
 const (
@@ -46,22 +60,48 @@ func (e *PermanentError) Error() string {
 
 func (e *PermanentError) Unwrap() error { return e.Err }
 
-// configFault marks an error caused by the deployment, not the message.
-type configFault struct{ err error }
+// Causes of a hold, the label of summarizer_held_messages.
+const (
+	// HoldConfig: the deployment is at fault (credentials, access denied, a
+	// missing endpoint). The consumer reports itself not ready meanwhile.
+	HoldConfig = "config"
+	// HoldThrottled: a backend rate-limits us.
+	HoldThrottled = "throttled"
+	// HoldOutage: a backend every message needs is down or unreachable.
+	HoldOutage = "outage"
+)
 
-// ConfigFault marks err as a configuration fault (bad credentials, access
-// denied, a missing endpoint): the message is retried and never
-// dead-lettered, the consumer reports itself not ready and pauses receiving
-// for a while so that the fault does not burn receive counts.
-func ConfigFault(err error) error { return &configFault{err: err} }
+// HoldError is a failure that is not the message's fault: see Hold.
+type HoldError struct {
+	Cause string // HoldConfig, HoldThrottled or HoldOutage
+	Err   error
+}
 
-func (e *configFault) Error() string { return "configuration fault: " + e.err.Error() }
-func (e *configFault) Unwrap() error { return e.err }
+// Hold marks err as "not yet, and not this message's fault": the consumer
+// keeps the message (its lease goes on being extended, its receive count
+// does not grow, it is never dead-lettered), pauses receiving with a
+// backoff, and calls the handler again with the same message after a
+// backoff of its own. Once a handler succeeds, receiving resumes at once.
+// cause is HoldConfig, HoldThrottled or HoldOutage; HoldConfig also makes
+// Ready fail until a handler succeeds.
+func Hold(cause string, err error) error { return &HoldError{Cause: cause, Err: err} }
 
-// IsConfigFault reports whether err was marked with ConfigFault.
+func (e *HoldError) Error() string {
+	if e.Err == nil {
+		return "held: " + e.Cause
+	}
+	return "held (" + e.Cause + "): " + e.Err.Error()
+}
+
+func (e *HoldError) Unwrap() error { return e.Err }
+
+// ConfigFault is Hold(HoldConfig, err).
+func ConfigFault(err error) error { return Hold(HoldConfig, err) }
+
+// IsConfigFault reports whether err is a hold caused by the configuration.
 func IsConfigFault(err error) bool {
-	var cf *configFault
-	return errors.As(err, &cf)
+	var h *HoldError
+	return errors.As(err, &h) && h.Cause == HoldConfig
 }
 
 // panicError is a handler panic turned into an error, with its stack.
@@ -79,6 +119,7 @@ type Outcome string
 const (
 	OutcomeDone         Outcome = "done"
 	OutcomeSkipped      Outcome = "skipped"
+	OutcomeSuperseded   Outcome = "superseded"
 	OutcomeDeadLettered Outcome = "dead_lettered"
 	OutcomeRetried      Outcome = "retried"
 	OutcomeReleased     Outcome = "released"

@@ -2,17 +2,30 @@ package queue
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"go.uber.org/zap"
 )
 
 // lease is the visibility a message in flight holds.
 type lease struct {
-	m       *Message
+	m *Message
+	// expires is when the lease surely still holds: counted from the moment
+	// the receive or the last successful extension was sent, less a margin.
 	expires time.Time
 	cancel  context.CancelCauseFunc // cancels the message's handler
+	// lost: the consumer no longer owns the message (see ErrLeaseLost).
+	lost bool
+	// finishing: the outcome is stored and the delete pending; the lease is
+	// still extended, but never released.
+	finishing bool
+	// extending: an extension call for it is under way.
+	extending bool
 }
 
 // leases tracks every message in flight; one heartbeat extends those whose
@@ -21,11 +34,20 @@ type leases struct {
 	c         *Consumer
 	mu        sync.Mutex
 	byReceipt map[string]*lease
+	calls     sync.WaitGroup // extension calls under way
 }
 
-func (l *leases) add(m *Message, cancel context.CancelCauseFunc) {
+// leaseMargin is how much earlier than SQS the consumer considers a lease
+// over: the clock of the receive or extension is read before the request
+// is sent, and this covers the rest (clock steps, SQS's own processing).
+func leaseMargin(vt time.Duration) time.Duration { return min(vt/10, 2*time.Second) }
+
+func (l *leases) add(m *Message, sentAt time.Time, cancel context.CancelCauseFunc) {
+	vt := l.c.cfg.VisibilityTimeout
+	ls := &lease{m: m, expires: sentAt.Add(vt - leaseMargin(vt)), cancel: cancel}
+	m.lease = l
 	l.mu.Lock()
-	l.byReceipt[m.receipt] = &lease{m: m, expires: m.receivedAt.Add(l.c.cfg.VisibilityTimeout), cancel: cancel}
+	l.byReceipt[m.receipt] = ls
 	l.mu.Unlock()
 }
 
@@ -35,19 +57,74 @@ func (l *leases) remove(m *Message) {
 	l.mu.Unlock()
 }
 
+// finishing marks a message whose delete is pending. It reports false if
+// the lease is already lost: then nothing may be stored for the message.
+func (l *leases) finishing(m *Message) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ls, ok := l.byReceipt[m.receipt]
+	if !ok || ls.lost || !time.Now().Before(ls.expires) {
+		return false
+	}
+	ls.finishing = true
+	return true
+}
+
 func (l *leases) len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.byReceipt)
 }
 
-// heartbeat wakes six times per visibility timeout and extends every lease
-// with less than half a timeout left, so a lease is renewed about once per
-// half timeout and never closer than a third of a timeout to its end.
+// check returns ErrLeaseLost if m's lease is lost or has run out, nil while
+// it holds (or once m is no longer tracked).
+func (l *leases) check(m *Message) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ls, ok := l.byReceipt[m.receipt]
+	if !ok {
+		return nil
+	}
+	if ls.lost || !time.Now().Before(ls.expires) {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+// loseNow marks m's lease lost, if it is still tracked.
+func (l *leases) loseNow(m *Message, why string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ls, ok := l.byReceipt[m.receipt]; ok {
+		l.lose(ls, why)
+	}
+}
+
+// lose marks a lease lost and cancels its handler. The caller holds l.mu.
+func (l *leases) lose(ls *lease, why string) {
+	if ls.lost {
+		return
+	}
+	ls.lost = true
+	l.c.m.LeasesLost.Inc()
+	l.c.log.Warn("lease lost: the message's work stops and nothing is written for it",
+		zap.String("message_id", ls.m.ID), zap.String("why", why), zap.Duration("in_flight", time.Since(ls.m.receivedAt)))
+	if ls.cancel != nil {
+		ls.cancel(ErrLeaseLost)
+	}
+}
+
+// heartbeat wakes six times per visibility timeout. A lease that ran out is
+// lost; one with less than half a timeout left is extended, so a lease is
+// renewed about once per half timeout and an extension has at least a
+// third of a timeout to succeed. Extension calls run concurrently, each
+// with a deadline before the earliest lease it extends runs out: one slow
+// SQS call cannot hold up the others, nor let its own leases lapse unseen.
 func (l *leases) heartbeat(ctx context.Context) {
 	vt := l.c.cfg.VisibilityTimeout
 	tick := time.NewTicker(max(vt/6, 100*time.Millisecond))
 	defer tick.Stop()
+	defer l.calls.Wait()
 	for {
 		select {
 		case <-ctx.Done():
@@ -55,13 +132,18 @@ func (l *leases) heartbeat(ctx context.Context) {
 		case <-tick.C:
 		}
 		now := time.Now()
-		var due []*Message
+		var due []*lease
 		l.mu.Lock()
 		for _, ls := range l.byReceipt {
-			if ls.expires.Sub(now) >= vt/2 {
+			switch {
+			case ls.lost || ls.extending:
 				continue
-			}
-			if now.Add(vt).Sub(ls.m.receivedAt) > l.c.cfg.VisibilityCeiling {
+			case !now.Before(ls.expires):
+				l.lose(ls, "the lease ran out before it could be extended")
+				continue
+			case ls.expires.Sub(now) >= vt/2:
+				continue
+			case !ls.finishing && now.Add(vt).Sub(ls.m.receivedAt) > l.c.cfg.VisibilityCeiling:
 				// SQS refuses visibility beyond 12 h from the receive. Rather
 				// than let the lease lapse while the work goes on (and pay for
 				// it twice), stop the work: the handler is cancelled and the
@@ -74,41 +156,112 @@ func (l *leases) heartbeat(ctx context.Context) {
 				}
 				continue
 			}
-			due = append(due, ls.m)
+			ls.extending = true
+			due = append(due, ls)
 		}
 		l.mu.Unlock()
-		if len(due) == 0 {
-			continue
+		for batch := range chunks(due, maxBatch) {
+			l.calls.Go(func() { l.extend(ctx, batch, vt) })
 		}
-		failed := l.c.changeVisibility(ctx, due, vt)
-		failedSet := make(map[*Message]bool, len(failed))
-		for _, m := range failed {
-			failedSet[m] = true
-		}
-		l.mu.Lock()
-		for _, m := range due {
-			if ls, ok := l.byReceipt[m.receipt]; ok && !failedSet[m] {
-				ls.expires = now.Add(vt)
-				l.c.m.VisibilityExtension.Inc()
-			}
-		}
-		l.mu.Unlock()
 	}
 }
 
-// releaseAll makes every message still leased visible at once, so that
-// another replica takes it without waiting for the lease to run out.
+// extend asks SQS for vt more visibility on each lease of batch.
+func (l *leases) extend(ctx context.Context, batch []*lease, vt time.Duration) {
+	sent := time.Now()
+	deadline := batch[0].expires
+	entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(batch))
+	for i, ls := range batch {
+		if ls.expires.Before(deadline) {
+			deadline = ls.expires
+		}
+		entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{
+			Id:                aws.String(strconv.Itoa(i)),
+			ReceiptHandle:     aws.String(ls.m.receipt),
+			VisibilityTimeout: int32(vt / time.Second),
+		}
+	}
+	cctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	l.c.m.request("ChangeMessageVisibilityBatch")
+	out, err := l.c.sqs.ChangeMessageVisibilityBatch(cctx, &sqs.ChangeMessageVisibilityBatchInput{
+		QueueUrl: aws.String(l.c.queueURL),
+		Entries:  entries,
+	})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, ls := range batch {
+		ls.extending = false
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			l.c.log.Warn("lease extension failed; tried again at the next beat while the leases hold",
+				zap.Error(err), zap.Int("messages", len(batch)), zap.Duration("time_left", time.Until(deadline)))
+		}
+		return
+	}
+	failed := make(map[int]bool, len(out.Failed))
+	for _, f := range out.Failed {
+		i, err := strconv.Atoi(aws.ToString(f.Id))
+		if err != nil || i < 0 || i >= len(batch) {
+			continue
+		}
+		failed[i] = true
+		ls := batch[i]
+		if receiptGone(aws.ToString(f.Code)) {
+			l.lose(ls, "SQS says the receipt is gone: "+aws.ToString(f.Code))
+			continue
+		}
+		l.c.log.Warn("lease extension entry failed", zap.String("message_id", ls.m.ID),
+			zap.String("code", aws.ToString(f.Code)), zap.String("error", aws.ToString(f.Message)))
+	}
+	if time.Now().After(deadline) {
+		// The answer came after the leases may have run out: someone else
+		// may hold the messages now. The next beat declares them lost.
+		return
+	}
+	for i, ls := range batch {
+		if !failed[i] && !ls.lost {
+			ls.expires = sent.Add(vt - leaseMargin(vt))
+			l.c.m.VisibilityExtension.Inc()
+		}
+	}
+}
+
+// releaseAll makes every message still leased, lost or pending delete
+// aside, visible at once, so that another replica takes it without waiting
+// for the lease to run out.
 func (l *leases) releaseAll(ctx context.Context) {
 	l.mu.Lock()
 	msgs := make([]*Message, 0, len(l.byReceipt))
-	for _, ls := range l.byReceipt {
-		msgs = append(msgs, ls.m)
+	for r, ls := range l.byReceipt {
+		if ls.finishing {
+			continue
+		}
+		if !ls.lost && time.Now().Before(ls.expires) {
+			msgs = append(msgs, ls.m)
+		}
+		delete(l.byReceipt, r)
 	}
-	l.byReceipt = map[string]*lease{}
 	l.mu.Unlock()
 	if len(msgs) == 0 {
 		return
 	}
 	failed := l.c.changeVisibility(ctx, msgs, 0)
 	l.c.log.Info("released messages in flight", zap.Int("released", len(msgs)-len(failed)), zap.Int("failed", len(failed)))
+}
+
+// oldestAge is the age of the oldest message held, by its SentTimestamp.
+func (l *leases) oldestAge() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var oldest time.Duration
+	now := time.Now()
+	for _, ls := range l.byReceipt {
+		if ls.m.SentAt.IsZero() || ls.finishing {
+			continue
+		}
+		oldest = max(oldest, now.Sub(ls.m.SentAt))
+	}
+	return oldest
 }

@@ -9,6 +9,8 @@ type Metrics struct {
 	SQSRequests         *prometheus.CounterVec // summarizer_sqs_requests_total{op}
 	EmptyReceives       prometheus.Counter     // summarizer_empty_receives_total
 	VisibilityExtension prometheus.Counter     // summarizer_visibility_extensions_total
+	LeasesLost          prometheus.Counter     // summarizer_leases_lost_total
+	Held                *prometheus.GaugeVec   // summarizer_held_messages{cause}
 }
 
 // NewMetrics creates the collectors and registers them with reg; a nil reg
@@ -17,7 +19,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Messages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "summarizer_messages_total",
-			Help: "Messages by outcome: done, skipped, dead_lettered, retried, released (shutdown).",
+			Help: "Messages by outcome: done, skipped, superseded, dead_lettered, retried, released (shutdown or visibility ceiling).",
 		}, []string{"outcome"}),
 		Inflight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "summarizer_inflight_messages",
@@ -35,12 +37,23 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "summarizer_visibility_extensions_total",
 			Help: "Visibility extensions of messages in flight.",
 		}),
+		LeasesLost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "summarizer_leases_lost_total",
+			Help: "Messages whose lease ran out or was reported gone while in flight: their work stopped and nothing was written for them.",
+		}),
+		Held: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "summarizer_held_messages",
+			Help: "Messages held (lease kept, handler retried later) by cause: config, throttled, outage.",
+		}, []string{"cause"}),
 	}
-	for _, o := range []Outcome{OutcomeDone, OutcomeSkipped, OutcomeDeadLettered, OutcomeRetried, OutcomeReleased} {
+	for _, o := range []Outcome{OutcomeDone, OutcomeSkipped, OutcomeSuperseded, OutcomeDeadLettered, OutcomeRetried, OutcomeReleased} {
 		m.Messages.WithLabelValues(string(o))
 	}
+	for _, c := range []string{HoldConfig, HoldThrottled, HoldOutage} {
+		m.Held.WithLabelValues(c)
+	}
 	if reg != nil {
-		reg.MustRegister(m.Messages, m.Inflight, m.SQSRequests, m.EmptyReceives, m.VisibilityExtension)
+		reg.MustRegister(m.Messages, m.Inflight, m.SQSRequests, m.EmptyReceives, m.VisibilityExtension, m.LeasesLost, m.Held)
 	}
 	return m
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
 	"go.uber.org/zap/zaptest"
 
@@ -151,6 +153,9 @@ func TestOutcomes(t *testing.T) {
 		case "permanent":
 			finished.Add(1)
 			return queue.Permanent("bad_message", errors.New("cannot parse"))
+		case "superseded":
+			finished.Add(1)
+			return fmt.Errorf("%w: object overwritten", queue.ErrSuperseded)
 		case "flaky": // fails once, then works
 			if n == 1 {
 				return errors.New("throttled")
@@ -173,8 +178,8 @@ func TestOutcomes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.send(t, "done-1", "skip", "permanent", "flaky", "panic", "done-2", "done-3")
-	if err := runUntil(t, c, func() bool { return finished.Load() == 7 }); err != nil {
+	f.send(t, "done-1", "skip", "permanent", "flaky", "panic", "done-2", "done-3", "superseded")
+	if err := runUntil(t, c, func() bool { return finished.Load() == 8 }); err != nil {
 		t.Fatal(err)
 	}
 	if c.DLQURL() != f.dlqURL {
@@ -340,32 +345,147 @@ func TestConcurrencyBound(t *testing.T) {
 	}
 }
 
-func TestConfigFaultIsNeverDeadLettered(t *testing.T) {
+// A held message keeps its lease and its receive count: the handler runs
+// again on the same delivery, a second consumer never sees the message,
+// and nothing is dead-lettered, although MaxReceives is 1 and the hold
+// outlasts several visibility timeouts.
+func TestHoldKeepsTheMessage(t *testing.T) {
 	f := newFixture(t)
 	var calls atomic.Int32
 	var c *queue.Consumer
 	var readyDuringFault atomic.Value
+	var counts sync.Map
 	h := queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
-		if calls.Add(1) == 1 {
+		n := calls.Add(1)
+		counts.Store(n, m.ReceiveCount)
+		switch n {
+		case 1:
 			return queue.ConfigFault(errors.New("401 from backend"))
+		case 2:
+			readyDuringFault.Store(fmt.Sprint(c.Ready()))
+			return queue.Hold(queue.HoldOutage, errors.New("503 from backend"))
+		case 3, 4:
+			return queue.Hold(queue.HoldThrottled, errors.New("429 from backend"))
 		}
-		readyDuringFault.Store(fmt.Sprint(c.Ready()))
 		return nil
 	})
-	c, err := queue.New(f.sqs, f.queueURL, h, queue.Config{Concurrency: 1, WaitTime: time.Second, MaxReceives: 1,
+	c, err := queue.New(f.sqs, f.queueURL, h, queue.Config{Concurrency: 1, VisibilityTimeout: 2 * time.Second, WaitTime: time.Second, MaxReceives: 1,
 		Backoff: func(int) time.Duration { return 0 }, DeleteFlush: 100 * time.Millisecond, Logger: zaptest.NewLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.send(t, "x")
-	if err := runUntil(t, c, func() bool { return calls.Load() == 2 }); err != nil {
+	var stolen atomic.Int32
+	c2, err := queue.New(f.sqs, f.queueURL, queue.HandlerFunc(func(context.Context, *queue.Message) error {
+		stolen.Add(1)
+		return nil
+	}), queue.Config{Concurrency: 1, VisibilityTimeout: 2 * time.Second, WaitTime: time.Second})
+	if err != nil {
 		t.Fatal(err)
+	}
+	f.send(t, "x")
+	ctx2, cancel2 := context.WithCancel(t.Context())
+	errc2 := make(chan error, 1)
+	started := false
+	if err := runUntil(t, c, func() bool {
+		if calls.Load() >= 1 && !started {
+			started = true
+			go func() { errc2 <- c2.Run(ctx2) }()
+		}
+		v, n := f.counts(t, f.queueURL)
+		return calls.Load() == 5 && v+n == 0
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cancel2()
+	if started {
+		if err := <-errc2; err != nil {
+			t.Fatal(err)
+		}
 	}
 	if got, _ := readyDuringFault.Load().(string); got == "<nil>" {
 		t.Error("Ready() was nil right after a configuration fault")
 	}
+	if err := c.Ready(); err != nil && !strings.Contains(err.Error(), "not running") {
+		t.Errorf("Ready() after the fault cleared: %v", err)
+	}
+	counts.Range(func(k, v any) bool {
+		if v.(int) != 1 {
+			t.Errorf("call %v saw receive count %v, want 1: a hold must not spend a receive", k, v)
+		}
+		return true
+	})
+	if n := stolen.Load(); n != 0 {
+		t.Errorf("a second consumer received the held message %d times", n)
+	}
 	if dead := f.drain(t, f.dlqURL); len(dead) != 0 {
-		t.Errorf("configuration fault dead-lettered %d messages (MaxReceives 1)", len(dead))
+		t.Errorf("holds dead-lettered %d messages (MaxReceives 1)", len(dead))
+	}
+}
+
+// slowExtensions delays every visibility extension past the lease: the
+// stand-in for a frozen process or an SQS brownout.
+type slowExtensions struct {
+	*sqs.Client
+	delay time.Duration
+}
+
+func (s slowExtensions) ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
+	select {
+	case <-time.After(s.delay):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.Client.ChangeMessageVisibilityBatch(ctx, in, opts...)
+}
+
+// A lease that cannot be extended in time is lost: the handler's context
+// is cancelled with ErrLeaseLost, LeaseErr says so, and the consumer
+// neither deletes nor dead-letters the message, whatever the handler
+// returned; the message is delivered again (here to the same consumer).
+func TestLeaseLostStopsTheWork(t *testing.T) {
+	f := newFixture(t)
+	var cause atomic.Value
+	var leaseErr atomic.Value
+	var first atomic.Bool
+	var redelivered atomic.Int32
+	h := queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
+		if first.CompareAndSwap(false, true) {
+			<-ctx.Done()
+			cause.Store(context.Cause(ctx))
+			leaseErr.Store(fmt.Sprint(m.LeaseErr()))
+			return queue.Permanent("bad_message", errors.New("must not reach the DLQ"))
+		}
+		redelivered.Store(int32(m.ReceiveCount))
+		return nil
+	})
+	reg := prometheus.NewRegistry()
+	m := queue.NewMetrics(reg)
+	c, err := queue.New(slowExtensions{f.sqs, 10 * time.Second}, f.queueURL, h, queue.Config{Concurrency: 1, VisibilityTimeout: 2 * time.Second,
+		WaitTime: time.Second, MaxReceives: 1, DeleteFlush: 100 * time.Millisecond, Logger: zaptest.NewLogger(t), Metrics: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.send(t, "x")
+	if err := runUntil(t, c, func() bool {
+		v, n := f.counts(t, f.queueURL)
+		return cause.Load() != nil && redelivered.Load() > 0 && v+n == 0
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := redelivered.Load(); got != 2 {
+		t.Errorf("redelivery had receive count %d, want 2", got)
+	}
+	if got, _ := cause.Load().(error); !errors.Is(got, queue.ErrLeaseLost) {
+		t.Errorf("cause %v, want ErrLeaseLost", got)
+	}
+	if got, _ := leaseErr.Load().(string); got != queue.ErrLeaseLost.Error() {
+		t.Errorf("LeaseErr() = %s, want %v", got, queue.ErrLeaseLost)
+	}
+	if got := testutil.ToFloat64(m.LeasesLost); got != 1 {
+		t.Errorf("leases lost = %v, want 1", got)
+	}
+	if dead := f.drain(t, f.dlqURL); len(dead) != 0 {
+		t.Errorf("a consumer that lost the lease dead-lettered %d messages", len(dead))
 	}
 }
 

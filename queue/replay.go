@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,9 +20,16 @@ type replayAPI interface {
 	SendMessageBatch(context.Context, *sqs.SendMessageBatchInput, ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
 	DeleteMessageBatch(context.Context, *sqs.DeleteMessageBatchInput, ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
 	ChangeMessageVisibilityBatch(context.Context, *sqs.ChangeMessageVisibilityBatchInput, ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
+	GetQueueAttributes(context.Context, *sqs.GetQueueAttributesInput, ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
 }
 
 var _ replayAPI = (*sqs.Client)(nil)
+
+// Defaults of ReplayConfig.
+const (
+	ReplayHoldDefault = 30 * time.Second
+	ReplayWaitDefault = 2 * time.Minute
+)
 
 // ReplayConfig says what Replay moves.
 type ReplayConfig struct {
@@ -36,10 +44,18 @@ type ReplayConfig struct {
 	// Rate is the most messages moved per second; 0 means no limit.
 	Rate float64
 	// Hold is the visibility messages get while a replay looks at them
-	// (default 5m): a message the replay leaves behind (filtered out, dry
-	// run, failed send) is made visible again when the replay ends, or after
-	// Hold if the replay is killed.
+	// (default ReplayHoldDefault, 30s). The replay extends it for as long as
+	// it holds a message: a message it leaves behind (filtered out, dry run,
+	// failed send) is made visible again when the replay ends, or at most
+	// Hold after the replay was killed.
 	Hold time.Duration
+	// Wait is how long a replay that finds the DLQ empty but some of its
+	// messages in flight (held by a killed replay, or by another consumer)
+	// waits for them to come back (default ReplayWaitDefault, 2m). A replay
+	// that gives up waiting says so in ReplayStats.InFlight.
+	Wait time.Duration
+	// Progress, if not nil, is told what the replay is waiting for.
+	Progress func(msg string)
 }
 
 // ReplayItem is one dead-lettered message as Replay saw it.
@@ -60,6 +76,10 @@ type ReplayItem struct {
 // ReplayStats counts what Replay did.
 type ReplayStats struct {
 	Seen, Moved, Left int
+	// InFlight is how many DLQ messages were still in flight, held by
+	// someone else, when the replay gave up waiting for them: they were not
+	// replayed.
+	InFlight int
 }
 
 // Replay moves messages from a dead-letter queue back to their source queue:
@@ -76,24 +96,38 @@ func Replay(ctx context.Context, client replayAPI, cfg ReplayConfig, report func
 		return st, errors.New("replay: the DLQ and the target queue are the same")
 	}
 	if cfg.Hold == 0 {
-		cfg.Hold = 5 * time.Minute
+		cfg.Hold = ReplayHoldDefault
+	}
+	if cfg.Wait == 0 {
+		cfg.Wait = ReplayWaitDefault
 	}
 	if report == nil {
 		report = func(ReplayItem) {}
 	}
-	var held []types.Message // left in the DLQ: released when the replay ends
+	progress := cfg.Progress
+	if progress == nil {
+		progress = func(string) {}
+	}
+	h := &replayHold{client: client, url: cfg.From, hold: cfg.Hold}
+	stopHold := h.keep(ctx)
 	defer func() {
-		releaseBatch(context.WithoutCancel(ctx), client, cfg.From, held)
+		stopHold()
+		releaseBatch(context.WithoutCancel(ctx), client, cfg.From, h.all())
 	}()
 	var tick *time.Ticker
 	if cfg.Rate > 0 {
 		tick = time.NewTicker(time.Duration(float64(time.Second) / cfg.Rate))
 		defer tick.Stop()
 	}
+	var waitingSince time.Time
 	for cfg.Max == 0 || st.Seen < cfg.Max {
 		want := int32(maxBatch)
 		if cfg.Max > 0 {
 			want = int32(min(maxBatch, cfg.Max-st.Seen))
+		}
+		if cfg.Rate > 0 {
+			// A slow rate sends a batch over a while: no longer than half the hold.
+			want = min(want, int32(max(1, cfg.Rate*cfg.Hold.Seconds()/2)))
 		}
 		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl:              aws.String(cfg.From),
@@ -106,8 +140,28 @@ func Replay(ctx context.Context, client replayAPI, cfg ReplayConfig, report func
 			return st, fmt.Errorf("replay: receive from %s: %w", cfg.From, err)
 		}
 		if len(out.Messages) == 0 {
-			return st, nil
+			// Empty, as far as we can see: messages held by someone else (a
+			// killed replay's) come back within their hold.
+			others, err := notVisible(ctx, client, cfg.From)
+			if err != nil {
+				return st, err
+			}
+			others -= h.len()
+			if others <= 0 {
+				return st, nil
+			}
+			switch {
+			case waitingSince.IsZero():
+				waitingSince = time.Now()
+				progress(fmt.Sprintf("%d message(s) of the DLQ are in flight, held by another consumer (a replay that was killed?): waiting up to %s for them to come back", others, cfg.Wait))
+			case time.Since(waitingSince) > cfg.Wait:
+				st.InFlight = others
+				progress(fmt.Sprintf("gave up waiting after %s: %d message(s) still in flight in the DLQ, not replayed", cfg.Wait, others))
+				return st, nil
+			}
+			continue
 		}
+		waitingSince = time.Time{}
 		var move []types.Message
 		for _, m := range out.Messages {
 			st.Seen++
@@ -121,7 +175,7 @@ func Replay(ctx context.Context, client replayAPI, cfg ReplayConfig, report func
 				move = append(move, m)
 				continue
 			}
-			held = append(held, m)
+			h.add(m)
 			st.Left++
 			report(item)
 		}
@@ -130,7 +184,9 @@ func Replay(ctx context.Context, client replayAPI, cfg ReplayConfig, report func
 				select {
 				case <-tick.C:
 				case <-ctx.Done():
-					held = append(held, move...)
+					for _, m := range move {
+						h.add(m)
+					}
 					return st, ctx.Err()
 				}
 			}
@@ -140,7 +196,7 @@ func Replay(ctx context.Context, client replayAPI, cfg ReplayConfig, report func
 			item := replayItem(f.m)
 			item.Skipped = "send failed: " + f.err
 			report(item)
-			held = append(held, f.m)
+			h.add(f.m)
 			st.Left++
 		}
 		deleteFailed := deleteBatch(context.WithoutCancel(ctx), client, cfg.From, sent)
@@ -158,6 +214,76 @@ func Replay(ctx context.Context, client replayAPI, cfg ReplayConfig, report func
 		}
 	}
 	return st, nil
+}
+
+// notVisible is the DLQ's count of messages in flight.
+func notVisible(ctx context.Context, client replayAPI, url string) (int, error) {
+	out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		return 0, fmt.Errorf("replay: read the in-flight count of %s: %w", url, err)
+	}
+	n, _ := strconv.Atoi(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)])
+	return n, nil
+}
+
+// replayHold is the set of DLQ messages a replay holds (left behind until it
+// ends); it extends their visibility while the replay runs, so that a
+// short hold is enough: a killed replay's messages come back quickly.
+type replayHold struct {
+	client replayAPI
+	url    string
+	hold   time.Duration
+	mu     sync.Mutex
+	msgs   []types.Message
+}
+
+func (h *replayHold) add(m types.Message) {
+	h.mu.Lock()
+	h.msgs = append(h.msgs, m)
+	h.mu.Unlock()
+}
+
+func (h *replayHold) len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.msgs)
+}
+
+func (h *replayHold) all() []types.Message {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.msgs)
+}
+
+// keep extends the hold of every message held, every third of the hold,
+// until the returned stop is called.
+func (h *replayHold) keep(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(max(h.hold/3, 100*time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			for chunk := range chunks(h.all(), maxBatch) {
+				entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
+				for i, m := range chunk {
+					entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)),
+						ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: int32(h.hold / time.Second)}
+				}
+				cctx, cc := context.WithTimeout(ctx, h.hold/3)
+				_, _ = h.client.ChangeMessageVisibilityBatch(cctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(h.url), Entries: entries})
+				cc()
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 func replayItem(m types.Message) ReplayItem {

@@ -1,9 +1,15 @@
 package worker
 
 import (
+	"context"
 	"errors"
+	"net"
+	"net/http"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/summarizer/summarizer/worker/openai"
+	"github.com/summarizer/summarizer/worker/runpod"
 )
 
 // Reason is the short code of a permanent failure.
@@ -63,4 +69,79 @@ func IsConfigFault(err error) bool {
 		}
 	}
 	return false
+}
+
+// Causes of a hold, as HoldCause reports them.
+const (
+	HoldConfig    = "config"    // credentials, access, a missing endpoint
+	HoldThrottled = "throttled" // a backend rate-limits us
+	HoldOutage    = "outage"    // a backend every message needs is down or unreachable
+)
+
+// HoldCause reports whether err is not the message's fault but a condition
+// every message would hit now, and which: a configuration fault (HoldConfig),
+// throttling that outlasted the client's own retries (HoldThrottled: RunPod
+// or the OpenAI-compatible API answering 429, S3 SlowDown), or an outage
+// (HoldOutage: 5xx or no answer at all from RunPod, the chat API or S3).
+// Such a message is held rather than retried: it must not spend a receive,
+// let alone reach the DLQ. A job that FAILED or TIMED_OUT, unusable output,
+// a body cut off mid-read are the message's own transient failures.
+func HoldCause(err error) (string, bool) {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return "", false
+	}
+	if IsConfigFault(err) {
+		return HoldConfig, true
+	}
+	var re *runpod.Error
+	if errors.As(err, &re) {
+		if re.JobStatus != "" || re.Permanent() {
+			return "", false
+		}
+		return statusHold(re.StatusCode, true)
+	}
+	var oe *openai.Error
+	if errors.As(err, &oe) {
+		if oe.Permanent() {
+			return "", false
+		}
+		return statusHold(oe.StatusCode, true)
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests":
+			return HoldThrottled, true
+		case "InternalError", "ServiceUnavailable", "InternalFailure":
+			return HoldOutage, true
+		}
+	}
+	var he interface{ HTTPStatusCode() int }
+	if errors.As(err, &he) && he.HTTPStatusCode() != 0 {
+		return statusHold(he.HTTPStatusCode(), false)
+	}
+	// No answer at all: the endpoint is unreachable (refused, reset, DNS,
+	// timeouts).
+	var ne net.Error
+	var oe2 *net.OpError
+	var dns *net.DNSError
+	if errors.As(err, &oe2) || errors.As(err, &dns) || (errors.As(err, &ne) && ne.Timeout()) {
+		return HoldOutage, true
+	}
+	return "", false
+}
+
+// statusHold maps an HTTP status of a failed call to a hold cause. A status
+// of 0 (no answer) is an outage for a backend client, whose errors carry
+// the status of the answer they got.
+func statusHold(code int, noAnswerIsOutage bool) (string, bool) {
+	switch {
+	case code == http.StatusTooManyRequests:
+		return HoldThrottled, true
+	case code >= 500:
+		return HoldOutage, true
+	case code == 0 && noAnswerIsOutage:
+		return HoldOutage, true
+	}
+	return "", false
 }

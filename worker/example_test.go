@@ -12,10 +12,11 @@ func ExampleSummaryKey() {
 	fmt.Println(worker.SummaryKey("meetings/2026/stand up.srt.gz", "text"))
 	fmt.Println(worker.SummaryKey("calls/acme.json", "json"))
 	fmt.Println(worker.IsSummaryKey("summaries/meetings/2026/stand up.summary.txt"))
-	fmt.Println(worker.IsSummaryKey("summaries/calls/acme.summary.json.jobs.json"))
+	journal := worker.JournalKey("summaries/calls/acme.summary.json", "9b2cf535f27731c974343645a3985328")
+	fmt.Println(journal, worker.IsSummaryKey(journal))
 	// Output:
 	// meetings/2026/stand up.summary.txt
 	// calls/acme.summary.json
 	// true
-	// true
+	// summaries/calls/acme.summary.json.9b2cf535f27731c974343645a3985328.jobs true
 }

@@ -22,17 +22,30 @@ type object struct {
 	size int64
 }
 
+// errObjectChanged: the object is no longer the version an event names (a
+// read with If-Match got 412), or changed while it was summarized.
+var errObjectChanged = errors.New("object changed since the event")
+
 // fetch reads an object, enforcing MaxObjectBytes while reading: the body is
-// never read past the limit, whatever Content-Length says.
-func (w *Worker) fetch(ctx context.Context, bucket, key string) (object, error) {
-	return fetchObject(ctx, w.s3, bucket, key, w.cfg.MaxObjectBytes)
+// never read past the limit, whatever Content-Length says. With an etag, the
+// read is conditional (If-Match): another version gives errObjectChanged.
+func (w *Worker) fetch(ctx context.Context, bucket, key, etag string) (object, error) {
+	return fetchObject(ctx, w.s3, bucket, key, etag, w.cfg.MaxObjectBytes)
 }
 
 // head checks that an object exists and is within the size limit, without
-// reading it (for backends that fetch the object themselves).
-func (w *Worker) head(ctx context.Context, bucket, key string) (object, error) {
-	out, err := w.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+// reading it (for backends that fetch the object themselves); conditional
+// on etag like fetch.
+func (w *Worker) head(ctx context.Context, bucket, key, etag string) (object, error) {
+	in := &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+	if etag != "" {
+		in.IfMatch = aws.String(quoteETag(etag))
+	}
+	out, err := w.s3.HeadObject(ctx, in)
 	if err != nil {
+		if isPreconditionFailed(err) {
+			return object{}, errObjectChanged
+		}
 		if isNotFound(err) {
 			return object{}, Permanent(ReasonNotFound, fmt.Errorf("s3://%s/%s does not exist: %w", bucket, key, err))
 		}
@@ -52,13 +65,20 @@ func (w *Worker) head(ctx context.Context, bucket, key string) (object, error) {
 // bytes; errors are classified like the worker's (not_found, too_large,
 // bad_format are permanent).
 func ReadObject(ctx context.Context, client s3API, bucket, key string, limit int64) (string, error) {
-	obj, err := fetchObject(ctx, client, bucket, key, limit)
+	obj, err := fetchObject(ctx, client, bucket, key, "", limit)
 	return obj.text, err
 }
 
-func fetchObject(ctx context.Context, client s3API, bucket, key string, limit int64) (object, error) {
-	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+func fetchObject(ctx context.Context, client s3API, bucket, key, etag string, limit int64) (object, error) {
+	in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+	if etag != "" {
+		in.IfMatch = aws.String(quoteETag(etag))
+	}
+	out, err := client.GetObject(ctx, in)
 	if err != nil {
+		if isPreconditionFailed(err) {
+			return object{}, errObjectChanged
+		}
 		if isNotFound(err) {
 			return object{}, Permanent(ReasonNotFound, fmt.Errorf("s3://%s/%s does not exist: %w", bucket, key, err))
 		}
@@ -96,6 +116,18 @@ func ReadText(r io.Reader, key, contentEncoding string, limit int64) (text strin
 		return "", 0, Permanent(ReasonBadFormat, err)
 	}
 	return text, int64(len(data)), nil
+}
+
+func quoteETag(etag string) string { return `"` + strings.Trim(etag, `"`) + `"` }
+
+// isPreconditionFailed reports whether S3 answered 412 to a conditional request.
+func isPreconditionFailed(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "PreconditionFailed" {
+		return true
+	}
+	var re interface{ HTTPStatusCode() int }
+	return errors.As(err, &re) && re.HTTPStatusCode() == 412
 }
 
 // isNotFound reports whether an S3 error says the object or bucket is missing.

@@ -16,24 +16,39 @@ import (
 // Model is one call to a language model: a prompt in, text out. Errors are
 // classified like a Summarizer's.
 type Model interface {
+	// Complete answers prompt. When ctx is cancelled the call returns at once;
+	// a backend job already submitted is left running (and journaled) unless
+	// the cancellation's cause is ErrGiveUp.
 	Complete(ctx context.Context, prompt string, j Journal) (Completion, error)
 	// Name is reported in JSON summaries.
 	Name() string
 }
 
+// ErrGiveUp is the cancellation cause that tells a Model its transcript is
+// given up for good (dead-lettered, superseded): backend jobs still running
+// for it are cancelled, not left for a later delivery.
+var ErrGiveUp = errors.New("transcript given up for good")
+
 // Completion is a model's answer to one prompt.
 type Completion struct {
-	Text    string
-	JobIDs  []string // backend job ids, resubmissions included
-	Resumed bool     // the answer came from a job submitted by an earlier attempt
+	Text   string
+	JobIDs []string // backend job ids, resubmissions included
 }
 
 // Journal records the backend job of each prompt of one transcript version,
-// durably, so that a redelivered message resumes the jobs already paid for
-// instead of submitting them again. Keys are PromptKey values.
+// durably and shared by every delivery of that version (a retry, another
+// replica after a shutdown or a crash, a duplicate notification), so that
+// each prompt's job is submitted, and paid for, once. Keys are PromptKey
+// values.
 type Journal interface {
-	Lookup(ctx context.Context, key string) (jobID string, ok bool)
+	// Claim returns the job journaled for key, or claims key for the caller
+	// (claimed true), who then submits the job and calls Record, or Release
+	// if the submission failed. failed, if not empty, is a job of key that
+	// failed or expired and is to be replaced. A claim held by another
+	// delivery is waited out.
+	Claim(ctx context.Context, key, failed string) (ref JobRef, claimed bool, err error)
 	Record(ctx context.Context, key, jobID string) error
+	Release(ctx context.Context, key string)
 }
 
 // PromptKey names a prompt in a Journal: chunking is deterministic, so the
@@ -46,106 +61,154 @@ func PromptKey(prompt string) string {
 // runPodClient is the part of the RunPod client the model uses.
 type runPodClient interface {
 	Submit(ctx context.Context, prompt string) (string, error)
-	Wait(ctx context.Context, jobID string) (runpod.Result, error)
+	SubmitInput(ctx context.Context, input any) (string, error)
+	WaitFrom(ctx context.Context, jobID string, submitted time.Time) (runpod.Result, error)
+	Abandon(ctx context.Context, jobID string)
 }
 
 var _ runPodClient = (*runpod.Client)(nil)
 
-// RunPodModel runs prompts as RunPod Serverless jobs, journaling each job id
-// before waiting for it.
+// MaxResubmitsDefault is RunPodModel.MaxResubmits when zero.
+const MaxResubmitsDefault = 2
+
+// RunPodModel runs prompts as RunPod Serverless jobs. It is the one place
+// that decides about jobs: each prompt is claimed in the journal before its
+// job is submitted and the job id journaled right after, a journaled job is
+// waited for instead of submitted again, a job that FAILED, was CANCELLED
+// by someone else or expired is replaced (at most MaxResubmits times per
+// call), and a job is cancelled only when its transcript is given up for
+// good (ErrGiveUp) or its JOB_TIMEOUT passes.
 type RunPodModel struct {
 	Client runPodClient
 	Model  string // e.g. "google/flan-t5-xl"
 	// MaxResubmits is how often a job that failed or expired is submitted
-	// again within one call (default 2).
+	// again within one call (default MaxResubmitsDefault; negative: never).
 	MaxResubmits int
-	// Throttle, shared by the process, holds submissions while RunPod
-	// answers 429; MaxHold bounds how long one call waits for it (default
-	// 15m), after which the call fails as transient.
-	Throttle *Throttle
-	MaxHold  time.Duration
-	Metrics  *Metrics
-	Logger   *zap.Logger
+	Metrics      *Metrics
+	Logger       *zap.Logger
 }
 
 // Name is the model's name.
 func (m RunPodModel) Name() string { return m.Model }
 
-// Complete resumes the prompt's journaled job if there is one, and
-// otherwise submits it, journals the id, and waits.
+// Complete answers prompt with the prompt's journaled job, or a new one.
 func (m RunPodModel) Complete(ctx context.Context, prompt string, j Journal) (Completion, error) {
+	return m.run(ctx, PromptKey(prompt), j, func(ctx context.Context) (string, error) { return m.Client.Submit(ctx, prompt) })
+}
+
+// CompleteInput is Complete for a whole "input" object built by the caller
+// (url mode), journaled under key.
+func (m RunPodModel) CompleteInput(ctx context.Context, key string, input any, j Journal) (Completion, error) {
+	return m.run(ctx, key, j, func(ctx context.Context) (string, error) { return m.Client.SubmitInput(ctx, input) })
+}
+
+func (m RunPodModel) run(ctx context.Context, key string, j Journal, submit func(context.Context) (string, error)) (Completion, error) {
 	log := m.Logger
 	if log == nil {
 		log = zap.NewNop()
 	}
-	key := PromptKey(prompt)
-	if j != nil {
-		if id, ok := j.Lookup(ctx, key); ok {
-			res, err := m.Client.Wait(ctx, id)
-			if err == nil {
-				m.Metrics.observeJob(res)
-				log.Info("reused a journaled job (an earlier attempt's, or an identical prompt's)", zap.String("job_id", id))
-				return Completion{Text: res.Text, JobIDs: []string{id}, Resumed: true}, nil
-			}
-			if ctx.Err() != nil {
-				return Completion{JobIDs: []string{id}}, err
-			}
-			log.Info("journaled job cannot be resumed: submitting anew", zap.String("job_id", id), zap.Error(err))
-		}
-	}
 	resubmits := m.MaxResubmits
 	if resubmits == 0 {
-		resubmits = 2
+		resubmits = MaxResubmitsDefault
 	}
-	maxHold := m.MaxHold
-	if maxHold == 0 {
-		maxHold = 15 * time.Minute
-	}
-	holdUntil := time.Now().Add(maxHold)
 	var ids []string
-	for attempt := 0; ; attempt++ {
-		if err := m.Throttle.Wait(ctx); err != nil {
-			return Completion{JobIDs: ids}, err
-		}
-		id, err := m.Client.Submit(ctx, prompt)
-		if err != nil {
-			if isThrottled(err) && ctx.Err() == nil && time.Now().Before(holdUntil) {
-				pause := m.Throttle.Hit()
-				log.Warn("RunPod throttles submissions: holding the message and slowing every submission down",
-					zap.Duration("pause", pause), zap.Error(err))
-				attempt--
-				continue
-			}
-			return Completion{JobIDs: ids}, err
-		}
-		m.Throttle.OK()
-		ids = append(ids, id)
+	failed := ""
+	for attempt := 0; ; {
+		ref, claimed := JobRef{}, true
 		if j != nil {
-			if err := j.Record(ctx, key, id); err != nil {
-				log.Warn("could not journal the job: a crash now would pay for it again", zap.String("job_id", id), zap.Error(err))
+			var err error
+			if ref, claimed, err = j.Claim(ctx, key, failed); err != nil {
+				return Completion{JobIDs: ids}, err
 			}
 		}
-		res, err := m.Client.Wait(ctx, id)
+		if claimed {
+			if err := ctx.Err(); err != nil {
+				if j != nil {
+					j.Release(ctx, key)
+				}
+				return Completion{JobIDs: ids}, err
+			}
+			// Claim, /run and Record go through together even if the caller
+			// stops meanwhile: a job submitted but not journaled would be paid
+			// for again by the next delivery.
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), submitTimeout)
+			id, err := submit(sctx)
+			cancel()
+			if err != nil {
+				if j != nil {
+					j.Release(ctx, key)
+				}
+				return Completion{JobIDs: ids}, err
+			}
+			ref = JobRef{ID: id, Submitted: time.Now()}
+			if j != nil {
+				switch err := j.Record(ctx, key, id); {
+				case errors.Is(err, errClaimLost):
+					log.Warn("another delivery took this prompt over while its job was submitted: cancelling ours", zap.String("job_id", id))
+					m.Client.Abandon(ctx, id)
+					continue
+				case err != nil:
+					log.Warn("could not journal the job: a crash now would pay for it again", zap.String("job_id", id), zap.Error(err))
+				}
+			}
+		} else {
+			log.Debug("waiting for a journaled job", zap.String("job_id", ref.ID))
+		}
+		ids = append(ids, ref.ID)
+		if ref.Submitted.IsZero() {
+			ref.Submitted = time.Now()
+		}
+		res, err := m.Client.WaitFrom(ctx, ref.ID, ref.Submitted)
 		if err == nil {
 			m.Metrics.observeJob(res)
 			return Completion{Text: res.Text, JobIDs: ids}, nil
 		}
-		if ctx.Err() != nil || attempt >= resubmits || !resubmittable(err) {
+		if ctx.Err() != nil {
+			if errors.Is(context.Cause(ctx), ErrGiveUp) {
+				m.Client.Abandon(ctx, ref.ID)
+			}
 			return Completion{JobIDs: ids}, err
 		}
-		log.Info("job failed or expired: resubmitting", zap.String("job_id", id), zap.Error(err))
+		switch {
+		case !claimed && jobEnded(err):
+			// An earlier delivery's job that ended badly: that failure was
+			// that delivery's; this one submits its own job.
+			log.Info("journaled job ended without a usable result: submitting a new one", zap.String("job_id", ref.ID), zap.Error(err))
+		case attempt < resubmits && resubmittable(err):
+			attempt++
+			log.Info("job failed or expired: submitting it again", zap.String("job_id", ref.ID), zap.Int("resubmit", attempt), zap.Error(err))
+		default:
+			return Completion{JobIDs: ids}, err
+		}
+		failed = ref.ID
+	}
+}
+
+// jobEnded reports whether err says the job itself is over without a usable
+// result (any final state but COMPLETED with output, or forgotten by RunPod).
+func jobEnded(err error) bool {
+	var re *runpod.Error
+	return errors.As(err, &re) && (re.JobStatus != "" || re.Expired())
+}
+
+// Abandon cancels jobs of a transcript given up for good.
+func (m RunPodModel) Abandon(ctx context.Context, ids []string) {
+	for _, id := range ids {
+		m.Client.Abandon(ctx, id)
 	}
 }
 
 // resubmittable reports whether a job's failure may go away with a new job:
-// it expired, FAILED or was CANCELLED by someone else.
+// it expired, FAILED, was CANCELLED by someone else, or COMPLETED without a
+// usable output (worker-vllm reports some failures that way).
 func resubmittable(err error) bool {
-	if runpod.IsExpired(err) {
-		return true
-	}
 	var re *runpod.Error
 	if errors.As(err, &re) {
-		return re.JobStatus == runpod.StatusFailed || re.JobStatus == runpod.StatusCancelled
+		switch re.JobStatus {
+		case runpod.StatusFailed, runpod.StatusCancelled, runpod.StatusCompleted:
+			return true
+		}
+		return re.Expired()
 	}
 	return false
 }

@@ -58,7 +58,7 @@ func TestRedeliveryIsIdempotent(t *testing.T) {
 	w, client, b := newS3Worker(t, Config{OutputFormat: "json"})
 	put(t, client, "talk.txt", "first version of the talk")
 	for i := range 3 {
-		res, err := w.Process(t.Context(), createdEvent("talk.txt"), 1)
+		res, err := w.Process(t.Context(), createdEvent("talk.txt"), Delivery{Attempt: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +74,7 @@ func TestRedeliveryIsIdempotent(t *testing.T) {
 		t.Errorf("backend called %d times for 3 deliveries, want 1", n)
 	}
 	put(t, client, "talk.txt", "second version of the talk")
-	if _, err := w.Process(t.Context(), createdEvent("talk.txt"), 1); err != nil {
+	if _, err := w.Process(t.Context(), createdEvent("talk.txt"), Delivery{Attempt: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if n := b.calls.Load(); n != 2 {
@@ -107,7 +107,7 @@ func TestMultiRecordMessage(t *testing.T) {
 	body := []byte(`{"Records":[
 		{"eventVersion":"2.1","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"inbox"},"object":{"key":"ok.txt"}}},
 		{"eventVersion":"2.1","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"inbox"},"object":{"key":"gone.txt"}}}]}`)
-	res, err := w.Process(t.Context(), body, 1)
+	res, err := w.Process(t.Context(), body, Delivery{Attempt: 1})
 	if r, ok := PermanentReason(err); !ok || r != ReasonNotFound {
 		t.Fatalf("err = %v, want not_found", err)
 	}

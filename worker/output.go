@@ -1,8 +1,10 @@
 package worker
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -55,31 +57,45 @@ func SummaryKey(key, format string) string {
 }
 
 // IsSummaryKey reports whether key names a summary or a summary's job
-// journal.
+// journal (summary key, "." ETag, JournalSuffix).
 func IsSummaryKey(key string) bool {
-	k := strings.TrimSuffix(strings.ToLower(key), JournalSuffix)
+	k := strings.ToLower(key)
+	if strings.HasSuffix(k, JournalSuffix) {
+		return strings.Contains(k, SummarySuffixText+".") || strings.Contains(k, SummarySuffixJSON+".")
+	}
 	return strings.HasSuffix(k, SummarySuffixText) || strings.HasSuffix(k, SummarySuffixJSON)
 }
 
-// alreadyDone reports whether the summary at out was made from the object
-// version with etag.
-func (w *Worker) alreadyDone(ctx context.Context, out location, etag string) (bool, error) {
+// summaryHead is what a HEAD of a summary tells.
+type summaryHead struct {
+	exists     bool
+	objETag    string // the summary object's own ETag
+	sourceETag string // the source-etag it was made from
+	unknown    bool   // HEAD was refused (no s3:ListBucket): write unconditionally
+}
+
+// headSummary reads the summary's metadata: which version it was made from.
+func (w *Worker) headSummary(ctx context.Context, out location) (summaryHead, error) {
 	head, err := w.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(out.bucket), Key: aws.String(out.key)})
 	if err != nil {
 		if isNotFound(err) {
-			return false, nil
+			return summaryHead{}, nil
 		}
 		if IsConfigFault(err) {
 			// Without s3:ListBucket, S3 answers 403 for a missing key. Carry on:
 			// the PutObject tells whether we may write at all.
 			w.log.Warn("cannot check for an existing summary (grant s3:ListBucket on the output bucket to skip redelivered work)",
 				zap.String("output", out.key), zap.Error(err))
-			return false, nil
+			return summaryHead{unknown: true}, nil
 		}
-		return false, fmt.Errorf("head s3://%s/%s: %w", out.bucket, out.key, err)
+		return summaryHead{}, fmt.Errorf("head s3://%s/%s: %w", out.bucket, out.key, err)
 	}
-	return head.Metadata[MetaSourceETag] == etag, nil
+	return summaryHead{exists: true, objETag: strings.Trim(aws.ToString(head.ETag), `"`), sourceETag: head.Metadata[MetaSourceETag]}, nil
 }
+
+// errSummaryExists: another delivery stored the summary of this very version
+// first; nothing is written.
+var errSummaryExists = errors.New("summary of this version already stored")
 
 // jsonSummary is the body of a summary with OUTPUT_FORMAT=json.
 type jsonSummary struct {
@@ -98,42 +114,98 @@ type jsonSource struct {
 	Size   int64  `json:"size"`
 }
 
-func (w *Worker) store(ctx context.Context, out location, rec event.Record, obj object, sum Summary) error {
-	body, contentType := []byte(strings.TrimSpace(sum.Text)+"\n"), "text/plain; charset=utf-8"
-	if w.cfg.OutputFormat == "json" {
-		ids := sum.JobIDs
-		if ids == nil {
-			ids = []string{}
-		}
-		var err error
-		body, err = json.MarshalIndent(jsonSummary{
-			Summary: strings.TrimSpace(sum.Text),
-			Source:  jsonSource{Bucket: rec.Bucket, Key: rec.Key, ETag: obj.etag, Size: obj.size},
-			Model:   sum.Model,
-			Chunks:  sum.Chunks,
-			JobIDs:  ids,
-			Created: time.Now().UTC().Format(time.RFC3339),
-		}, "", "  ")
-		if err != nil {
-			return fmt.Errorf("encode summary: %w", err)
-		}
-		body, contentType = append(body, '\n'), "application/json"
-	}
-	_, err := w.s3.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:      aws.String(out.bucket),
-		Key:         aws.String(out.key),
-		Body:        strings.NewReader(string(body)),
-		ContentType: aws.String(contentType),
-		Metadata: map[string]string{
-			MetaSourceBucket: rec.Bucket,
-			MetaSourceKey:    MetadataEscape(rec.Key),
-			MetaSourceETag:   obj.etag,
-		},
-	})
+// store writes the summary with a conditional PUT, so that concurrent
+// deliveries write each version's summary once and an older version never
+// overwrites a newer one's: If-None-Match: * when there was no summary,
+// If-Match its ETag when there was one of another version. When the
+// condition fails, the summary now there decides: the same version's means
+// errSummaryExists; otherwise if the object itself changed since it was
+// read, errObjectChanged (superseded); otherwise (an older version's summary
+// landed meanwhile) the write is tried again over it.
+func (w *Worker) store(ctx context.Context, out location, rec event.Record, obj object, sum Summary, prior summaryHead) error {
+	body, contentType, err := w.render(rec, obj, sum)
 	if err != nil {
-		return fmt.Errorf("put s3://%s/%s: %w", out.bucket, out.key, err)
+		return err
 	}
-	return nil
+	for range 5 {
+		in := &s3.PutObjectInput{
+			Bucket:      aws.String(out.bucket),
+			Key:         aws.String(out.key),
+			Body:        bytes.NewReader(body),
+			ContentType: aws.String(contentType),
+			Metadata: map[string]string{
+				MetaSourceBucket: rec.Bucket,
+				MetaSourceKey:    MetadataEscape(rec.Key),
+				MetaSourceETag:   obj.etag,
+			},
+		}
+		switch {
+		case prior.unknown:
+		case prior.exists:
+			in.IfMatch = aws.String(quoteETag(prior.objETag))
+		default:
+			in.IfNoneMatch = aws.String("*")
+		}
+		_, err := w.s3.PutObject(ctx, in)
+		if err == nil {
+			return nil
+		}
+		if !isConflict(err) && !(prior.exists && isNotFound(err)) {
+			return fmt.Errorf("put s3://%s/%s: %w", out.bucket, out.key, err)
+		}
+		if prior, err = w.headSummary(ctx, out); err != nil {
+			return err
+		}
+		if prior.exists && prior.sourceETag == obj.etag {
+			return errSummaryExists
+		}
+		if obj.etag != "" {
+			cur, err := w.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(rec.Bucket), Key: aws.String(rec.Key)})
+			switch {
+			case isNotFound(err):
+				return errObjectChanged // deleted since: nothing to summarize any more
+			case err != nil:
+				return fmt.Errorf("head s3://%s/%s: %w", rec.Bucket, rec.Key, err)
+			case strings.Trim(aws.ToString(cur.ETag), `"`) != obj.etag:
+				return errObjectChanged
+			}
+		}
+	}
+	return fmt.Errorf("put s3://%s/%s: the summary kept changing under us", out.bucket, out.key)
+}
+
+// render is the summary's body and content type.
+func (w *Worker) render(rec event.Record, obj object, sum Summary) ([]byte, string, error) {
+	if w.cfg.OutputFormat != "json" {
+		return []byte(strings.TrimSpace(sum.Text) + "\n"), "text/plain; charset=utf-8", nil
+	}
+	ids := sum.JobIDs
+	if ids == nil {
+		ids = []string{}
+	}
+	body, err := json.MarshalIndent(jsonSummary{
+		Summary: strings.TrimSpace(sum.Text),
+		Source:  jsonSource{Bucket: rec.Bucket, Key: rec.Key, ETag: obj.etag, Size: obj.size},
+		Model:   sum.Model,
+		Chunks:  sum.Chunks,
+		JobIDs:  ids,
+		Created: time.Now().UTC().Format(time.RFC3339),
+	}, "", "  ")
+	if err != nil {
+		return nil, "", fmt.Errorf("encode summary: %w", err)
+	}
+	return append(body, '\n'), "application/json", nil
+}
+
+// discardJournal deletes a job journal that outlived its summary: a worker
+// killed after storing the summary and before deleting the journal leaves
+// it, and the redelivery finds the summary done. A first delivery rarely
+// finds one, so it does not look.
+func (w *Worker) discardJournal(ctx context.Context, out location, etag string, d Delivery, log *zap.Logger) {
+	if d.Attempt <= 1 || etag == "" {
+		return
+	}
+	deleteJournal(ctx, w.s3, location{out.bucket, JournalKey(out.key, etag)}, log)
 }
 
 // MetadataEscape makes a key safe for S3 user metadata, which is ASCII only:

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
 	"go.uber.org/zap"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/summarizer/summarizer/worker/chunk"
 )
@@ -129,7 +129,7 @@ func (p *Pipeline) Summarize(ctx context.Context, doc Document) (Summary, error)
 	sum := Summary{Model: p.model.Name(), Chunks: len(chunks)}
 	log := p.cfg.Logger.With(zap.String("key", doc.Key))
 	start := time.Now()
-	parts, ids, err := p.completeAll(ctx, p.cfg.Prompts.Map, chunks, doc.Journal)
+	parts, ids, err := p.completeAll(ctx, p.cfg.Prompts.Map, chunks, doc.Journal, doc.Final)
 	sum.JobIDs = append(sum.JobIDs, ids...)
 	if err != nil {
 		return sum, err
@@ -150,7 +150,7 @@ func (p *Pipeline) Summarize(ctx context.Context, doc Document) (Summary, error)
 			merge = append(merge, strings.Join(g, "\n"))
 			at = append(at, i)
 		}
-		merged, ids, err := p.completeAll(ctx, p.cfg.Prompts.Reduce, merge, doc.Journal)
+		merged, ids, err := p.completeAll(ctx, p.cfg.Prompts.Reduce, merge, doc.Journal, doc.Final)
 		sum.JobIDs = append(sum.JobIDs, ids...)
 		if err != nil {
 			return sum, err
@@ -244,38 +244,77 @@ func (p *Pipeline) truncate(s string, budget int) string {
 }
 
 // completeAll runs one model call per input, at most PerDocument at once,
-// and returns the answers in input order with every job id.
-func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs []string, j Journal) ([]string, []string, error) {
+// and returns the answers in input order with every job id. When a call
+// fails no new call starts, and the others stop waiting: their jobs run on,
+// journaled, for the next delivery to pick up, unless the failure gives the
+// transcript up for good (a permanent one, or any on the final delivery):
+// then their jobs are cancelled (ErrGiveUp).
+func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs []string, j Journal, final bool) ([]string, []string, error) {
 	out := make([]string, len(inputs))
 	idsOf := make([][]string, len(inputs))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(p.cfg.PerDocument)
+	gctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr != nil {
+			return
+		}
+		firstErr = err
+		if _, permanent := PermanentReason(err); permanent || final {
+			cancel(ErrGiveUp)
+		} else {
+			cancel(errSiblingFailed)
+		}
+	}
+	sem := make(chan struct{}, p.cfg.PerDocument)
 	for i, in := range inputs {
-		g.Go(func() error {
+		select {
+		case sem <- struct{}{}:
+		case <-gctx.Done():
+		}
+		if gctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
 			release, err := p.cfg.Limiter.Acquire(gctx)
 			if err != nil {
-				return err
+				fail(err)
+				return
 			}
 			defer release()
 			c, err := p.model.Complete(gctx, render(t, in), j)
 			idsOf[i] = c.JobIDs
-			if err != nil {
-				return err
+			switch {
+			case err != nil:
+				fail(err)
+			case strings.TrimSpace(c.Text) == "":
+				fail(fmt.Errorf("model returned an empty summary (jobs %v)", c.JobIDs))
+			default:
+				out[i] = strings.TrimSpace(c.Text)
 			}
-			if strings.TrimSpace(c.Text) == "" {
-				return fmt.Errorf("model returned an empty summary (jobs %v)", c.JobIDs)
-			}
-			out[i] = strings.TrimSpace(c.Text)
-			return nil
 		})
 	}
-	err := g.Wait()
+	wg.Wait()
 	var ids []string
 	for _, s := range idsOf {
 		ids = append(ids, s...)
 	}
-	return out, ids, err
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = context.Cause(ctx)
+	}
+	return out, ids, firstErr
 }
+
+// errSiblingFailed stops the other calls of a transcript when one failed in
+// a way a later delivery may overcome: their jobs run on, journaled.
+var errSiblingFailed = errors.New("another part of the transcript failed")
 
 // Limiter bounds model calls in flight across a process. A nil *Limiter
 // bounds nothing.
@@ -294,6 +333,16 @@ func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
 		return func() { <-l.slots }, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+}
+
+// Abandon cancels jobs of a transcript given up for good, if the model has
+// jobs to cancel.
+func (p *Pipeline) Abandon(ctx context.Context, ids []string) {
+	if a, ok := p.model.(interface {
+		Abandon(context.Context, []string)
+	}); ok {
+		a.Abandon(ctx, ids)
 	}
 }
 

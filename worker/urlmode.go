@@ -7,8 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"github.com/summarizer/summarizer/worker/runpod"
 )
 
 // Presigner makes a time-limited GET URL of an object.
@@ -36,19 +34,14 @@ func S3Presigner(c *s3.Client) Presigner {
 	})
 }
 
-// runInputClient is the part of the RunPod client URL mode uses.
-type runInputClient interface {
-	RunInput(ctx context.Context, input any) (runpod.Result, error)
-}
-
 // URLMode is the seed design's alternative architecture: the worker sends a
 // presigned GET URL of the object ({"input":{"url":...}}) and a RunPod
 // worker of your own fetches and summarizes it. The worker never reads the
-// transcript (it checks its size with HEAD), and there is no chunking.
+// transcript (it checks its size with HEAD), and there is no chunking. The
+// job is journaled like any other: a transcript version is paid for once.
 type URLMode struct {
-	Client  runInputClient
+	Model   RunPodModel
 	Presign Presigner
-	Model   string
 	Expires time.Duration // lifetime of the URL; make it outlive the job
 }
 
@@ -61,6 +54,13 @@ func (u URLMode) Summarize(ctx context.Context, doc Document) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	res, err := u.Client.RunInput(ctx, map[string]any{"url": url})
-	return Summary{Text: res.Text, Model: u.Model, Chunks: 1, JobIDs: res.JobIDs}, err
+	var j Journal
+	if doc.Journal != nil {
+		j = doc.Journal
+	}
+	c, err := u.Model.CompleteInput(ctx, PromptKey("url\x00"+doc.Bucket+"\x00"+doc.Key+"\x00"+doc.ETag), map[string]any{"url": url}, j)
+	return Summary{Text: c.Text, Model: u.Model.Name(), Chunks: 1, JobIDs: c.JobIDs}, err
 }
+
+// Abandon cancels jobs of a transcript given up for good.
+func (u URLMode) Abandon(ctx context.Context, ids []string) { u.Model.Abandon(ctx, ids) }

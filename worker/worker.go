@@ -1,11 +1,13 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -40,6 +42,9 @@ type Document struct {
 	ETag        string
 	// Journal, if not nil, keeps backend job ids across deliveries.
 	Journal Journal
+	// Final is true when a failure now gives the transcript up for good (the
+	// message's last attempt): jobs still running for it are cancelled.
+	Final bool
 }
 
 // Summary is what a Summarizer made of one transcript.
@@ -83,6 +88,7 @@ const (
 	StatusDone        Status = "done"         // summarized and stored now
 	StatusAlreadyDone Status = "already_done" // a summary of this very object existed
 	StatusSkipped     Status = "skipped"      // not work (filters, recursion guard, not ObjectCreated)
+	StatusSuperseded  Status = "superseded"   // the object was overwritten since the event: its own event does the work
 	StatusFailed      Status = "failed"
 )
 
@@ -101,16 +107,39 @@ type Result struct {
 	// Skipped is true when the message needed no work at all (a test event,
 	// or every record skipped); Why says why.
 	Skipped bool
-	Why     string
+	// Superseded is true when every record that was work was superseded by a
+	// newer version of its object.
+	Superseded bool
+	Why        string
 }
 
-// Process handles one message body; attempt is the message's receive count
-// (1 on the first delivery). A nil error means every record is
-// summarized, was already, or is not work. Otherwise the error is the most
-// urgent of the records' failures: a transient one if any (a retry may fix
-// it; the records already done will then be found done), else the first
-// permanent one.
-func (w *Worker) Process(ctx context.Context, body []byte, attempt int) (Result, error) {
+// Delivery describes the delivery of a message being processed.
+type Delivery struct {
+	// Attempt is the message's receive count, 1 on the first delivery.
+	Attempt int
+	// Final is true when a transient failure of this delivery gives the
+	// message up for good (it is then dead-lettered): the transcript's
+	// running jobs are cancelled and its journal removed.
+	Final bool
+	// Owned, if not nil, returns an error once this delivery no longer owns
+	// the message (its lease was lost): nothing is written after that.
+	Owned func() error
+}
+
+func (d Delivery) owned() error {
+	if d.Owned == nil {
+		return nil
+	}
+	return d.Owned()
+}
+
+// Process handles one message body. A nil error means every record is
+// summarized, was already, was superseded, or is not work. Otherwise the
+// error is the most urgent of the records' failures: a hold first (not the
+// message's fault: retrying soon is right), then a transient one (a retry
+// may fix it; the records already done will then be found done), else the
+// first permanent one.
+func (w *Worker) Process(ctx context.Context, body []byte, d Delivery) (Result, error) {
 	env, err := event.Parse(body)
 	if err != nil {
 		return Result{}, Permanent(ReasonBadMessage, err)
@@ -119,45 +148,50 @@ func (w *Worker) Process(ctx context.Context, body []byte, attempt int) (Result,
 		return Result{Skipped: true, Why: "s3:TestEvent"}, nil
 	}
 	res := Result{Records: make([]RecordResult, 0, len(env.Records))}
-	var transient, permanent error
+	var hold, transient, permanent error
 	for _, rec := range env.Records {
-		rr := w.record(ctx, rec, attempt)
+		rr := w.record(ctx, rec, d)
 		res.Records = append(res.Records, rr)
-		if rr.Err == nil {
-			continue
+		switch {
+		case rr.Err == nil:
+		case isHold(rr.Err):
+			hold = cmp.Or(hold, rr.Err)
+		case isPermanent(rr.Err):
+			permanent = cmp.Or(permanent, rr.Err)
+		default:
+			transient = cmp.Or(transient, rr.Err)
 		}
-		if _, ok := PermanentReason(rr.Err); ok {
-			if permanent == nil {
-				permanent = rr.Err
-			}
-		} else if transient == nil {
-			transient = rr.Err
-		}
 	}
-	if transient != nil {
-		return res, transient
+	if err := cmp.Or(hold, transient, permanent); err != nil {
+		return res, err
 	}
-	if permanent != nil {
-		return res, permanent
-	}
-	res.Skipped = true
-	var whys []string
+	var skipped, superseded, work []string
 	for _, rr := range res.Records {
-		if rr.Status != StatusSkipped {
-			res.Skipped = false
-			break
+		switch rr.Status {
+		case StatusSkipped:
+			skipped = append(skipped, rr.Why)
+		case StatusSuperseded:
+			superseded = append(superseded, rr.Why)
+		default:
+			work = append(work, rr.Key)
 		}
-		whys = append(whys, rr.Why)
 	}
-	if res.Skipped {
-		res.Why = strings.Join(whys, "; ")
+	switch {
+	case len(work) > 0:
+	case len(superseded) > 0:
+		res.Superseded, res.Why = true, strings.Join(superseded, "; ")
+	default:
+		res.Skipped, res.Why = true, strings.Join(skipped, "; ")
 	}
 	return res, nil
 }
 
-// record handles one record: filter, check for an existing summary, fetch,
-// summarize, store.
-func (w *Worker) record(ctx context.Context, rec event.Record, attempt int) RecordResult {
+func isHold(err error) bool      { _, ok := HoldCause(err); return ok }
+func isPermanent(err error) bool { _, ok := PermanentReason(err); return ok }
+
+// record handles one record: filter, check for an existing summary and read
+// the object (at once), summarize, store.
+func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) RecordResult {
 	rr := RecordResult{Bucket: rec.Bucket, Key: rec.Key}
 	log := w.log.With(zap.String("bucket", rec.Bucket), zap.String("key", rec.Key))
 	if why := w.skip(rec); why != "" {
@@ -172,65 +206,114 @@ func (w *Worker) record(ctx context.Context, rec event.Record, attempt int) Reco
 	out := w.outputLocation(rec.Bucket, rec.Key)
 	rr.Output = "s3://" + out.bucket + "/" + out.key
 
-	if rec.ETag != "" {
-		done, err := w.alreadyDone(ctx, out, rec.ETag)
-		if err != nil {
-			return failed(rr, err)
+	// The existing summary and the object are read at once: a redelivery
+	// wastes one GET, a first delivery saves a round trip.
+	var (
+		prior    summaryHead
+		headErr  error
+		obj      object
+		fetchErr error
+		wg       sync.WaitGroup
+	)
+	fctx, cancelFetch := context.WithCancel(ctx)
+	defer cancelFetch()
+	wg.Go(func() {
+		t := time.Now()
+		if nt, ok := w.sum.(interface{ NeedsText() bool }); ok && !nt.NeedsText() {
+			obj, fetchErr = w.head(fctx, rec.Bucket, rec.Key, rec.ETag)
+		} else {
+			obj, fetchErr = w.fetch(fctx, rec.Bucket, rec.Key, rec.ETag)
 		}
-		if done {
-			rr.Status = StatusAlreadyDone
-			log.Info("summary exists for this etag: nothing to do", zap.String("output", rr.Output))
-			w.discardJournal(ctx, out, attempt, log)
-			return rr
-		}
+		w.cfg.Metrics.Stage.WithLabelValues("fetch").Observe(time.Since(t).Seconds())
+	})
+	prior, headErr = w.headSummary(ctx, out)
+	if headErr == nil && rec.ETag != "" && prior.sourceETag == rec.ETag {
+		cancelFetch()
+		wg.Wait()
+		rr.Status = StatusAlreadyDone
+		log.Info("summary exists for this etag: nothing to do", zap.String("output", rr.Output))
+		w.discardJournal(ctx, out, rec.ETag, d, log)
+		return rr
+	}
+	wg.Wait()
+	switch {
+	case headErr != nil:
+		return failed(rr, headErr)
+	case errors.Is(fetchErr, errObjectChanged):
+		return w.superseded(ctx, rr, out, rec.ETag, fmt.Sprintf("s3://%s/%s was overwritten after this event (etag %s)", rec.Bucket, rec.Key, rec.ETag), log)
+	case fetchErr != nil:
+		return failed(rr, fetchErr)
+	}
+	if rec.ETag == "" && obj.etag != "" && prior.sourceETag == obj.etag {
+		// The event had no etag: what we read is summarized already.
+		rr.Status = StatusAlreadyDone
+		w.discardJournal(ctx, out, obj.etag, d, log)
+		return rr
 	}
 
 	t := time.Now()
-	var obj object
-	var err error
-	if nt, ok := w.sum.(interface{ NeedsText() bool }); ok && !nt.NeedsText() {
-		obj, err = w.head(ctx, rec.Bucket, rec.Key)
-	} else {
-		obj, err = w.fetch(ctx, rec.Bucket, rec.Key)
-	}
-	w.cfg.Metrics.Stage.WithLabelValues("fetch").Observe(time.Since(t).Seconds())
-	if err != nil {
-		return failed(rr, err)
-	}
-	if obj.etag != rec.ETag && obj.etag != "" {
-		// The event had no etag, or the object changed since: check again
-		// against what we actually read.
-		done, err := w.alreadyDone(ctx, out, obj.etag)
-		if err != nil {
-			return failed(rr, err)
-		}
-		if done {
-			rr.Status = StatusAlreadyDone
-			w.discardJournal(ctx, out, attempt, log)
-			return rr
-		}
-	}
-
-	t = time.Now()
-	journal := newJournal(w.s3, location{out.bucket, out.key + JournalSuffix}, obj.etag, attempt <= 1, log)
-	sum, err := w.sum.Summarize(ctx, Document{Text: obj.text, Bucket: rec.Bucket, Key: rec.Key, ETag: obj.etag, Journal: journal})
+	journal := newJournal(w.s3, location{out.bucket, JournalKey(out.key, obj.etag)}, obj.etag, d.Attempt <= 1, log)
+	sum, err := w.sum.Summarize(ctx, Document{Text: obj.text, Bucket: rec.Bucket, Key: rec.Key, ETag: obj.etag, Journal: journal, Final: d.Final})
 	w.cfg.Metrics.Stage.WithLabelValues("summarize").Observe(time.Since(t).Seconds())
 	if err != nil {
-		return failed(rr, fmt.Errorf("summarize s3://%s/%s: %w", rec.Bucket, rec.Key, err))
+		if errors.Is(err, ErrJournalGone) {
+			// Another delivery of this version finished (or gave up) first.
+			if now, herr := w.headSummary(ctx, out); herr == nil && now.sourceETag == obj.etag {
+				rr.Status = StatusAlreadyDone
+				log.Info("another delivery stored the summary meanwhile", zap.String("output", rr.Output))
+				return rr
+			}
+		}
+		err = fmt.Errorf("summarize s3://%s/%s: %w", rec.Bucket, rec.Key, err)
+		if ctx.Err() == nil && (isPermanent(err) || (d.Final && !isHold(err))) {
+			journal.Delete(ctx) // given up for good
+		}
+		return failed(rr, err)
+	}
+	if err := d.owned(); err != nil {
+		return failed(rr, err)
 	}
 
 	t = time.Now()
-	err = w.store(ctx, out, rec, obj, sum)
+	err = w.store(ctx, out, rec, obj, sum, prior)
 	w.cfg.Metrics.Stage.WithLabelValues("store").Observe(time.Since(t).Seconds())
-	if err != nil {
+	switch {
+	case errors.Is(err, errSummaryExists):
+		rr.Status = StatusAlreadyDone
+		journal.Delete(ctx)
+		log.Info("another delivery stored the summary of this version first", zap.String("output", rr.Output))
+		return rr
+	case errors.Is(err, errObjectChanged):
+		return w.superseded(ctx, rr, out, obj.etag, fmt.Sprintf("s3://%s/%s was overwritten while it was summarized", rec.Bucket, rec.Key), log)
+	case err != nil:
 		return failed(rr, err)
 	}
-	journal.finish(ctx)
+	journal.Delete(ctx)
 	w.cfg.Metrics.observeEndToEnd(rec.EventTime)
 	w.cfg.Metrics.Stage.WithLabelValues("total").Observe(time.Since(start).Seconds())
 	rr.Status = StatusDone
 	log.Info("summary stored", zap.String("output", rr.Output), zap.Int("chunks", sum.Chunks),
 		zap.Strings("job_ids", sum.JobIDs), zap.Duration("took", time.Since(start)))
+	return rr
+}
+
+// superseded ends a record whose object version is no longer current: the
+// jobs journaled for that version are cancelled and its journal deleted.
+func (w *Worker) superseded(ctx context.Context, rr RecordResult, out location, etag, why string, log *zap.Logger) RecordResult {
+	rr.Status, rr.Why = StatusSuperseded, why
+	if etag != "" {
+		loc := location{out.bucket, JournalKey(out.key, etag)}
+		j := newJournal(w.s3, loc, etag, false, log)
+		if err := j.load(ctx); err == nil {
+			if c, ok := w.sum.(interface {
+				Abandon(context.Context, []string)
+			}); ok {
+				c.Abandon(ctx, j.Jobs())
+			}
+		}
+		deleteJournal(ctx, w.s3, loc, log)
+	}
+	log.Info("superseded: the object changed since this event; its newer version's event does the work", zap.String("why", why))
 	return rr
 }
 

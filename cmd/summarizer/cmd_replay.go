@@ -30,7 +30,8 @@ func cmdReplay(ctx context.Context, args []string, getenv func(string) string, s
 		{env: "REPLAY_DRY_RUN", flag: "dry-run", def: "false", isBool: true, usage: "list messages with their failure reason, move nothing", parse: boolean(&dryRun)},
 		{env: "REPLAY_REASON", flag: "reason", usage: "comma list of summarizer.reason values to move (default: all)", parse: list(&reasons)},
 		{env: "REPLAY_RATE", flag: "rate", def: "0", usage: "most messages moved per second; 0 means no limit", parse: nonNegativeFloat(&cfg.Rate)},
-		{env: "REPLAY_HOLD", flag: "hold", def: "5m", usage: "visibility of the messages a replay holds; those of a killed replay reappear after it", parse: duration(&cfg.Hold, time.Second)},
+		{env: "REPLAY_HOLD", flag: "hold", def: "30s", usage: "visibility of the messages a replay holds, extended while it runs; those of a killed replay reappear after it", parse: duration(&cfg.Hold, time.Second)},
+		{env: "REPLAY_WAIT", flag: "wait", def: "2m", usage: "how long to wait for DLQ messages in flight elsewhere (a killed replay's) to come back", parse: duration(&cfg.Wait, time.Second)},
 		{env: "LOG_LEVEL", def: "info", usage: "debug, info, warn or error", parse: oneOf(&s.LogLevel, "debug", "info", "warn", "error")},
 		{env: "LOG_FORMAT", def: "json", usage: "json or console", parse: oneOf(&s.LogFormat, "json", "console")},
 	}
@@ -41,8 +42,8 @@ func cmdReplay(ctx context.Context, args []string, getenv func(string) string, s
 	if len(rest) > 0 {
 		return &usageError{fmt.Sprintf("summarizer replay: unexpected argument %q", rest[0])}
 	}
-	if cfg.Hold > 12*time.Hour {
-		return &usageError{"summarizer replay: bad settings: REPLAY_HOLD: at most 12h (SQS's visibility limit)"}
+	if cfg.Hold > 12*time.Hour || cfg.Hold < 3*time.Second {
+		return &usageError{"summarizer replay: bad settings: REPLAY_HOLD: between 3s and 12h (SQS's visibility limit)"}
 	}
 	cfg.DryRun, cfg.Reasons = dryRun, reasons
 	awsCfg, err := awsConfig(ctx, getenv)
@@ -65,6 +66,7 @@ func cmdReplay(ctx context.Context, args []string, getenv func(string) string, s
 		verb = "listing (dry run)"
 	}
 	fmt.Fprintf(stdout, "%s messages from %s to %s\n", verb, cfg.From, cfg.To)
+	cfg.Progress = func(msg string) { fmt.Fprintln(stdout, msg) }
 	st, err := queue.Replay(ctx, client, cfg, func(it queue.ReplayItem) {
 		state := "moved"
 		if !it.Moved {
@@ -80,6 +82,9 @@ func cmdReplay(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintln(stdout, line)
 	})
 	fmt.Fprintf(stdout, "seen %d, moved %d, left in the DLQ %d\n", st.Seen, st.Moved, st.Left)
+	if err == nil && st.InFlight > 0 {
+		return fmt.Errorf("%d message(s) still in flight in the DLQ were not replayed: run replay again later", st.InFlight)
+	}
 	return err
 }
 

@@ -56,7 +56,7 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	}
 	qcfg := s.queueConfig()
 	qcfg.Logger, qcfg.Metrics = log, queue.NewMetrics(reg)
-	c, err := queue.New(newSQS(awsCfg, getenv), s.QueueURL, handler(w), qcfg)
+	c, err := queue.New(newSQS(awsCfg, getenv), s.QueueURL, handler(w, qcfg.MaxReceives), qcfg)
 	if err != nil {
 		return &usageError{"summarizer run: bad settings: " + oneLine(err)}
 	}
@@ -84,11 +84,23 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 }
 
 // handler turns the worker's view of a message into the queue's outcomes.
-func handler(w *worker.Worker) queue.Handler {
+// maxReceives is the queue's MaxReceives (0: its default): a transient
+// failure at that receive count is the message's last.
+func handler(w *worker.Worker, maxReceives int) queue.Handler {
+	if maxReceives == 0 {
+		maxReceives = queue.MaxReceivesDefault
+	}
 	return queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
-		res, err := w.Process(ctx, []byte(m.Body), m.ReceiveCount)
+		res, err := w.Process(ctx, []byte(m.Body), worker.Delivery{
+			Attempt: m.ReceiveCount,
+			Final:   m.ReceiveCount >= maxReceives,
+			Owned:   m.LeaseErr,
+		})
 		if err == nil {
-			if res.Skipped {
+			switch {
+			case res.Superseded:
+				return fmt.Errorf("%w: %s", queue.ErrSuperseded, res.Why)
+			case res.Skipped:
 				return fmt.Errorf("%w: %s", queue.ErrSkip, res.Why)
 			}
 			return nil
@@ -96,8 +108,8 @@ func handler(w *worker.Worker) queue.Handler {
 		if reason, ok := worker.PermanentReason(err); ok {
 			return queue.Permanent(string(reason), err)
 		}
-		if worker.IsConfigFault(err) {
-			return queue.ConfigFault(err)
+		if cause, ok := worker.HoldCause(err); ok {
+			return queue.Hold(cause, err)
 		}
 		return err
 	})

@@ -15,6 +15,7 @@ type settings struct {
 	VisibilityTimeout time.Duration
 	ShutdownTimeout   time.Duration
 	MaxReceives       int
+	RetryBackoff      time.Duration
 	AllowedBuckets    []string
 	InputPrefix       string
 	InputSuffixes     []string
@@ -96,6 +97,7 @@ func runOptions(s *settings) []option {
 		{env: "VISIBILITY_TIMEOUT", def: "60s", usage: "asked for at receive and each extension (whole seconds)", parse: duration(&s.VisibilityTimeout, 2*time.Second)},
 		{env: "SHUTDOWN_TIMEOUT", def: "25s", usage: "drain time after SIGTERM", parse: duration(&s.ShutdownTimeout, 0)},
 		{env: "MAX_RECEIVES", def: "5", usage: "attempts before a transient failure is permanent", parse: positiveInt(&s.MaxReceives)},
+		{env: "RETRY_BACKOFF", def: "1m", usage: "visibility after a message's first transient failure, doubling per receive up to 15m (+0-25% jitter); the default spreads 5 attempts over 15 minutes", parse: duration(&s.RetryBackoff, time.Second)},
 		{env: "METRICS_ADDR", def: ":9090", usage: "/metrics, /healthz, /readyz listener, or off", parse: listenAddr(&s.MetricsAddr)},
 	}
 	opts = append(opts, outputOptions(s)...)
@@ -110,6 +112,7 @@ func (s *settings) queueConfig() queue.Config {
 		VisibilityTimeout: s.VisibilityTimeout,
 		ShutdownTimeout:   s.ShutdownTimeout,
 		MaxReceives:       s.MaxReceives,
+		Backoff:           queue.ExponentialBackoff(s.RetryBackoff),
 	}
 }
 

@@ -39,7 +39,7 @@ func TestThrottlingHoldsMessages(t *testing.T) {
 	if got := em.Stats().Requests[emulator.OpRun]; got <= 12 {
 		t.Errorf("%d /run requests: the 429s were not exercised", got)
 	}
-	if !strings.Contains(logs.String(), "holding the message") {
+	if !strings.Contains(logs.String(), `"msg":"held: not the message's fault`) || !strings.Contains(logs.String(), `"cause":"throttled"`) {
 		t.Error("no log line says the worker held a throttled message")
 	}
 	if strings.Contains(logs.String(), `"msg":"transient failure: message retried"`) {

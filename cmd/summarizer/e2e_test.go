@@ -134,7 +134,7 @@ func (st *stack) journals() []string {
 	}
 	var keys []string
 	for _, o := range out.Contents {
-		if strings.HasSuffix(*o.Key, ".jobs.json") {
+		if strings.HasSuffix(*o.Key, ".jobs") {
 			keys = append(keys, *o.Key)
 		}
 	}
@@ -191,6 +191,7 @@ func (st *stack) env(runpodURL string, extra ...string) map[string]string {
 		"VISIBILITY_TIMEOUT":  "10s",
 		"SHUTDOWN_TIMEOUT":    "5s",
 		"CONCURRENCY":         "8",
+		"RETRY_BACKOFF":       "1s",
 		"LOG_LEVEL":           "debug",
 	}
 	for _, kv := range moto.Env() {

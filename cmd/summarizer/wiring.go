@@ -170,15 +170,15 @@ func newBackend(s *settings, log *zap.Logger, m *backendMetrics, presign worker.
 		if err != nil {
 			return nil, bad("%s", oneLine(err))
 		}
+		rm := worker.RunPodModel{Client: c, Model: s.RunPodModel, Logger: log}
+		if m != nil {
+			rm.Metrics = m.worker
+		}
 		if urlMode {
 			if presign == nil {
 				return nil, bad("RUNPOD_INPUT_FORMAT=url needs S3 objects (it cannot summarize a local file)")
 			}
-			return worker.URLMode{Client: c, Presign: presign, Model: s.RunPodModel, Expires: s.JobTimeout + 5*time.Minute}, nil
-		}
-		rm := worker.RunPodModel{Client: c, Model: s.RunPodModel, Logger: log, Throttle: &worker.Throttle{}, MaxHold: s.JobTimeout}
-		if m != nil {
-			rm.Metrics = m.worker
+			return worker.URLMode{Model: rm, Presign: presign, Expires: s.JobTimeout + 5*time.Minute}, nil
 		}
 		model = rm
 	default:

@@ -26,11 +26,19 @@ func TestPollingAdaptsToJobDuration(t *testing.T) {
 		t.Fatal(err)
 	}
 	polls := func() int { return em.Stats().Requests[emulator.OpStatus] }
+	summarize := func(prompt string) error {
+		id, err := c.Submit(t.Context(), prompt)
+		if err != nil {
+			return err
+		}
+		_, err = c.Wait(t.Context(), id)
+		return err
+	}
 	// Three jobs at once teach the client how long jobs take.
 	var wg sync.WaitGroup
 	for range 3 {
 		wg.Go(func() {
-			if _, err := c.Summarize(t.Context(), "Alice: warm up the estimate.\n\nBriefly summarize that dialogue."); err != nil {
+			if err := summarize("Alice: warm up the estimate.\n\nBriefly summarize that dialogue."); err != nil {
 				t.Error(err)
 			}
 		})
@@ -40,7 +48,7 @@ func TestPollingAdaptsToJobDuration(t *testing.T) {
 	if cold < 3*4 {
 		t.Errorf("%d polls for three cold 2 s jobs, want at least 4 each (plain schedule)", cold)
 	}
-	if _, err := c.Summarize(t.Context(), "Bob: this one is polled when jobs finish.\n\nBriefly summarize that dialogue."); err != nil {
+	if err := summarize("Bob: this one is polled when jobs finish.\n\nBriefly summarize that dialogue."); err != nil {
 		t.Fatal(err)
 	}
 	if warm := polls() - cold; warm > 3 {

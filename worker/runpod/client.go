@@ -30,8 +30,8 @@ const (
 	StatusTimedOut   = "TIMED_OUT"
 	// StatusExpired: /status answered 404, RunPod no longer knows the job.
 	StatusExpired = "EXPIRED"
-	// StatusAbandoned: the client gave up on the job (JobTimeout, context cancelled,
-	// /status failing) and sent POST /cancel.
+	// StatusAbandoned: the job was given up for good (JobTimeout, or the caller's
+	// Abandon) and POST /cancel was sent.
 	StatusAbandoned = "ABANDONED"
 )
 
@@ -82,97 +82,43 @@ func (c Client) String() string {
 // reaches fmt output.
 func (c Client) Format(f fmt.State, verb rune) { httpapi.FormatString(f, verb, c.String()) }
 
-// Result is the outcome of a successful Summarize, RunInput or Wait.
+// Result is the outcome of a successful Wait.
 type Result struct {
 	// Text is the extracted, cleaned output (see ExtractOutput).
 	Text string
-	// JobIDs lists every job submitted for the call, in order, resubmissions included.
-	// It is set on errors too, for logs and the summary's provenance.
-	JobIDs []string
 	// DelayTime is the completed job's time in queue, as reported by RunPod.
 	DelayTime time.Duration
 	// ExecutionTime is the completed job's execution time, as reported by RunPod.
 	ExecutionTime time.Duration
-}
-
-// Summarize submits prompt with /run and polls /status with growing intervals until the
-// job reaches a final state, then returns its output.
-//
-// Each job has Config.JobTimeout, queue time included. Jobs that FAILED, were CANCELLED
-// by someone else or expired are submitted again, at most Config.MaxResubmits times;
-// TIMED_OUT is not. Single HTTP calls are retried as described on Config.MaxAttempts.
-// When ctx is cancelled or the JobTimeout passes, the running job is cancelled at RunPod
-// (on a detached context bounded by CancelTimeout) and the error wraps ctx's error (and
-// ErrJobTimeout). Every error is an *Error.
-func (c *Client) Summarize(ctx context.Context, prompt string) (Result, error) {
-	body, err := c.checkedRunBody(prompt)
-	if err != nil {
-		return Result{}, err
-	}
-	return c.run(ctx, body)
-}
-
-// RunInput is Summarize for callers that build the whole "input" object themselves, e.g.
-// url mode, where the worker fetches the transcript itself:
-//
-//	client.RunInput(ctx, map[string]string{"url": presignedGetURL})
-//
-// sends {"input":{"url":"..."},"policy":{...}}. input must encode (encoding/json, no
-// HTML escaping) to a JSON object of at most MaxPayloadBytes with the policy, else the
-// error is Permanent and nothing is sent. Config.InputFormat and MaxNewTokens do not
-// apply. Timeout, polling, retries, resubmission, cancellation on abandon, OnJob and
-// the output shapes accepted are those of Summarize. The input is never logged or
-// quoted in errors: a presigned URL is a credential.
-func (c *Client) RunInput(ctx context.Context, input any) (Result, error) {
-	body, err := c.checkedInputBody(input)
-	if err != nil {
-		return Result{}, err
-	}
-	return c.run(ctx, body)
-}
-
-// run submits body as a job and waits for it, resubmitting jobs that FAILED, were
-// CANCELLED by someone else or expired, up to MaxResubmits times.
-func (c *Client) run(ctx context.Context, body []byte) (Result, error) {
-	var ids []string
-	for resubmits := 0; ; resubmits++ {
-		res, err := c.runJob(ctx, body, &ids)
-		res.JobIDs = ids
-		if err == nil {
-			return res, nil
-		}
-		var e *Error
-		if !errors.As(err, &e) || !resubmittable(e) || resubmits >= c.cfg.MaxResubmits || ctx.Err() != nil {
-			return res, err
-		}
-		c.log.Warn("resubmitting runpod job",
-			zap.String("job_id", e.JobID), zap.String("status", e.JobStatus),
-			zap.Int("resubmit", resubmits+1), zap.Int("max_resubmits", c.cfg.MaxResubmits), zap.Error(err))
-	}
-}
-
-// runJob submits body and waits for that one job under its own JobTimeout.
-func (c *Client) runJob(ctx context.Context, body []byte, ids *[]string) (Result, error) {
-	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.JobTimeout, ErrJobTimeout)
-	defer cancel()
-	id, err := c.submit(ctx, body)
-	if err != nil {
-		return Result{}, err
-	}
-	*ids = append(*ids, id)
-	return c.wait(ctx, id)
-}
-
-// resubmittable reports whether a fresh job may succeed where this one did not.
-func resubmittable(e *Error) bool {
-	return e.Expired() || e.JobStatus == StatusFailed || e.JobStatus == StatusCancelled
+	// Polls is how many /status requests the wait made.
+	Polls int
 }
 
 // Submit sends prompt with POST /run and returns the new job's id. It does not wait;
 // Wait polls the job. Retried like every call (Config.MaxAttempts); note that a /run
 // retried after a network error may have created a job whose id was never received.
+// A prompt that cannot be sent (empty, over MaxPayloadBytes) is a Permanent error and
+// nothing is sent.
 func (c *Client) Submit(ctx context.Context, prompt string) (jobID string, err error) {
 	body, err := c.checkedRunBody(prompt)
+	if err != nil {
+		return "", err
+	}
+	return c.submit(ctx, body)
+}
+
+// SubmitInput is Submit for callers that build the whole "input" object themselves,
+// e.g. url mode, where a worker of your own fetches the transcript:
+//
+//	client.SubmitInput(ctx, map[string]string{"url": presignedGetURL})
+//
+// sends {"input":{"url":"..."},"policy":{...}}. input must encode (encoding/json, no
+// HTML escaping) to a JSON object of at most MaxPayloadBytes with the policy, else the
+// error is Permanent and nothing is sent. Config.InputFormat and MaxNewTokens do not
+// apply. The input is never logged or quoted in errors: a presigned URL is a
+// credential.
+func (c *Client) SubmitInput(ctx context.Context, input any) (jobID string, err error) {
+	body, err := c.checkedInputBody(input)
 	if err != nil {
 		return "", err
 	}
@@ -233,19 +179,32 @@ func (c *Client) submit(ctx context.Context, body []byte) (string, error) {
 }
 
 // Wait polls job jobID until it reaches a final state, under Config.JobTimeout counted
-// from the call. It does not resubmit: FAILED, CANCELLED and TIMED_OUT are returned as
-// Temporary errors with JobStatus set, and a job RunPod no longer knows gives an error
-// for which IsExpired is true. On ctx cancellation or timeout the job is cancelled at
-// RunPod, as in Summarize.
+// from the call. See WaitFrom.
 func (c *Client) Wait(ctx context.Context, jobID string) (Result, error) {
+	return c.WaitFrom(ctx, jobID, time.Now())
+}
+
+// WaitFrom polls job jobID, submitted at submitted, until it reaches a final state.
+// It does not resubmit: FAILED, CANCELLED and TIMED_OUT are returned as Temporary
+// errors with JobStatus set, and a job RunPod no longer knows gives an error for which
+// IsExpired is true.
+//
+// Polls that fail (429, 5xx, network, after the client's own retries) are retried with
+// a growing interval: a brownout of RunPod's API never gives the job up. Only a
+// ConfigFault (401, 403) ends the wait early.
+//
+// The job is cancelled at RunPod (POST /cancel, reported as ABANDONED) only when
+// Config.JobTimeout, counted from submitted, passes: the job is given up for good.
+// When ctx is cancelled, Wait returns at once with an error wrapping ctx's error and
+// the job is left running: whoever holds its id can wait for it again (results are
+// kept 30 minutes), or Abandon it.
+func (c *Client) WaitFrom(ctx context.Context, jobID string, submitted time.Time) (Result, error) {
 	if jobID == "" {
 		return Result{}, &Error{Op: opStatus, Err: errors.New("empty job id"), class: classPermanent}
 	}
-	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.JobTimeout, ErrJobTimeout)
+	ctx, cancel := context.WithDeadlineCause(ctx, submitted.Add(c.cfg.JobTimeout), ErrJobTimeout)
 	defer cancel()
-	res, err := c.wait(ctx, jobID)
-	res.JobIDs = []string{jobID}
-	return res, err
+	return c.wait(ctx, jobID)
 }
 
 // statusResponse is the body of GET /status/{id}.
@@ -265,30 +224,42 @@ func (c *Client) wait(ctx context.Context, id string) (Result, error) {
 	timer := time.NewTimer(jitter(first))
 	defer timer.Stop()
 	path := "/status/" + url.PathEscape(id)
+	failures := 0
 	for polls := 1; ; polls++ {
 		select {
 		case <-ctx.Done():
-			return c.abandon(ctx, log, id, nil)
+			return c.stopped(ctx, log, id)
 		case <-timer.C:
 		}
 		var st statusResponse
 		err := c.do(ctx, request{op: opStatus, method: http.MethodGet, path: path, jobID: id}, &st)
 		switch {
 		case ctx.Err() != nil:
-			return c.abandon(ctx, log, id, nil)
+			return c.stopped(ctx, log, id)
 		case IsExpired(err):
 			c.report(StatusExpired)
 			err.(*Error).JobStatus = StatusExpired
-			return Result{}, err
+			return Result{Polls: polls}, err
+		case err != nil && !err.(*Error).Temporary():
+			return Result{Polls: polls}, err
 		case err != nil:
-			// Retries are exhausted or the answer is unusable: give the job up rather
-			// than leave it running unobserved.
-			return c.abandon(ctx, log, id, err)
+			// RunPod's API is failing, not (as far as we know) the job: poll on,
+			// less often, until it answers or JobTimeout gives the job up.
+			failures++
+			if failures == 1 || failures%10 == 0 {
+				log.Warn("runpod /status failing: polling on with backoff", zap.Int("failures", failures), zap.Error(err))
+			}
+			timer.Reset(jitter(interval))
+			interval = nextInterval(interval, c.cfg.PollMax)
+			continue
 		}
+		failures = 0
 		switch st.Status {
 		case StatusCompleted:
 			c.report(st.Status)
-			return c.completed(log, id, &st, polls)
+			res, err := c.completed(log, id, &st, polls)
+			res.Polls = polls
+			return res, err
 		case StatusFailed, StatusCancelled, StatusTimedOut:
 			c.report(st.Status)
 			log.Debug("runpod job ended", zap.String("status", st.Status), zap.Int("polls", polls))
@@ -298,7 +269,7 @@ func (c *Client) wait(ctx context.Context, id string) (Result, error) {
 			} else {
 				e.Err = fmt.Errorf("job ended %s", st.Status)
 			}
-			return Result{}, e
+			return Result{Polls: polls}, e
 		case StatusInQueue, StatusInProgress:
 		default:
 			log.Debug("unknown runpod job status, polling on", zap.String("status", httpapi.Excerpt(st.Status, c.cfg.APIKey, 40)))
@@ -306,6 +277,17 @@ func (c *Client) wait(ctx context.Context, id string) (Result, error) {
 		timer.Reset(jitter(interval))
 		interval = nextInterval(interval, c.cfg.PollMax)
 	}
+}
+
+// stopped ends a wait whose context is done: at JobTimeout the job is given up for
+// good and cancelled; otherwise it is left running for whoever waits for it next.
+func (c *Client) stopped(ctx context.Context, log *zap.Logger, id string) (Result, error) {
+	if errors.Is(context.Cause(ctx), ErrJobTimeout) {
+		c.Abandon(ctx, id)
+		return Result{}, &Error{Op: opStatus, JobID: id, JobStatus: StatusAbandoned, Err: httpapi.CtxErr(ctx), class: classTransient}
+	}
+	log.Debug("stopped waiting for a runpod job; it runs on", zap.Error(context.Cause(ctx)))
+	return Result{}, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxErr(ctx), class: classTransient}
 }
 
 // minPoll is the shortest wait between two polls of one job.
@@ -371,24 +353,19 @@ func (c *Client) completed(log *zap.Logger, id string, st *statusResponse, polls
 	return res, nil
 }
 
-// abandon cancels job id at RunPod on a context detached from ctx and bounded by
-// CancelTimeout, reports ABANDONED, and returns cause, or ctx's error if cause is nil.
-func (c *Client) abandon(ctx context.Context, log *zap.Logger, id string, cause error) (Result, error) {
+// Abandon gives job id up for good: it is cancelled at RunPod on a context detached
+// from ctx and bounded by CancelTimeout, and reported as ABANDONED. A job that already
+// ended or expired is left as it is.
+func (c *Client) Abandon(ctx context.Context, id string) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CancelTimeout)
 	defer cancel()
+	log := c.log.With(zap.String("job_id", id))
 	if err := c.Cancel(cctx, id); err != nil && !IsExpired(err) {
-		log.Warn("cancel of abandoned runpod job failed", zap.Error(err))
+		log.Warn("cancel of an abandoned runpod job failed", zap.Error(err))
 	} else {
 		log.Debug("abandoned runpod job cancelled")
 	}
 	c.report(StatusAbandoned)
-	if cause != nil {
-		if e, ok := cause.(*Error); ok && e.JobStatus == "" {
-			e.JobStatus = StatusAbandoned
-		}
-		return Result{}, cause
-	}
-	return Result{}, &Error{Op: opStatus, JobID: id, JobStatus: StatusAbandoned, Err: httpapi.CtxErr(ctx), class: classTransient}
 }
 
 // Cancel asks RunPod to cancel job jobID (POST /cancel/{id}). Retried like every call.
@@ -398,40 +375,6 @@ func (c *Client) Cancel(ctx context.Context, jobID string) error {
 		return &Error{Op: opCancel, Err: errors.New("empty job id"), class: classPermanent}
 	}
 	return c.do(ctx, request{op: opCancel, method: http.MethodPost, path: "/cancel/" + url.PathEscape(jobID), jobID: jobID}, nil)
-}
-
-// Health is the answer of GET /health.
-type Health struct {
-	Jobs    HealthJobs    `json:"jobs"`
-	Workers HealthWorkers `json:"workers"`
-}
-
-// HealthJobs counts the endpoint's jobs by state.
-type HealthJobs struct {
-	Completed  int `json:"completed"`
-	Failed     int `json:"failed"`
-	InProgress int `json:"inProgress"`
-	InQueue    int `json:"inQueue"`
-	Retried    int `json:"retried"`
-}
-
-// HealthWorkers counts the endpoint's workers by state.
-type HealthWorkers struct {
-	Idle         int `json:"idle"`
-	Initializing int `json:"initializing"`
-	Ready        int `json:"ready"`
-	Running      int `json:"running"`
-	Throttled    int `json:"throttled"`
-	Unhealthy    int `json:"unhealthy"`
-}
-
-// Health returns the endpoint's job and worker counts (GET /health). A 401/403 or a
-// missing endpoint gives a ConfigFault error, which makes it a readiness probe of the
-// settings. Retried like every call.
-func (c *Client) Health(ctx context.Context) (Health, error) {
-	var h Health
-	err := c.do(ctx, request{op: opHealth, method: http.MethodGet, path: "/health"}, &h)
-	return h, err
 }
 
 // report calls OnJob, if set.

@@ -15,6 +15,17 @@ import (
 	"github.com/summarizer/summarizer/worker/internal/httpapi/httpapitest"
 )
 
+// summarize submits prompt and waits for that one job: what a caller of the
+// client does (the worker adds the journal and resubmission).
+func summarizeJob(ctx context.Context, c *Client, prompt string) (Result, []string, error) {
+	id, err := c.Submit(ctx, prompt)
+	if err != nil {
+		return Result{}, nil, err
+	}
+	res, err := c.Wait(ctx, id)
+	return res, []string{id}, err
+}
+
 func TestSummarizeInputFormats(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -63,11 +74,11 @@ func TestSummarizeInputFormats(t *testing.T) {
 			cfg.OnJob = jobs.add
 			c := newTestClient(t, cfg)
 
-			res, err := c.Summarize(t.Context(), "PROMPT <b>&")
+			res, _, err := summarizeJob(t.Context(), c, "PROMPT <b>&")
 			if err != nil {
 				t.Fatalf("Summarize: %v", err)
 			}
-			want := Result{Text: tt.wantText, JobIDs: []string{"job-1"}, DelayTime: 1234 * time.Millisecond, ExecutionTime: 567500 * time.Microsecond}
+			want := Result{Text: tt.wantText, DelayTime: 1234 * time.Millisecond, ExecutionTime: 567500 * time.Microsecond, Polls: 2}
 			if !reflect.DeepEqual(res, want) {
 				t.Errorf("result = %+v, want %+v", res, want)
 			}
@@ -151,7 +162,7 @@ func TestHTTPErrorsOnRun(t *testing.T) {
 			}
 			c := newTestClient(t, cfg)
 			start := time.Now()
-			res, err := c.Summarize(t.Context(), "prompt")
+			res, ids, err := summarizeJob(t.Context(), c, "prompt")
 			elapsed := time.Since(start)
 			if got := errClass(err); got != tt.wantClass {
 				t.Fatalf("class = %s, want %s (err: %v)", got, tt.wantClass, err)
@@ -164,7 +175,7 @@ func TestHTTPErrorsOnRun(t *testing.T) {
 				t.Errorf("took %v, want at least %v", elapsed, tt.minElapsed)
 			}
 			if err == nil {
-				if res.Text != "ok" || len(res.JobIDs) != 1 {
+				if res.Text != "ok" || len(ids) != 1 {
 					t.Errorf("result = %+v", res)
 				}
 				return
@@ -176,8 +187,8 @@ func TestHTTPErrorsOnRun(t *testing.T) {
 			if tt.wantCode >= 400 && !strings.Contains(err.Error(), "fake") {
 				t.Errorf("error %q does not quote the body", err)
 			}
-			if len(res.JobIDs) != 0 {
-				t.Errorf("JobIDs = %v, want none", res.JobIDs)
+			if len(ids) != 0 {
+				t.Errorf("JobIDs = %v, want none", ids)
 			}
 		})
 	}
@@ -195,7 +206,7 @@ func TestNetworkErrorIsRetriedThenTemporary(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	c := newTestClient(t, testConfig(t, srv.URL+"/v2/x"))
-	_, err := c.Summarize(t.Context(), "prompt")
+	_, _, err := summarizeJob(t.Context(), c, "prompt")
 	if errClass(err) != "temporary" {
 		t.Fatalf("err = %v, want temporary", err)
 	}
@@ -210,15 +221,12 @@ func TestNetworkErrorIsRetriedThenTemporary(t *testing.T) {
 func TestJobOutcomes(t *testing.T) {
 	t.Parallel()
 	completed := func(id string) reply { return ok(statusBody(id, StatusCompleted, `{"text":"done"}`)) }
-	failed := func(id string) reply {
-		return ok(`{"id":"` + id + `","status":"FAILED","error":"{\"error_type\":\"OutOfMemoryError\",\"error_message\":\"CUDA out of memory\"}"}`)
-	}
 	tests := []struct {
 		name        string
 		status      func(id string, n int) reply
+		jobTimeout  time.Duration
 		wantClass   string
 		wantText    string
-		wantJobs    []string
 		wantOnJob   []string
 		wantCancels []string
 		wantStatus  string // Error.JobStatus
@@ -230,64 +238,39 @@ func TestJobOutcomes(t *testing.T) {
 			status: func(id string, n int) reply {
 				return [...]reply{ok(statusBody(id, StatusInQueue, "")), ok(statusBody(id, StatusInProgress, "")), completed(id)}[min(n, 3)-1]
 			},
-			wantClass: "ok", wantText: "done", wantJobs: []string{"job-1"}, wantOnJob: []string{"COMPLETED"},
+			wantClass: "ok", wantText: "done", wantOnJob: []string{"COMPLETED"},
 		},
 		{
-			name: "failed then completed on resubmit",
+			name: "failed is returned, not resubmitted",
 			status: func(id string, n int) reply {
-				if id == "job-1" {
-					return failed(id)
-				}
-				return completed(id)
+				return ok(`{"id":"` + id + `","status":"FAILED","error":"{\"error_type\":\"OutOfMemoryError\",\"error_message\":\"CUDA out of memory\"}"}`)
 			},
-			wantClass: "ok", wantText: "done", wantJobs: []string{"job-1", "job-2"}, wantOnJob: []string{"FAILED", "COMPLETED"},
+			wantClass: "temporary", wantOnJob: []string{"FAILED"}, wantStatus: "FAILED", wantInErr: "CUDA out of memory",
 		},
 		{
-			name: "cancelled by someone else then completed",
-			status: func(id string, n int) reply {
-				if id == "job-1" {
-					return ok(statusBody(id, StatusCancelled, ""))
-				}
-				return completed(id)
-			},
-			wantClass: "ok", wantText: "done", wantJobs: []string{"job-1", "job-2"}, wantOnJob: []string{"CANCELLED", "COMPLETED"},
+			name:      "cancelled by someone else",
+			status:    func(id string, n int) reply { return ok(statusBody(id, StatusCancelled, "")) },
+			wantClass: "temporary", wantOnJob: []string{"CANCELLED"}, wantStatus: "CANCELLED",
 		},
 		{
-			name:      "failed forever",
-			status:    func(id string, n int) reply { return failed(id) },
-			wantClass: "temporary", wantJobs: []string{"job-1", "job-2", "job-3"}, wantOnJob: []string{"FAILED", "FAILED", "FAILED"},
-			wantStatus: "FAILED", wantInErr: "CUDA out of memory",
-		},
-		{
-			name:      "timed out is not resubmitted",
+			name:      "timed out",
 			status:    func(id string, n int) reply { return ok(statusBody(id, StatusTimedOut, "")) },
-			wantClass: "temporary", wantJobs: []string{"job-1"}, wantOnJob: []string{"TIMED_OUT"}, wantStatus: "TIMED_OUT",
+			wantClass: "temporary", wantOnJob: []string{"TIMED_OUT"}, wantStatus: "TIMED_OUT",
 		},
 		{
-			name: "expired then completed on resubmit",
-			status: func(id string, n int) reply {
-				if id == "job-1" {
-					return code(404)
-				}
-				return completed(id)
-			},
-			wantClass: "ok", wantText: "done", wantJobs: []string{"job-1", "job-2"}, wantOnJob: []string{"EXPIRED", "COMPLETED"},
-		},
-		{
-			name:      "expired forever",
+			name:      "expired",
 			status:    func(id string, n int) reply { return code(404) },
-			wantClass: "expired", wantJobs: []string{"job-1", "job-2", "job-3"}, wantOnJob: []string{"EXPIRED", "EXPIRED", "EXPIRED"},
-			wantStatus: "EXPIRED",
+			wantClass: "expired", wantOnJob: []string{"EXPIRED"}, wantStatus: "EXPIRED",
 		},
 		{
 			name:      "empty output",
 			status:    func(id string, n int) reply { return ok(statusBody(id, StatusCompleted, `""`)) },
-			wantClass: "temporary", wantJobs: []string{"job-1"}, wantOnJob: []string{"COMPLETED"}, wantStatus: "COMPLETED", wantIs: ErrNoOutput,
+			wantClass: "temporary", wantOnJob: []string{"COMPLETED"}, wantStatus: "COMPLETED", wantIs: ErrNoOutput,
 		},
 		{
 			name:      "only special tokens",
 			status:    func(id string, n int) reply { return ok(statusBody(id, StatusCompleted, `{"output":"<pad></s>"}`)) },
-			wantClass: "temporary", wantJobs: []string{"job-1"}, wantOnJob: []string{"COMPLETED"}, wantStatus: "COMPLETED", wantIs: ErrNoOutput,
+			wantClass: "temporary", wantOnJob: []string{"COMPLETED"}, wantStatus: "COMPLETED", wantIs: ErrNoOutput,
 		},
 		{
 			name: "status 500 retried within the client",
@@ -297,19 +280,29 @@ func TestJobOutcomes(t *testing.T) {
 				}
 				return completed(id)
 			},
-			wantClass: "ok", wantText: "done", wantJobs: []string{"job-1"}, wantOnJob: []string{"COMPLETED"},
+			wantClass: "ok", wantText: "done", wantOnJob: []string{"COMPLETED"},
 		},
 		{
-			name:      "status 500 forever abandons and cancels",
-			status:    func(id string, n int) reply { return code(503) },
-			wantClass: "temporary", wantJobs: []string{"job-1"}, wantOnJob: []string{"ABANDONED"}, wantCancels: []string{"job-1"},
-			wantStatus: "ABANDONED",
+			name: "status 503 past the client's retries: polling goes on",
+			status: func(id string, n int) reply {
+				if n <= 7 {
+					return code(503)
+				}
+				return completed(id)
+			},
+			wantClass: "ok", wantText: "done", wantOnJob: []string{"COMPLETED"},
 		},
 		{
-			name:      "status 401",
+			name:       "status 503 until JobTimeout abandons and cancels",
+			status:     func(id string, n int) reply { return code(503) },
+			jobTimeout: 400 * time.Millisecond,
+			wantClass:  "temporary", wantOnJob: []string{"ABANDONED"}, wantCancels: []string{"job-1"},
+			wantStatus: "ABANDONED", wantIs: ErrJobTimeout,
+		},
+		{
+			name:      "status 401 ends the wait without cancelling",
 			status:    func(id string, n int) reply { return code(401) },
-			wantClass: "config", wantJobs: []string{"job-1"}, wantOnJob: []string{"ABANDONED"}, wantCancels: []string{"job-1"},
-			wantStatus: "ABANDONED",
+			wantClass: "config", wantOnJob: nil, wantCancels: nil,
 		},
 	}
 	for _, tt := range tests {
@@ -317,27 +310,30 @@ func TestJobOutcomes(t *testing.T) {
 			t.Parallel()
 			f := (&fakeRunPod{status: tt.status}).start(t)
 			cfg := testConfig(t, f.url())
+			if tt.jobTimeout > 0 {
+				cfg.JobTimeout = tt.jobTimeout
+			}
 			var jobs jobLog
 			cfg.OnJob = jobs.add
 			c := newTestClient(t, cfg)
-			res, err := c.Summarize(t.Context(), "prompt")
+			res, _, err := summarizeJob(t.Context(), c, "prompt")
 			if got := errClass(err); got != tt.wantClass {
 				t.Fatalf("class = %s, want %s (err: %v)", got, tt.wantClass, err)
 			}
-			if res.Text != tt.wantText || !slices.Equal(res.JobIDs, tt.wantJobs) {
-				t.Errorf("result = %+v, want text %q jobs %v", res, tt.wantText, tt.wantJobs)
+			if res.Text != tt.wantText {
+				t.Errorf("result = %+v, want text %q", res, tt.wantText)
 			}
 			if got := jobs.get(); !slices.Equal(got, tt.wantOnJob) {
 				t.Errorf("OnJob = %v, want %v", got, tt.wantOnJob)
 			}
-			if _, _, cancels := f.snapshot(); !slices.Equal(cancels, tt.wantCancels) {
-				t.Errorf("cancels = %v, want %v", cancels, tt.wantCancels)
+			if _, runs, cancels := f.snapshot(); !slices.Equal(cancels, tt.wantCancels) || runs != 1 {
+				t.Errorf("cancels = %v, runs %d; want %v and 1 (no resubmission in the client)", cancels, runs, tt.wantCancels)
 			}
 			if err == nil {
 				return
 			}
 			e := asError(t, err)
-			if e.JobStatus != tt.wantStatus || e.JobID != tt.wantJobs[len(tt.wantJobs)-1] {
+			if e.JobStatus != tt.wantStatus || e.JobID != "job-1" {
 				t.Errorf("error %v: JobStatus %q JobID %q", err, e.JobStatus, e.JobID)
 			}
 			if !strings.Contains(err.Error(), tt.wantInErr) || !strings.Contains(err.Error(), e.JobID) {
@@ -350,7 +346,9 @@ func TestJobOutcomes(t *testing.T) {
 	}
 }
 
-func TestContextCancelledDuringPollingCancelsJob(t *testing.T) {
+// A cancelled context stops the wait at once and leaves the job running: a
+// shutdown or a lost lease must not throw away a job another replica resumes.
+func TestContextCancelledDuringPollingLeavesJobRunning(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -363,29 +361,26 @@ func TestContextCancelledDuringPollingCancelsJob(t *testing.T) {
 	cfg.OnJob = jobs.add
 	c := newTestClient(t, cfg)
 
-	res, err := c.Summarize(ctx, "prompt")
+	_, ids, err := summarizeJob(ctx, c, "prompt")
 	if !errors.Is(err, context.Canceled) || errClass(err) != "temporary" {
 		t.Fatalf("err = %v, want temporary wrapping context.Canceled", err)
 	}
-	if e := asError(t, err); e.JobStatus != StatusAbandoned || e.JobID != "job-1" {
+	if e := asError(t, err); e.JobStatus != "" || e.JobID != "job-1" {
 		t.Errorf("error %+v", e)
 	}
-	if !slices.Equal(res.JobIDs, []string{"job-1"}) {
-		t.Errorf("JobIDs = %v", res.JobIDs)
+	if !slices.Equal(ids, []string{"job-1"}) {
+		t.Errorf("JobIDs = %v", ids)
 	}
-	reqs, runs, cancels := f.snapshot()
-	if runs != 1 || !slices.Equal(cancels, []string{"job-1"}) {
-		t.Errorf("runs %d cancels %v, want 1 and [job-1]", runs, cancels)
+	if _, runs, cancels := f.snapshot(); runs != 1 || len(cancels) != 0 {
+		t.Errorf("runs %d cancels %v, want 1 and none", runs, cancels)
 	}
-	last := reqs[len(reqs)-1]
-	if last.method != http.MethodPost || last.path != "/v2/endpoint-x/cancel/job-1" || last.auth != "Bearer "+testKey {
-		t.Errorf("last request = %+v, want an authorized POST /cancel/job-1", last)
-	}
-	if got := jobs.get(); !slices.Equal(got, []string{StatusAbandoned}) {
-		t.Errorf("OnJob = %v", got)
+	if got := jobs.get(); len(got) != 0 {
+		t.Errorf("OnJob = %v, want nothing", got)
 	}
 }
 
+// JobTimeout is counted from the submission: a resumed job whose time is up
+// is given up at once, and cancelled.
 func TestJobTimeoutCancelsJob(t *testing.T) {
 	t.Parallel()
 	f := (&fakeRunPod{status: func(id string, n int) reply { return ok(statusBody(id, StatusInQueue, "")) }}).start(t)
@@ -393,16 +388,23 @@ func TestJobTimeoutCancelsJob(t *testing.T) {
 	cfg.JobTimeout = 150 * time.Millisecond
 	c := newTestClient(t, cfg)
 
-	res, err := c.Summarize(t.Context(), "prompt")
+	_, ids, err := summarizeJob(t.Context(), c, "prompt")
 	if !errors.Is(err, ErrJobTimeout) || !errors.Is(err, context.DeadlineExceeded) || errClass(err) != "temporary" {
 		t.Fatalf("err = %v, want temporary ErrJobTimeout", err)
 	}
 	reqs, _, cancels := f.snapshot()
-	if !slices.Equal(cancels, []string{"job-1"}) || !slices.Equal(res.JobIDs, []string{"job-1"}) {
-		t.Errorf("cancels %v JobIDs %v, want [job-1] each", cancels, res.JobIDs)
+	if !slices.Equal(cancels, []string{"job-1"}) || !slices.Equal(ids, []string{"job-1"}) {
+		t.Errorf("cancels %v JobIDs %v, want [job-1] each", cancels, ids)
 	}
 	if body := httpapitest.DecodeJSON(t, reqs[0].body); !reflect.DeepEqual(body["policy"], map[string]any{"executionTimeout": float64(150), "ttl": float64(150)}) {
 		t.Errorf("policy = %v", body["policy"])
+	}
+	_, err = c.WaitFrom(t.Context(), "old-job", time.Now().Add(-time.Second))
+	if !errors.Is(err, ErrJobTimeout) {
+		t.Errorf("WaitFrom an old submission: %v, want ErrJobTimeout", err)
+	}
+	if _, _, cancels := f.snapshot(); !slices.Equal(cancels, []string{"job-1", "old-job"}) {
+		t.Errorf("cancels %v, want job-1 and old-job", cancels)
 	}
 }
 
@@ -425,7 +427,7 @@ func TestPollIntervalsGrow(t *testing.T) {
 	cfg.PollInitial = 10 * time.Millisecond
 	cfg.PollMax = 10 * time.Second
 	c := newTestClient(t, cfg)
-	if _, err := c.Summarize(t.Context(), "prompt"); err != nil {
+	if _, _, err := summarizeJob(t.Context(), c, "prompt"); err != nil {
 		t.Fatal(err)
 	}
 	// A fixed 10 ms interval needs ~200 polls for 2 s; ×1.5 growth needs ~12. Load can
@@ -482,7 +484,7 @@ func TestWaitResumesAndReportsExpiry(t *testing.T) {
 		t.Fatalf("Submit = %q, %v", id, err)
 	}
 	res, err := c.Wait(t.Context(), id)
-	if err != nil || res.Text != "first\nsecond" || !slices.Equal(res.JobIDs, []string{"job-1"}) {
+	if err != nil || res.Text != "first\nsecond" {
 		t.Fatalf("Wait = %+v, %v", res, err)
 	}
 	_, err = c.Wait(t.Context(), "old-job")
@@ -517,52 +519,6 @@ func TestCancel(t *testing.T) {
 	}
 }
 
-func TestHealth(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name      string
-		replies   []reply
-		wantClass string
-	}{
-		{name: "ok", wantClass: "ok"},
-		{name: "500 then ok", replies: []reply{code(500)}, wantClass: "ok"},
-		{name: "401", replies: []reply{code(401), code(401), code(401), code(401)}, wantClass: "config"},
-		{name: "404 endpoint missing", replies: []reply{code(404), code(404), code(404), code(404)}, wantClass: "config"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			f := &fakeRunPod{}
-			if tt.replies != nil {
-				def := (&fakeRunPod{}).healthDefault()
-				f.health = func(n int) reply {
-					if n <= len(tt.replies) {
-						return tt.replies[n-1]
-					}
-					return def
-				}
-			}
-			f.start(t)
-			c := newTestClient(t, testConfig(t, f.url()))
-			h, err := c.Health(t.Context())
-			if got := errClass(err); got != tt.wantClass {
-				t.Fatalf("class = %s, want %s (err: %v)", got, tt.wantClass, err)
-			}
-			want := Health{
-				Jobs:    HealthJobs{Completed: 10, Failed: 1, InProgress: 2, InQueue: 3, Retried: 4},
-				Workers: HealthWorkers{Idle: 1, Running: 2, Initializing: 1, Ready: 1},
-			}
-			if err == nil && h != want {
-				t.Errorf("Health = %+v, want %+v", h, want)
-			}
-		})
-	}
-}
-
-func (f *fakeRunPod) healthDefault() reply {
-	return ok(`{"jobs":{"completed":10,"failed":1,"inProgress":2,"inQueue":3,"retried":4},"workers":{"idle":1,"running":2,"initializing":1,"ready":1,"throttled":0,"unhealthy":0}}`)
-}
-
 func TestPromptsRejectedBeforeSending(t *testing.T) {
 	t.Parallel()
 	f := (&fakeRunPod{}).start(t)
@@ -571,9 +527,6 @@ func TestPromptsRejectedBeforeSending(t *testing.T) {
 		"too large": strings.Repeat("a", MaxPayloadBytes),
 		"empty":     " \n",
 	} {
-		if _, err := c.Summarize(t.Context(), prompt); errClass(err) != "permanent" {
-			t.Errorf("%s: err = %v, want permanent", name, err)
-		}
 		if _, err := c.Submit(t.Context(), prompt); errClass(err) != "permanent" {
 			t.Errorf("%s: Submit err = %v, want permanent", name, err)
 		}
@@ -594,7 +547,7 @@ func TestRetryStopsWhenContextEnds(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := c.Summarize(ctx, "prompt")
+	_, err := c.Submit(ctx, "prompt")
 	if !errors.Is(err, context.DeadlineExceeded) || asError(t, err).StatusCode != 429 {
 		t.Fatalf("err = %v, want deadline exceeded after a 429", err)
 	}

@@ -36,7 +36,6 @@ const (
 	PollInitialDefault   = 250 * time.Millisecond
 	PollMaxDefault       = 10 * time.Second
 	MaxAttemptsDefault   = 5
-	MaxResubmitsDefault  = 2
 	RetryInitialDefault  = 500 * time.Millisecond
 	RetryMaxDefault      = 30 * time.Second
 	HTTPTimeoutDefault   = 30 * time.Second
@@ -112,11 +111,6 @@ type Config struct {
 	// errors (1 disables retries). Default MaxAttemptsDefault.
 	MaxAttempts int
 
-	// MaxResubmits is how many times a job that FAILED, was CANCELLED by someone else
-	// or expired is submitted again before Summarize gives up. Zero means
-	// MaxResubmitsDefault; a negative value disables resubmission.
-	MaxResubmits int
-
 	// RetryInitial is the backoff cap of the first retry; it doubles per attempt up to
 	// RetryMax and the actual wait is uniformly random below it (full jitter).
 	// Default RetryInitialDefault.
@@ -165,9 +159,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxAttempts == 0 {
 		c.MaxAttempts = MaxAttemptsDefault
-	}
-	if c.MaxResubmits == 0 {
-		c.MaxResubmits = MaxResubmitsDefault
 	}
 	if c.RetryInitial == 0 {
 		c.RetryInitial = RetryInitialDefault
@@ -245,9 +236,9 @@ func (c Config) Validate() error {
 
 // String describes c without the API key (shown as httpapi.Redacted if set).
 func (c Config) String() string {
-	return fmt.Sprintf("runpod.Config{EndpointURL:%q APIKey:%q InputFormat:%q InputTemplate:(%d bytes) MaxNewTokens:%d JobTimeout:%v PollInitial:%v PollMax:%v MaxAttempts:%d MaxResubmits:%d RetryInitial:%v RetryMax:%v}",
+	return fmt.Sprintf("runpod.Config{EndpointURL:%q APIKey:%q InputFormat:%q InputTemplate:(%d bytes) MaxNewTokens:%d JobTimeout:%v PollInitial:%v PollMax:%v MaxAttempts:%d RetryInitial:%v RetryMax:%v}",
 		httpapi.RedactURL(c.EndpointURL), httpapi.MaskKey(c.APIKey), c.InputFormat, len(c.InputTemplate), c.MaxNewTokens, c.JobTimeout, c.PollInitial, c.PollMax,
-		c.MaxAttempts, c.MaxResubmits, c.RetryInitial, c.RetryMax)
+		c.MaxAttempts, c.RetryInitial, c.RetryMax)
 }
 
 // GoString is String, so that %#v does not print the API key either.
@@ -271,7 +262,6 @@ func (c Config) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddDuration("poll_initial", c.PollInitial)
 	enc.AddDuration("poll_max", c.PollMax)
 	enc.AddInt("max_attempts", c.MaxAttempts)
-	enc.AddInt("max_resubmits", c.MaxResubmits)
 	return nil
 }
 
@@ -287,9 +277,8 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		PollInitial  string `json:"poll_initial"`
 		PollMax      string `json:"poll_max"`
 		MaxAttempts  int    `json:"max_attempts"`
-		MaxResubmits int    `json:"max_resubmits"`
 	}{
 		httpapi.RedactURL(c.EndpointURL), c.APIKey != "", c.InputFormat, len(c.InputTemplate), c.MaxNewTokens,
-		c.JobTimeout.String(), c.PollInitial.String(), c.PollMax.String(), c.MaxAttempts, c.MaxResubmits,
+		c.JobTimeout.String(), c.PollInitial.String(), c.PollMax.String(), c.MaxAttempts,
 	})
 }

@@ -50,7 +50,7 @@ func TestConfigValidate(t *testing.T) {
 
 func TestNewAppliesDefaults(t *testing.T) {
 	t.Parallel()
-	c, err := New(Config{EndpointURL: "https://api.runpod.ai/v2/abc/", APIKey: "k", MaxResubmits: -1})
+	c, err := New(Config{EndpointURL: "https://api.runpod.ai/v2/abc/", APIKey: "k"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,13 +58,10 @@ func TestNewAppliesDefaults(t *testing.T) {
 	if c.base != "https://api.runpod.ai/v2/abc" || got.InputFormat != InputFormatText ||
 		got.MaxNewTokens != SummaryTokensDefault || got.JobTimeout != JobTimeoutDefault ||
 		got.PollInitial != PollInitialDefault || got.PollMax != PollMaxDefault ||
-		got.MaxAttempts != MaxAttemptsDefault || got.MaxResubmits != -1 ||
+		got.MaxAttempts != MaxAttemptsDefault ||
 		got.RetryInitial != RetryInitialDefault || got.RetryMax != RetryMaxDefault ||
 		got.Logger == nil || got.HTTPClient == nil || got.HTTPClient.Timeout != HTTPTimeoutDefault {
 		t.Errorf("defaults not applied: %+v (base %q)", got, c.base)
-	}
-	if d := (Config{}).withDefaults(); d.MaxResubmits != MaxResubmitsDefault {
-		t.Errorf("MaxResubmits default = %d", d.MaxResubmits)
 	}
 	custom := &http.Client{}
 	if c, _ := New(Config{EndpointURL: "http://x", HTTPClient: custom}); c.cfg.HTTPClient != custom {
@@ -72,13 +69,3 @@ func TestNewAppliesDefaults(t *testing.T) {
 	}
 }
 
-func TestMaxResubmitsNegativeDisablesResubmission(t *testing.T) {
-	t.Parallel()
-	f := (&fakeRunPod{status: func(id string, n int) reply { return ok(statusBody(id, StatusFailed, "")) }}).start(t)
-	cfg := testConfig(t, f.url())
-	cfg.MaxResubmits = -1
-	res, err := newTestClient(t, cfg).Summarize(t.Context(), "p")
-	if errClass(err) != "temporary" || len(res.JobIDs) != 1 {
-		t.Errorf("err %v, JobIDs %v; want one failed job", err, res.JobIDs)
-	}
-}

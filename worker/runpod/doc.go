@@ -1,6 +1,6 @@
-// Package runpod is the client of a RunPod Serverless endpoint: it turns one prompt into
-// one summary by submitting an asynchronous job (POST {endpoint}/run) and polling its
-// status (GET {endpoint}/status/{id}) until the job reaches a final state.
+// Package runpod is the client of a RunPod Serverless endpoint: it submits an
+// asynchronous job (POST {endpoint}/run, Submit) and polls its status (GET
+// {endpoint}/status/{id}, Wait) until the job reaches a final state.
 //
 // # What it owns
 //
@@ -8,18 +8,19 @@
 //     a JSON template file, see below), the "policy" object (executionTimeout and ttl
 //     from JobTimeout), the status document and the many shapes a worker's "output" can
 //     take (ExtractOutput). Callers that build the "input" object themselves (url mode:
-//     {"input":{"url":PRESIGNED_GET_URL}}) use RunInput, which shares everything else
-//     with Summarize.
+//     {"input":{"url":PRESIGNED_GET_URL}}) use SubmitInput, which shares everything
+//     else with Submit.
 //   - Retries of single HTTP calls. 429, 408, 5xx and network errors are retried inside
 //     the client, at most Config.MaxAttempts times per call, with exponential backoff and
 //     full jitter, honouring Retry-After. Callers must not retry these again at once: an
 //     error returned by this package has already been retried (style rule "retry at the
 //     lowest layer, once").
 //   - Job lifecycle: polling with growing intervals (PollInitial ×1.5 up to PollMax,
-//     ±10% jitter), resubmission of jobs that FAILED, were CANCELLED by someone else or
-//     expired (HTTP 404 on /status) up to Config.MaxResubmits times, and cancellation
-//     (POST {endpoint}/cancel/{id}) of every job it abandons because Config.JobTimeout
-//     passed or the caller's context was cancelled.
+//     ±10% jitter, or aimed at when this endpoint's jobs have been finishing); polls
+//     that fail are retried with backoff until Config.JobTimeout, counted from the
+//     submission; the job is then given up and cancelled (POST {endpoint}/cancel/{id}).
+//     It never resubmits a job: whether a FAILED or expired job is worth a new one is
+//     the caller's decision (package worker journals job ids and decides).
 //   - Error classification: every error is an *Error; see "Errors" below.
 //
 // # What it never does
@@ -29,9 +30,9 @@
 //     and response text quoted in errors has the key replaced.
 //   - It knows nothing about SQS, S3, chunking or merging: it summarizes one prompt.
 //   - It never retries after the caller's context is done, and never sleeps past it.
-//   - It never leaves a job running at RunPod that it gave up on, as far as RunPod lets it
-//     cancel (the cancel request gets its own 5 s context, detached from the cancelled
-//     one, so shutdown is delayed by at most CancelTimeout per abandoned job).
+//   - It never cancels a job because the caller stopped waiting (shutdown, a lost
+//     lease): a job is paid for once submitted, and whoever holds its id can wait for
+//     it again. It cancels only at JobTimeout, or when the caller calls Abandon.
 //
 // # Input templates
 //
@@ -53,23 +54,22 @@
 //
 //	429, 408, 5xx, network error   retried here with backoff, then Temporary
 //	401, 403                       ConfigFault: fix the key; retry, do not dead-letter
-//	404 on /run or /health         ConfigFault: the endpoint does not exist
-//	404 on /status or /cancel      expired (IsExpired): Summarize resubmits, then Temporary
+//	404 on /run                    ConfigFault: the endpoint does not exist
+//	404 on /status or /cancel      expired (IsExpired), Temporary
 //	400, 413, 422                  Permanent: the backend rejected the input
 //	other 4xx                      Temporary, not retried here
 //	body over 10 MB, empty prompt  Permanent, nothing sent
 //	template fails to render       ConfigFault, nothing sent
 //
-// Job outcomes: FAILED, CANCELLED (not by us) and expired jobs are resubmitted up to
-// Config.MaxResubmits times, then Temporary; TIMED_OUT, COMPLETED with unusable output
-// and abandoned jobs are Temporary at once.
+// Job outcomes: FAILED, CANCELLED (not by us), TIMED_OUT, expired, COMPLETED with
+// unusable output and jobs given up at JobTimeout are Temporary, with Error.JobStatus
+// set.
 //
 // # Shutdown
 //
-// Cancel the context passed to Summarize, RunInput or Wait to stop. The job in flight is cancelled
-// at RunPod, Config.OnJob is called with "ABANDONED", and the returned error wraps the
-// context's error (errors.Is(err, context.Canceled) is true). A caller that wants to
-// resume instead of cancel records the id from Submit and calls Wait later; Wait reports
-// an error for which IsExpired is true once RunPod has forgotten the job (results of /run
-// jobs are kept for 30 minutes).
+// Cancel the context passed to Wait to stop waiting: Wait returns at once, the error
+// wraps the context's error, and the job runs on. A caller records the id from Submit
+// durably before waiting and calls Wait (or WaitFrom) again later, from any process;
+// Wait reports an error for which IsExpired is true once RunPod has forgotten the job
+// (results of /run jobs are kept for 30 minutes).
 package runpod

@@ -36,7 +36,6 @@ const (
 	opRun    = "run"
 	opStatus = "status"
 	opCancel = "cancel"
-	opHealth = "health"
 )
 
 // rule is one row of the classification table.
@@ -62,11 +61,10 @@ var statusRules = map[int]rule{
 	http.StatusGatewayTimeout:        {classTransient, true},  // 504
 }
 
-// notFoundRules resolves 404 by operation: the endpoint is missing for /run and
-// /health, the job is gone (expired, or never existed) for /status and /cancel.
+// notFoundRules resolves 404 by operation: the endpoint is missing for /run, the job
+// is gone (expired, or never existed) for /status and /cancel.
 var notFoundRules = map[string]rule{
 	opRun:    {classConfig, false},
-	opHealth: {classConfig, false},
 	opStatus: {classExpired, false},
 	opCancel: {classExpired, false},
 }
@@ -92,7 +90,7 @@ func classify(op string, code int) rule {
 // errors.As and its Permanent, ConfigFault and Temporary methods; exactly one of them
 // is true.
 type Error struct {
-	// Op is the failed operation: "run", "status", "cancel" or "health".
+	// Op is the failed operation: "run", "status" or "cancel".
 	Op string
 	// StatusCode is the HTTP status of RunPod's answer, 0 if there was none (network
 	// error, job-level failure, context done).

@@ -29,7 +29,6 @@ func TestClassify(t *testing.T) {
 		{opRun, 401, classConfig, false},
 		{opStatus, 403, classConfig, false},
 		{opRun, 404, classConfig, false},
-		{opHealth, 404, classConfig, false},
 		{opStatus, 404, classExpired, false},
 		{opCancel, 404, classExpired, false},
 		{"other", 404, classConfig, false},

@@ -48,7 +48,13 @@ func ExampleConfig_inputTemplate() {
 		fmt.Println(err)
 		return
 	}
-	res, err := client.Summarize(context.Background(), "She said \"ship it\".\nSummarize.")
+	ctx := context.Background()
+	id, err := client.Submit(ctx, "She said \"ship it\".\nSummarize.")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := client.Wait(ctx, id)
 	fmt.Println(res.Text, err)
 
 	_, err = runpod.New(runpod.Config{
@@ -62,7 +68,7 @@ func ExampleConfig_inputTemplate() {
 }
 
 // url mode: the worker downloads the transcript itself.
-func ExampleClient_RunInput() {
+func ExampleClient_SubmitInput() {
 	srv := echoEndpoint()
 	defer srv.Close()
 
@@ -72,8 +78,14 @@ func ExampleClient_RunInput() {
 		return
 	}
 	presigned := "https://bucket.s3.amazonaws.com/t.txt?X-Amz-Signature=abc&X-Amz-Expires=900"
-	res, err := client.RunInput(context.Background(), map[string]string{"url": presigned})
-	fmt.Println(res.Text, res.JobIDs, err)
+	ctx := context.Background()
+	id, err := client.SubmitInput(ctx, map[string]string{"url": presigned})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := client.Wait(ctx, id)
+	fmt.Println(res.Text, id, err)
 	// Output:
-	// {"url":"https://bucket.s3.amazonaws.com/t.txt?X-Amz-Signature=abc&X-Amz-Expires=900"} [job-1] <nil>
+	// {"url":"https://bucket.s3.amazonaws.com/t.txt?X-Amz-Signature=abc&X-Amz-Expires=900"} job-1 <nil>
 }

@@ -33,7 +33,7 @@ func fakeEndpoint() *httptest.Server {
 	}))
 }
 
-func ExampleClient_Summarize() {
+func ExampleClient_Wait() {
 	srv := fakeEndpoint()
 	defer srv.Close()
 
@@ -47,7 +47,14 @@ func ExampleClient_Summarize() {
 		fmt.Println(err)
 		return
 	}
-	res, err := client.Summarize(context.Background(), "Summarize: ...transcript...")
+	ctx := context.Background()
+	id, err := client.Submit(ctx, "Summarize: ...transcript...")
+	var res runpod.Result
+	if err == nil {
+		// Record id somewhere durable before waiting: /run has no idempotency
+		// key, so the id is the only way back to a job already paid for.
+		res, err = client.Wait(ctx, id)
+	}
 	var rpErr *runpod.Error
 	switch {
 	case errors.As(err, &rpErr) && rpErr.Permanent():
@@ -58,11 +65,11 @@ func ExampleClient_Summarize() {
 		fmt.Println("retry later:", err)
 	default:
 		fmt.Println(res.Text)
-		fmt.Println(res.JobIDs, res.DelayTime, res.ExecutionTime)
+		fmt.Println(id, res.DelayTime, res.ExecutionTime)
 	}
 	// Output:
 	// The team agreed to ship on Friday.
-	// [job-42] 1.2s 800ms
+	// job-42 1.2s 800ms
 }
 
 func ExampleExtractOutput() {

@@ -91,7 +91,7 @@ func (c *Client) encodeRun(input any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// inputObject encodes a caller's input for RunInput and checks that it is a JSON object,
+// inputObject encodes a caller's input for SubmitInput and checks that it is a JSON object,
 // which is what RunPod hands a worker's handler as job["input"].
 func inputObject(input any) (json.RawMessage, error) {
 	var buf bytes.Buffer

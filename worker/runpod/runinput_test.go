@@ -1,10 +1,7 @@
 package runpod
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -18,7 +15,7 @@ const presigned = "https://in-bucket.s3.eu-west-1.amazonaws.com/calls/a%20b.txt?
 	"&X-Amz-Credential=AKIAEXAMPLE%2F20250102%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Expires=900" +
 	"&X-Amz-SignedHeaders=host&X-Amz-Signature=SIGNATURE0123456789abcdef"
 
-func TestRunInputURLMode(t *testing.T) {
+func TestSubmitInputURLMode(t *testing.T) {
 	t.Parallel()
 	f := (&fakeRunPod{
 		status: func(id string, n int) reply {
@@ -31,7 +28,7 @@ func TestRunInputURLMode(t *testing.T) {
 	var logs httpapitest.LockedBuffer
 	cfg := testConfig(t, f.url())
 	cfg.Logger = httpapitest.JSONLogger(&logs)
-	cfg.InputFormat = InputFormatVLLM // does not apply to RunInput
+	cfg.InputFormat = InputFormatVLLM // does not apply to SubmitInput
 	var jobs jobLog
 	cfg.OnJob = jobs.add
 	c := newTestClient(t, cfg)
@@ -39,11 +36,15 @@ func TestRunInputURLMode(t *testing.T) {
 	type urlInput struct {
 		URL string `json:"url"`
 	}
-	res, err := c.RunInput(t.Context(), urlInput{URL: presigned})
+	id, err := c.SubmitInput(t.Context(), urlInput{URL: presigned})
 	if err != nil {
-		t.Fatalf("RunInput: %v", err)
+		t.Fatalf("SubmitInput: %v", err)
 	}
-	if res.Text != "from the url" || !slices.Equal(res.JobIDs, []string{"job-1"}) || res.DelayTime == 0 {
+	res, err := c.Wait(t.Context(), id)
+	if err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	if res.Text != "from the url" || id != "job-1" || res.DelayTime == 0 {
 		t.Errorf("result = %+v", res)
 	}
 	reqs, runs, _ := f.snapshot()
@@ -62,7 +63,7 @@ func TestRunInputURLMode(t *testing.T) {
 	}
 }
 
-func TestRunInputShapes(t *testing.T) {
+func TestSubmitInputShapes(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
@@ -83,8 +84,8 @@ func TestRunInputShapes(t *testing.T) {
 			t.Parallel()
 			f := (&fakeRunPod{}).start(t)
 			c := newTestClient(t, testConfig(t, f.url()))
-			if _, err := c.RunInput(t.Context(), tt.input); err != nil {
-				t.Fatalf("RunInput: %v", err)
+			if _, err := c.SubmitInput(t.Context(), tt.input); err != nil {
+				t.Fatalf("SubmitInput: %v", err)
 			}
 			reqs, _, _ := f.snapshot()
 			body := httpapitest.DecodeJSON(t, reqs[0].body)
@@ -95,7 +96,7 @@ func TestRunInputShapes(t *testing.T) {
 	}
 }
 
-func TestRunInputRejectedBeforeSending(t *testing.T) {
+func TestSubmitInputRejectedBeforeSending(t *testing.T) {
 	t.Parallel()
 	f := (&fakeRunPod{}).start(t)
 	c := newTestClient(t, testConfig(t, f.url()))
@@ -110,7 +111,7 @@ func TestRunInputRejectedBeforeSending(t *testing.T) {
 		"invalid raw":       json.RawMessage(`{"url":`),
 		"over payload size": map[string]string{"text": strings.Repeat("a", MaxPayloadBytes)},
 	} {
-		_, err := c.RunInput(t.Context(), input)
+		_, err := c.SubmitInput(t.Context(), input)
 		if errClass(err) != "permanent" {
 			t.Errorf("%s: err = %v, want permanent", name, err)
 			continue
@@ -122,67 +123,4 @@ func TestRunInputRejectedBeforeSending(t *testing.T) {
 	if reqs, _, _ := f.snapshot(); len(reqs) != 0 {
 		t.Errorf("%d requests sent, want none", len(reqs))
 	}
-}
-
-// TestRunInputSharesJobLifecycle: resubmission and cancel-on-abandon are Summarize's.
-func TestRunInputSharesJobLifecycle(t *testing.T) {
-	t.Parallel()
-	t.Run("failed job resubmitted with the same body", func(t *testing.T) {
-		t.Parallel()
-		f := (&fakeRunPod{status: func(id string, n int) reply {
-			if id == "job-1" {
-				return ok(`{"id":"job-1","status":"FAILED","error":"could not fetch url"}`)
-			}
-			return ok(statusBody(id, StatusCompleted, `"second time lucky"`))
-		}}).start(t)
-		var jobs jobLog
-		cfg := testConfig(t, f.url())
-		cfg.OnJob = jobs.add
-		res, err := newTestClient(t, cfg).RunInput(t.Context(), map[string]string{"url": presigned})
-		if err != nil || res.Text != "second time lucky" || !slices.Equal(res.JobIDs, []string{"job-1", "job-2"}) {
-			t.Fatalf("RunInput = %+v, %v", res, err)
-		}
-		reqs, runs, _ := f.snapshot()
-		var bodies [][]byte
-		for _, r := range reqs {
-			if strings.HasSuffix(r.path, "/run") {
-				bodies = append(bodies, r.body)
-			}
-		}
-		if runs != 2 || len(bodies) != 2 || string(bodies[0]) != string(bodies[1]) {
-			t.Errorf("runs %d, bodies %q: want two identical", runs, bodies)
-		}
-		if got := jobs.get(); !slices.Equal(got, []string{StatusFailed, StatusCompleted}) {
-			t.Errorf("OnJob = %v", got)
-		}
-	})
-	t.Run("cancelled context cancels the job", func(t *testing.T) {
-		t.Parallel()
-		ctx, cancel := context.WithCancel(t.Context())
-		defer cancel()
-		f := (&fakeRunPod{
-			status:     func(id string, n int) reply { return ok(statusBody(id, StatusInQueue, "")) },
-			statusHook: func(id string, n int) { cancel() },
-		}).start(t)
-		_, err := newTestClient(t, testConfig(t, f.url())).RunInput(ctx, map[string]string{"url": "u"})
-		if !errors.Is(err, context.Canceled) || asError(t, err).JobStatus != StatusAbandoned {
-			t.Fatalf("err = %v, want an abandoned job wrapping context.Canceled", err)
-		}
-		if _, _, cancels := f.snapshot(); !slices.Equal(cancels, []string{"job-1"}) {
-			t.Errorf("cancels = %v, want [job-1]", cancels)
-		}
-	})
-	t.Run("429 on run retried", func(t *testing.T) {
-		t.Parallel()
-		f := (&fakeRunPod{run: func(n int) reply {
-			if n == 1 {
-				return reply{code: 429, body: "{}", header: map[string]string{"Retry-After": "0"}}
-			}
-			return ok(fmt.Sprintf(`{"id":"job-%d","status":"IN_QUEUE"}`, n))
-		}}).start(t)
-		res, err := newTestClient(t, testConfig(t, f.url())).RunInput(t.Context(), map[string]string{"url": "u"})
-		if err != nil || !slices.Equal(res.JobIDs, []string{"job-2"}) {
-			t.Fatalf("RunInput = %+v, %v", res, err)
-		}
-	})
 }

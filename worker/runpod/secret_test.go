@@ -37,7 +37,14 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 			call    func(ctx context.Context, c *Client) error
 		}{name, h, call})
 	}
-	summarize := func(ctx context.Context, c *Client) error { _, err := c.Summarize(ctx, "prompt"); return err }
+	// A failing /status is polled on until JobTimeout: a second is enough to
+	// see every error path.
+	summarize := func(ctx context.Context, c *Client) error {
+		ctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		_, _, err := summarizeJob(ctx, c, "prompt")
+		return err
+	}
 	statusCode := func(code int) func(w http.ResponseWriter, r *http.Request) {
 		return func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "0")
@@ -46,9 +53,13 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	}
 	for _, code := range []int{400, 401, 403, 404, 413, 422, 429, 500, 503} {
 		add(fmt.Sprintf("run %d", code), summarize, statusCode(code))
-		add(fmt.Sprintf("health %d", code), func(ctx context.Context, c *Client) error { _, err := c.Health(ctx); return err }, statusCode(code))
 		add(fmt.Sprintf("cancel %d", code), func(ctx context.Context, c *Client) error { return c.Cancel(ctx, "job-1") }, statusCode(code))
-		add(fmt.Sprintf("wait %d", code), func(ctx context.Context, c *Client) error { _, err := c.Wait(ctx, "job-1"); return err }, statusCode(code))
+		add(fmt.Sprintf("wait %d", code), func(ctx context.Context, c *Client) error {
+			ctx, cancel := context.WithTimeout(ctx, time.Second)
+			defer cancel()
+			_, err := c.Wait(ctx, "job-1")
+			return err
+		}, statusCode(code))
 	}
 	job := func(status func(r *http.Request) string) func(w http.ResponseWriter, r *http.Request) {
 		return func(w http.ResponseWriter, r *http.Request) {
@@ -73,7 +84,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	add("status with the key in an unknown state, then cancelled", func(ctx context.Context, c *Client) error {
 		ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 		defer cancel()
-		_, err := c.Summarize(ctx, "prompt")
+		_, _, err := summarizeJob(ctx, c, "prompt")
 		return err
 	}, job(func(r *http.Request) string { return `{"id":"job-1","status":"` + key + `"}` }))
 	add("network error", summarize, httpapitest.HangUp)

@@ -59,7 +59,7 @@ func TestTemplateInputFormat(t *testing.T) {
 			if c.cfg.InputFormat != InputFormatTemplate {
 				t.Errorf("InputFormat = %q, want template", c.cfg.InputFormat)
 			}
-			res, err := c.Summarize(t.Context(), trickyPrompt)
+			res, _, err := summarizeJob(t.Context(), c, trickyPrompt)
 			if err != nil || res.Text != "ok" {
 				t.Fatalf("Summarize = %+v, %v", res, err)
 			}
@@ -134,7 +134,7 @@ func TestTemplateRenderFailureIsConfigFault(t *testing.T) {
 	cfg := testConfig(t, f.url())
 	cfg.InputTemplate = `{{if eq .Prompt "boom"}}not json{{else}}{"prompt": {{json .Prompt}}}{{end}}`
 	c := newTestClient(t, cfg)
-	_, err := c.Summarize(t.Context(), "boom")
+	_, err := c.Submit(t.Context(), "boom")
 	if errClass(err) != "config" {
 		t.Fatalf("err = %v, want a ConfigFault", err)
 	}
@@ -148,7 +148,7 @@ func TestTemplateRenderFailureIsConfigFault(t *testing.T) {
 	if reqs, _, _ := f.snapshot(); len(reqs) != 0 {
 		t.Errorf("%d requests sent, want none", len(reqs))
 	}
-	if _, err := c.Summarize(t.Context(), "fine"); err != nil {
+	if _, _, err := summarizeJob(t.Context(), c, "fine"); err != nil {
 		t.Errorf("Summarize(fine) = %v", err)
 	}
 }

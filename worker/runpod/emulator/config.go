@@ -88,9 +88,15 @@ const (
 	// /cancel answer 404, as for an expired result. (A /runsync waiting for
 	// it still answers with the result.)
 	FaultExpire
+	// Fault401 answers the one request with 401, as for a revoked or
+	// rotated API key; no job is created or changed.
+	Fault401
+	// Fault503 answers the one request with 503, as RunPod's API does in an
+	// outage; no job is created or changed.
+	Fault503
 )
 
-var faultNames = [...]string{"none", "429", "500", "failed", "timed_out", "stuck", "expire"}
+var faultNames = [...]string{"none", "429", "500", "failed", "timed_out", "stuck", "expire", "401", "503"}
 
 // String returns the name [ParseFault] accepts.
 func (f Fault) String() string {
@@ -115,7 +121,7 @@ func ParseFault(s string) (Fault, error) {
 	return FaultNone, fmt.Errorf("emulator: unknown fault %q (want one of %s)", s, strings.Join(faultNames[:], ", "))
 }
 
-func (f Fault) http() bool { return f == Fault429 || f == Fault500 }
+func (f Fault) http() bool { return f == Fault429 || f == Fault500 || f == Fault401 || f == Fault503 }
 
 // Rates are probabilities of random faults, each in [0,1], drawn from a
 // source seeded with Config.Seed, so a run is reproducible given the seed
@@ -138,6 +144,10 @@ type Config struct {
 
 	// QueueDelay is how long a job stays IN_QUEUE before IN_PROGRESS.
 	QueueDelay time.Duration
+
+	// LatencyFor, when set, gives a job's Latency from its prompt (or url)
+	// instead of Latency: tests make some transcripts slower than others.
+	LatencyFor func(prompt string) time.Duration
 
 	// APIKey, when set, is required on every request as
 	// "Authorization: Bearer <key>"; other requests get 401. It is never

@@ -236,6 +236,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("injected fault", zap.String("op", op), zap.Int("n", n), zap.Stringer("fault", fault))
 		writeError(w, http.StatusInternalServerError, "internal error (injected fault)")
 		return
+	case Fault503:
+		s.log.Debug("injected fault", zap.String("op", op), zap.Int("n", n), zap.Stringer("fault", fault))
+		writeError(w, http.StatusServiceUnavailable, "service unavailable (injected fault)")
+		return
+	case Fault401:
+		s.log.Debug("injected fault", zap.String("op", op), zap.Int("n", n), zap.Stringer("fault", fault))
+		writeError(w, http.StatusUnauthorized, "unauthorized (injected fault)")
+		return
 	}
 
 	switch op {
@@ -382,9 +390,13 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request, op string, 
 
 // submit creates the job for req with fault applied.
 func (s *Server) submit(req request, fault Fault) *job {
+	run := s.cfg.Latency
+	if s.cfg.LatencyFor != nil {
+		run = max(s.cfg.LatencyFor(req.prompt), 0)
+	}
 	j := &job{
 		queue:    s.cfg.QueueDelay,
-		run:      s.cfg.Latency,
+		run:      run,
 		end:      StatusCompleted,
 		prompt:   req.prompt,
 		maxWords: max(req.maxTokens*3/4, 1),
