@@ -28,6 +28,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/summarizer/summarizer/deploy/localstack"
+	workerpkg "github.com/summarizer/summarizer/worker"
 	"github.com/summarizer/summarizer/worker/runpod/emulator"
 )
 
@@ -123,14 +124,41 @@ func TestTemplateMatchesWorker(t *testing.T) {
 				t.Errorf("VisibilityTimeout default %ds, want VISIBILITY_TIMEOUT %v", got, want)
 			}
 		}},
-		{"MaxReceiveCount is at least MAX_RECEIVES", func(t *testing.T) {
+		{"MaxReceiveCount is twice MAX_RECEIVES", func(t *testing.T) {
 			want, err := strconv.Atoi(m.setting("MAX_RECEIVES", settings["MAX_RECEIVES"]))
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Releases at scale-in, crashes and lost leases spend receives
+			// without any failure: SQS must leave the worker room to decide.
 			got, _ := strconv.Atoi(str(tpl, "Parameters", "MaxReceiveCount", "Default"))
-			if got < want {
-				t.Errorf("MaxReceiveCount default %d < MAX_RECEIVES %d: SQS would dead-letter without a reason", got, want)
+			if got < 2*want {
+				t.Errorf("MaxReceiveCount default %d < 2×MAX_RECEIVES %d: rollouts could push messages into the DLQ without a reason", got, 2*want)
+			}
+		}},
+		{"job journals never match a notification and expire", func(t *testing.T) {
+			journal := strings.ToLower(workerpkg.JournalKey("summaries/a.summary.txt", "d41d8cd98f00b204e9800998ecf8427e"))
+			for _, qc := range notificationConfig(t, tpl) {
+				if strings.HasSuffix(journal, strings.ToLower(qc.suffix)) {
+					t.Errorf("journal key %s matches the notification suffix %s", journal, qc.suffix)
+				}
+			}
+			for _, sfx := range workerpkg.InputSuffixesDefault {
+				if strings.HasSuffix(journal, sfx) {
+					t.Errorf("journal key %s matches the input suffix %s", journal, sfx)
+				}
+			}
+			key, value, _ := strings.Cut(workerpkg.JournalTag, "=")
+			found := false
+			for _, r := range list(tpl, "Resources", "Bucket", "Properties", "LifecycleConfiguration", "Rules") {
+				for _, tf := range list(r, "TagFilters") {
+					if str(tf, "Key") == key && str(tf, "Value") == value && str(r, "Status") == "Enabled" && str(r, "ExpirationInDays") != "" {
+						found = true
+					}
+				}
+			}
+			if !found {
+				t.Errorf("no enabled lifecycle rule expires objects tagged %s", workerpkg.JournalTag)
 			}
 		}},
 		{"ConfigMap keys are settings", func(t *testing.T) {
@@ -213,8 +241,8 @@ func TestStackEndToEnd(t *testing.T) {
 		if err := json.Unmarshal([]byte(queueAttrs["RedrivePolicy"]), &redrive); err != nil {
 			t.Fatalf("RedrivePolicy %q: %v", queueAttrs["RedrivePolicy"], err)
 		}
-		if redrive.Target != dlqAttrs["QueueArn"] || fmt.Sprint(redrive.Max) != "5" {
-			t.Errorf("RedrivePolicy %+v, want the DLQ %s after 5 receives", redrive, dlqAttrs["QueueArn"])
+		if redrive.Target != dlqAttrs["QueueArn"] || fmt.Sprint(redrive.Max) != "10" {
+			t.Errorf("RedrivePolicy %+v, want the DLQ %s after 10 receives", redrive, dlqAttrs["QueueArn"])
 		}
 		for k, want := range map[string]string{"VisibilityTimeout": "60", "ReceiveMessageWaitTimeSeconds": "20"} {
 			if queueAttrs[k] != want {

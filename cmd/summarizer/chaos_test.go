@@ -296,7 +296,7 @@ var chaosOutcomes = map[string]string{
 	"skipped":                            "skipped",
 	"dead-lettered":                      "dead_lettered",
 	"transient failure: message retried": "retried",
-	"configuration fault: message retried, receiving paused": "retried",
+	"superseded":                         "superseded",
 	"handler panicked":                   "retried",
 	"released at shutdown":               "released",
 	"released at the visibility ceiling": "released",
@@ -661,7 +661,7 @@ func TestChaosRunPodFaults(t *testing.T) {
 	lines := chaosParseLogs(logs.String())
 	receiptGone := 0
 	for _, l := range lines {
-		if strings.Contains(l.Msg, "receipt no longer valid") {
+		if strings.HasPrefix(l.Msg, "lease lost") {
 			receiptGone++
 		}
 		o, ok := chaosOutcomes[l.Msg]
@@ -1156,7 +1156,7 @@ func TestChaosSecretNeverLeaks(t *testing.T) {
 	bad := chaosStart(t, "secret worker (wrong key)", env, "run")
 	st.put("secret/unauthorized.txt", chaosTranscript(99))
 	waitFor(t, 60*time.Second, "a configuration fault logged", func() bool {
-		return strings.Contains(bad.stderr.String(), "configuration fault")
+		return strings.Contains(bad.stderr.String(), `"cause":"config"`)
 	})
 	badAddr := chaosMetricsAddr(t, bad.stderr.String)
 	code, readyz, _ := chaosGet(badAddr, "/readyz")
