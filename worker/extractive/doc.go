@@ -14,7 +14,9 @@
 //     ideographs taken one character at a time;
 //   - ranking and selection ([Summarize]): TF-IDF cosine similarity between
 //     sentences, PageRank power iteration with damping [Damping] for at most
-//     [MaxIterations] rounds, then the best sentences that fit a word budget.
+//     [MaxIterations] rounds, then the best sentences that fit a word budget
+//     ([Budget]): a third of the text's words, at least [MinWords], at most
+//     the caller's maxWords, so that a summary reads like one.
 //
 // The graph is quadratic in the number of sentences, so it is capped: when a
 // text has more than [GraphMaxSentences] sentences, every sentence is first

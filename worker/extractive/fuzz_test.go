@@ -1,6 +1,8 @@
 package extractive_test
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -27,16 +29,20 @@ func FuzzSummarize(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s.text, s.maxWords)
 	}
+	samples := sampleTexts(f)
+	for _, name := range slices.Sorted(maps.Keys(samples)) {
+		text := samples[name]
+		f.Add(text, summaryTokensWords)
+		f.Add(text, 5)
+	}
+	f.Add(turns(200), 0)
+	f.Add(strings.ReplaceAll(turns(100), ".", ""), 50)
 	f.Fuzz(func(t *testing.T, text string, maxWords int) {
 		got := extractive.Summarize(text, maxWords)
-		budget := maxWords
-		if budget <= 0 {
-			budget = extractive.MaxWordsDefault
+		if err := checkSummary(text, maxWords, got); err != nil {
+			t.Fatalf("Summarize(%.80q, %d): %v", text, maxWords, err)
 		}
 		words := strings.Fields(got)
-		if len(words) > budget {
-			t.Fatalf("%d words > budget %d", len(words), budget)
-		}
 		if utf8.ValidString(text) && !utf8.ValidString(got) {
 			t.Fatalf("invalid UTF-8 output %q from valid input", got)
 		}

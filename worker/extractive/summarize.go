@@ -12,6 +12,12 @@ const (
 	// maxWords <= 0.
 	MaxWordsDefault = 120
 
+	// MinWords is the floor of the length budget of [Summarize]: a third of
+	// a very short text is a fragment, so the budget is never below
+	// MinWords (unless maxWords is), about one spoken sentence. A text of at
+	// most MinWords words is its own summary.
+	MinWords = 12
+
 	// GraphMaxSentences caps the similarity graph. Texts with more sentences
 	// are pre-filtered by similarity to the TF-IDF centroid, a linear pass,
 	// and only the best GraphMaxSentences sentences enter the quadratic
@@ -46,20 +52,28 @@ const (
 	convergence = 1e-7
 )
 
-// Summarize returns an extractive summary of text of at most maxWords words
-// (maxWords <= 0: [MaxWordsDefault]). A word is a run of non-space
-// characters, as in [strings.Fields].
+// Summarize returns an extractive summary of text: whole sentences of text,
+// unchanged and in their original order, of at most
 //
-// When the whole text fits the budget, all its sentences are returned.
-// Otherwise sentences are ranked by LexRank and taken best first while they
-// fit (a sentence that does not fit is skipped, a shorter one after it may
-// still be taken; near-duplicates of a chosen sentence are skipped, and
+//	min(maxWords, max(ceil(words/3), MinWords))
+//
+// words, where maxWords <= 0 means [MaxWordsDefault] and words is the
+// number of words of text. A word is a run of non-space characters, as in
+// [strings.Fields], except that a CJK full stop also ends a word (text
+// written without spaces is counted in sentences); for any other text words
+// is len(strings.Fields(text)). So a summary is at most a third of the text,
+// and a text of at most [MinWords] words (and at most maxWords) is returned
+// whole.
+//
+// Sentences are ranked by LexRank and taken best first while they fit the
+// budget (a sentence that does not fit is skipped, a shorter one after it
+// may still be taken; near-duplicates of a chosen sentence are skipped, and
 // sentences scoring below half the average, asides that share little with
-// the rest, are only taken when nothing else fits), then
-// returned in their original order, separated by a single space, or by a
-// newline before a sentence that starts a speaker turn. A sentence is never
-// split, unless no sentence fits at all: then the best one is cut to its
-// first maxWords words. Empty or white-space-only input returns "".
+// the rest, are only taken when nothing else fits), then returned in their
+// original order, separated by a single space, or by a newline before a
+// sentence that starts a speaker turn. A sentence is never split, unless no
+// sentence fits at all: then the best one is cut to its first budget words.
+// Empty or white-space-only input returns "".
 //
 // Summarize is deterministic and safe for concurrent use.
 func Summarize(text string, maxWords int) string {
@@ -74,7 +88,8 @@ func Summarize(text string, maxWords int) string {
 	for _, s := range sents {
 		total += s.words
 	}
-	if total <= maxWords {
+	budget := Budget(total, maxWords)
+	if total <= budget {
 		all := make([]int, len(sents))
 		for i := range all {
 			all[i] = i
@@ -92,7 +107,7 @@ func Summarize(text string, maxWords int) string {
 	})
 
 	var chosen []int // positions in g.nodes
-	left := maxWords
+	left := budget
 	floor := minRelativeScore / float64(len(g.nodes))
 	for _, k := range order {
 		if g.score[k] < floor && len(chosen) > 0 {
@@ -109,7 +124,7 @@ func Summarize(text string, maxWords int) string {
 		}
 	}
 	if len(chosen) == 0 {
-		return truncate(sents[g.nodes[order[0]]].text, maxWords)
+		return truncate(sents[g.nodes[order[0]]].text, budget)
 	}
 	picked := make([]int, len(chosen))
 	for i, k := range chosen {
@@ -117,6 +132,17 @@ func Summarize(text string, maxWords int) string {
 	}
 	slices.Sort(picked)
 	return join(sents, picked)
+}
+
+// Budget is the most words [Summarize] returns for a text of words words
+// (counted as Summarize counts them) and maxWords (<= 0: [MaxWordsDefault]):
+// a third of the text, rounded up, but at least [MinWords], and never more
+// than maxWords or the text itself.
+func Budget(words, maxWords int) int {
+	if maxWords <= 0 {
+		maxWords = MaxWordsDefault
+	}
+	return max(min(maxWords, max((words+2)/3, MinWords), words), 0)
 }
 
 // join concatenates the sentences at the sorted indices idx.

@@ -52,11 +52,12 @@ func TestSummarizePicksImportantSentences(t *testing.T) {
 			name:     "dialogue",
 			text:     dialogue,
 			maxWords: 50,
+			// A third of the dialogue's 80 words is 27: room for the
+			// conclusion and one more sentence.
 			want: []string{
-				"Bob: The billing service migration needs a maintenance window, because the database schema changes.",
 				"Alice: Great, so the billing database migration happens Saturday night in the maintenance window.",
 			},
-			notWant: []string{"Good morning", "Okay, sure.", "Carol: Yeah.", "wrap up"},
+			notWant: []string{"Good morning", "Okay, sure.", "Carol: Yeah.", "wrap up", "the game"},
 		},
 	}
 	for _, tt := range tests {
@@ -292,14 +293,18 @@ func BenchmarkSummarize(b *testing.B) {
 func TestSummarizeSkipsRepeats(t *testing.T) {
 	t.Parallel()
 	const rep = "The billing database migration happens on Saturday night. "
+	// The asides after the repeats make the text 75 words long, so that a
+	// third of it (25) holds the repeated sentence twice (16) but not with
+	// the next best distinct one (8+11): the summary must take that one.
 	text := rep + "Backups of the billing database are taken before the migration. " +
 		rep + "The migration of the billing database needs a maintenance window. " +
-		rep + "Lunch was pizza."
+		rep + "Lunch was pizza. The weather was sunny and warm. A local bakery celebrated its tenth anniversary. " +
+		"Parking near the stadium was full again. The coffee machine on floor three is broken."
 	got := extractive.Summarize(text, 40)
 	if n := strings.Count(got, "happens on Saturday night"); n != 1 {
 		t.Errorf("repeated sentence appears %d times:\n%s", n, got)
 	}
-	if !strings.Contains(got, "Backups of the billing database") || !strings.Contains(got, "maintenance window") {
-		t.Errorf("summary lacks the other sentences:\n%s", got)
+	if !strings.Contains(got, "Backups of the billing database") {
+		t.Errorf("summary lacks the next distinct sentence:\n%s", got)
 	}
 }

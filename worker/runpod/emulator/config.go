@@ -27,7 +27,10 @@ const (
 	MaxBodyBytes = 10 << 20
 
 	// MaxTokensDefault is the output budget of a job whose input names
-	// none. A job's summary has at most 3/4 of its token budget in words.
+	// none. A job's summary is extractive.Summarize of its prompt without
+	// the instruction, with 3/4 of its token budget as maxWords: at most
+	// that many words, and at most a third of the prompt's words (but up
+	// to extractive.MinWords).
 	MaxTokensDefault = 256
 
 	// MaxInputsRecorded caps Stats.Inputs; later jobs are only counted in

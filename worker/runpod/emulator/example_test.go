@@ -37,12 +37,14 @@ func Example() {
 		panic(err)
 	}
 
+	// The transcript has 25 words, so the summary gets at most
+	// extractive.MinWords (12) of the 24 words that 32 tokens allow: one
+	// sentence.
 	fmt.Println(resp.StatusCode, job.Status)
 	fmt.Println(job.Output.Summary)
 	fmt.Println(srv.Stats().Inputs[0].Format)
 	// Output:
 	// 200 COMPLETED
 	// Alice: The billing migration needs a maintenance window.
-	// Bob: The maintenance window for the billing migration is Saturday night.
 	// text
 }

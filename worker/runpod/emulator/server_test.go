@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/summarizer/summarizer/worker/extractive"
 	"github.com/summarizer/summarizer/worker/runpod/emulator"
 )
 
@@ -347,6 +348,12 @@ func TestInputFormats(t *testing.T) {
 			}
 			if words := len(strings.Fields(sum)); words > tt.maxTokens*3/4 {
 				t.Errorf("summary has %d words, budget %d tokens", words, tt.maxTokens)
+			}
+			// At most a third of the transcript's words (rounded up), as
+			// the extractive package's Budget says.
+			inWords := len(strings.Fields(transcript))
+			if words := len(strings.Fields(sum)); words > max((inWords+2)/3, extractive.MinWords) {
+				t.Errorf("summary has %d words, more than a third of the transcript's %d", words, inWords)
 			}
 			in := h.srv.Stats().Inputs
 			if len(in) != 1 {
