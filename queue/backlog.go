@@ -26,6 +26,10 @@ var (
 		"Messages in the source queue by state (visible, in_flight), from GetQueueAttributes at most every 30s.", []string{"state"}, nil)
 	oldestDesc = prometheus.NewDesc("summarizer_oldest_message_age_seconds",
 		"Age (from SentTimestamp) of the oldest message this replica holds.", nil, nil)
+	dlqDesc = prometheus.NewDesc("summarizer_dlq_messages",
+		"Messages in the dead-letter queue (visible and in flight), from GetQueueAttributes at most every 30s.", nil, nil)
+	readyDesc = prometheus.NewDesc("summarizer_ready",
+		"1 while the consumer can receive and is not draining (what /readyz answers 200 to), else 0.", nil, nil)
 )
 
 // backlog is the collector behind the gauges above.
@@ -35,13 +39,14 @@ type backlog struct {
 	mu                sync.Mutex
 	fetched           time.Time
 	visible, inFlight float64
+	dlq               float64
 	lastFinished      float64
 	lastAt            time.Time
 	rate              float64 // messages finished per second, over the last refresh window
 }
 
 // Collectors are the consumer's scrape-time gauges: backlog estimate, queue
-// depth and oldest message age. Register them with the registry that
+// and dead-letter queue depth, oldest message age, readiness. Register them with the registry that
 // serves /metrics.
 func (c *Consumer) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{&backlog{c: c, lastAt: time.Now()}}
@@ -51,12 +56,14 @@ func (b *backlog) Describe(ch chan<- *prometheus.Desc) {
 	ch <- backlogDesc
 	ch <- depthDesc
 	ch <- oldestDesc
+	ch <- dlqDesc
+	ch <- readyDesc
 }
 
 func (b *backlog) Collect(ch chan<- prometheus.Metric) {
 	b.refresh()
 	b.mu.Lock()
-	visible, inFlight, rate := b.visible, b.inFlight, b.rate
+	visible, inFlight, rate, dlq := b.visible, b.inFlight, b.rate, b.dlq
 	b.mu.Unlock()
 	est := 0.0
 	switch depth := visible + inFlight; {
@@ -70,6 +77,12 @@ func (b *backlog) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, visible, "visible")
 	ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, inFlight, "in_flight")
 	ch <- prometheus.MustNewConstMetric(oldestDesc, prometheus.GaugeValue, b.c.leases.oldestAge().Seconds())
+	ch <- prometheus.MustNewConstMetric(dlqDesc, prometheus.GaugeValue, dlq)
+	ready := 0.0
+	if b.c.Ready() == nil {
+		ready = 1
+	}
+	ch <- prometheus.MustNewConstMetric(readyDesc, prometheus.GaugeValue, ready)
 }
 
 // refresh reads the queue's depth and this replica's throughput, at most
@@ -97,11 +110,27 @@ func (b *backlog) refresh() {
 			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
 		},
 	})
-	if err != nil {
-		return // keep the last values
+	if err == nil {
+		b.visible, _ = strconv.ParseFloat(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)], 64)
+		b.inFlight, _ = strconv.ParseFloat(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)], 64)
+	} // else keep the last values
+	if !b.c.running.Load() { // the DLQ is known once Run has started
+		return
 	}
-	b.visible, _ = strconv.ParseFloat(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)], 64)
-	b.inFlight, _ = strconv.ParseFloat(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)], 64)
+	dlqURL := b.c.dlqURL
+	b.c.m.request("GetQueueAttributes")
+	out, err = b.c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(dlqURL),
+		AttributeNames: []types.QueueAttributeName{
+			types.QueueAttributeNameApproximateNumberOfMessages,
+			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+		},
+	})
+	if err == nil {
+		v, _ := strconv.ParseFloat(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)], 64)
+		n, _ := strconv.ParseFloat(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)], 64)
+		b.dlq = v + n
+	}
 }
 
 // finished counts messages this replica has finished (any outcome but

@@ -94,7 +94,7 @@ func TestChaosRollingScaleIn(t *testing.T) {
 	st := newStack(t)
 	em, rp := newEmulator(t, emulator.Config{Latency: 10 * time.Second})
 	const n = 40
-	env := st.env(rp, "SHUTDOWN_TIMEOUT=2s", "VISIBILITY_TIMEOUT=10s", "CONCURRENCY=16", "LOG_LEVEL=info")
+	env := st.env(rp, "SHUTDOWN_TIMEOUT=2s", "VISIBILITY_TIMEOUT=10s", "CONCURRENCY=8", "LOG_LEVEL=info")
 	replicas := []*chaosProc{startReplica(t, "replica 1", env), startReplica(t, "replica 2", env)}
 	objs := map[string][]byte{}
 	for i := range n {

@@ -108,6 +108,9 @@ func TestMetricsEndpoint(t *testing.T) {
 		`summarizer_sqs_requests_total{op="DeleteMessageBatch"}`,
 		`summarizer_sqs_requests_total{op="ChangeMessageVisibilityBatch"}`,
 		`summarizer_visibility_extensions_total`,
+		`summarizer_runpod_requests_total{code="200",op="run"}`,
+		`summarizer_runpod_requests_total{code="200",op="status"}`,
+		`summarizer_ready`,
 	}
 	for _, s := range positive {
 		if v := value(s); v <= 0 {
@@ -116,7 +119,9 @@ func TestMetricsEndpoint(t *testing.T) {
 	}
 	for _, s := range []string{`summarizer_inflight_messages`, `summarizer_empty_receives_total`, `summarizer_backlog_seconds`,
 		`summarizer_oldest_message_age_seconds`, `summarizer_queue_messages{state="visible"}`, `summarizer_messages_total{outcome="dead_lettered"}`,
-		`summarizer_messages_total{outcome="retried"}`} {
+		`summarizer_messages_total{outcome="retried"}`, `summarizer_messages_total{outcome="superseded"}`,
+		`summarizer_held_messages{cause="config"}`, `summarizer_held_messages{cause="throttled"}`, `summarizer_held_messages{cause="outage"}`,
+		`summarizer_leases_lost_total`, `summarizer_dlq_messages`, `summarizer_runpod_requests_total{code="429",op="status"}`} {
 		value(s) // present
 	}
 	if strings.Contains(text, apiKey) {

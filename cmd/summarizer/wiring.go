@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -93,9 +94,10 @@ func newSQS(cfg aws.Config, getenv func(string) string) *sqs.Client {
 // backendMetrics are the counters of the RunPod client, and the worker's
 // metrics the RunPod model records job timings in.
 type backendMetrics struct {
-	jobs   *prometheus.CounterVec
-	polls  prometheus.Counter
-	worker *worker.Metrics
+	jobs     *prometheus.CounterVec
+	polls    prometheus.Counter
+	requests *prometheus.CounterVec
+	worker   *worker.Metrics
 }
 
 func newBackendMetrics(reg prometheus.Registerer, wm *worker.Metrics) *backendMetrics {
@@ -109,9 +111,18 @@ func newBackendMetrics(reg prometheus.Registerer, wm *worker.Metrics) *backendMe
 			Name: "summarizer_runpod_polls_total",
 			Help: "RunPod /status requests.",
 		}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "summarizer_runpod_requests_total",
+			Help: "RunPod HTTP requests by operation (run, status, cancel) and answer code (0: no answer); code 429 is throttling.",
+		}, []string{"op", "code"}),
+	}
+	for _, op := range []string{"run", "status", "cancel"} {
+		for _, code := range []string{"200", "429"} {
+			m.requests.WithLabelValues(op, code)
+		}
 	}
 	if reg != nil {
-		reg.MustRegister(m.jobs, m.polls)
+		reg.MustRegister(m.jobs, m.polls, m.requests)
 	}
 	return m
 }
@@ -165,6 +176,7 @@ func newBackend(s *settings, log *zap.Logger, m *backendMetrics, presign worker.
 		if m != nil {
 			cfg.OnPoll = m.polls.Inc
 			cfg.OnJob = func(status string) { m.jobs.WithLabelValues(status).Inc() }
+			cfg.OnResponse = func(op string, code int) { m.requests.WithLabelValues(op, strconv.Itoa(code)).Inc() }
 		}
 		c, err := runpod.New(cfg)
 		if err != nil {

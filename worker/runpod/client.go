@@ -445,6 +445,13 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 		c.cfg.OnPoll()
 	}
 	resp, err := c.cfg.HTTPClient.Do(req)
+	if c.cfg.OnResponse != nil && (err == nil || ctx.Err() == nil) {
+		code := 0
+		if err == nil {
+			code = resp.StatusCode
+		}
+		c.cfg.OnResponse(r.op, code)
+	}
 	if err != nil {
 		return fail(0, classTransient, "", err), ctx.Err() == nil, -1
 	}

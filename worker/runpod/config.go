@@ -131,6 +131,11 @@ type Config struct {
 	// safe for concurrent use and must not block.
 	OnPoll func()
 
+	// OnResponse, if set, is called once per HTTP attempt with its operation ("run",
+	// "status", "cancel") and the HTTP status code, 0 when there was no answer
+	// (metrics: throttling shows as 429s). It must be safe for concurrent use.
+	OnResponse func(op string, code int)
+
 	// OnJob, if set, is called once per job reaching a final state: COMPLETED, FAILED,
 	// CANCELLED, TIMED_OUT, EXPIRED (404 on /status) or ABANDONED (we gave up on it and
 	// cancelled it). It must be safe for concurrent use and must not block.

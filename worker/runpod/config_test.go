@@ -68,4 +68,3 @@ func TestNewAppliesDefaults(t *testing.T) {
 		t.Errorf("HTTPClient not kept")
 	}
 }
-
