@@ -215,8 +215,10 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 	var lastLog time.Time
 	busy := false // the last receive returned messages
 	for {
-		if wait := c.holds.pause(); wait > 0 {
-			if !sleep(ctx, wait) {
+		// Paused while holds are recent; a handler that succeeds meanwhile
+		// ends the pause at once.
+		for wait := c.holds.pause(); wait > 0; wait = c.holds.pause() {
+			if !sleep(ctx, min(wait, 250*time.Millisecond)) {
 				return
 			}
 		}

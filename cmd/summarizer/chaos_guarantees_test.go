@@ -334,7 +334,7 @@ func TestChaosOverwriteDuringSlowJob(t *testing.T) {
 		return time.Second
 	}})
 	env := st.env(rp, "LOG_LEVEL=info")
-	_, logs := chaosWorker(t, st, "overwrite worker", env)
+	stopFirst, logs := chaosWorker(t, st, "overwrite worker", env)
 	put := func(key, text string) string {
 		out, err := st.s3.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(text)})
 		if err != nil {
@@ -348,7 +348,7 @@ func TestChaosOverwriteDuringSlowJob(t *testing.T) {
 	const key = "summaries/overwrite/talk.summary.txt"
 	waitFor(t, 60*time.Second, "the first event to end", func() bool { return strings.Contains(logs.String(), `"msg":"superseded"`) })
 	body, meta, ok := st.summary(key)
-	if !ok || meta["source-etag"] != v2 || !strings.Contains(body, "second version") {
+	if !ok || meta["source-etag"] != v2 || strings.Contains(body, "SLOW VERSION") {
 		t.Errorf("summary after the overwrite: ok=%v etag %q (want %q) body %q", ok, meta["source-etag"], v2, body)
 	}
 	if v := st.versions(key)[key]; v != 1 {
@@ -356,11 +356,14 @@ func TestChaosOverwriteDuringSlowJob(t *testing.T) {
 	}
 	// Two versions uploaded before any worker reads the first: its event is
 	// superseded without a job.
-	stop, _ := chaosWorker(t, st, "overwrite worker (stopped)", env)
-	_ = stop()
+	waitFor(t, 30*time.Second, "queue empty", func() bool { return st.count(st.queueURL) == 0 })
+	if err := stopFirst(); err != nil {
+		t.Fatal(err)
+	}
 	before := em.Stats().Submitted
 	put("overwrite/quick.txt", sampleTranscript+"\nEve: first take.")
 	q2 := put("overwrite/quick.txt", sampleTranscript+"\nEve: second take.")
+	chaosWorker(t, st, "overwrite worker 2", env)
 	const qkey = "summaries/overwrite/quick.summary.txt"
 	waitFor(t, 60*time.Second, "the quick summary", func() bool {
 		_, meta, ok := st.summary(qkey)

@@ -17,11 +17,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
@@ -915,45 +912,6 @@ func chaosText(n int) []byte {
 	return b.Bytes()[:n]
 }
 
-// chaosHoldProxy is a reverse proxy to moto that shortens the visibility a
-// ReceiveMessage asks for to hold seconds: the stand-in for a `replay
-// --hold` flag, which the replay command lacks (its hold is a fixed 5m).
-func chaosHoldProxy(t *testing.T, target string, hold int) (string, *int64) {
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rewritten int64
-	var mu sync.Mutex
-	p := httputil.NewSingleHostReverseProxy(u)
-	director := p.Director
-	p.Director = func(r *http.Request) {
-		director(r)
-		if r.Header.Get("X-Amz-Target") != "AmazonSQS.ReceiveMessage" || r.Body == nil {
-			return
-		}
-		b, err := io.ReadAll(r.Body)
-		r.Body.Close()
-		var in map[string]any
-		if err == nil && json.Unmarshal(b, &in) == nil {
-			if _, ok := in["VisibilityTimeout"]; ok {
-				in["VisibilityTimeout"] = hold
-				b, _ = json.Marshal(in)
-				mu.Lock()
-				rewritten++
-				mu.Unlock()
-			}
-		}
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		r.ContentLength = int64(len(b))
-		r.Header.Set("Content-Length", strconv.Itoa(len(b)))
-	}
-	p.ErrorLog = log.New(io.Discard, "", 0) // the killed replay's requests
-	srv := httptest.NewServer(p)
-	t.Cleanup(srv.Close)
-	return srv.URL, &rewritten
-}
-
 // 5. `summarizer replay` SIGKILLed midway, then run again: the DLQ ends
 // empty and every dead letter is in the source queue at least once, with
 // its original attributes and without the summarizer.* ones.
@@ -983,41 +941,30 @@ func TestChaosReplayKilled(t *testing.T) {
 		t.Fatalf("DLQ holds %d, want %d", c, n)
 	}
 
-	help := chaosStart(t, "replay --help", map[string]string{}, "replay", "--help")
-	_ = help.wait(t, 30*time.Second)
-	hasHold := strings.Contains(help.stderr.String()+help.stdout.String(), "--hold")
-	env := map[string]string{"QUEUE_URL": st.queueURL, "DLQ_URL": st.dlqURL, "REPLAY_RATE": "100"}
+	env := map[string]string{"QUEUE_URL": st.queueURL, "DLQ_URL": st.dlqURL}
 	for _, kv := range moto.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
 	}
-	const hold = 3
-	var args []string
-	var rewritten *int64
-	if hasHold {
-		args = []string{"--hold", fmt.Sprintf("%ds", hold)}
-		t.Logf("replay has --hold: using --hold %ds", hold)
-	} else {
-		env["AWS_ENDPOINT_URL"], rewritten = chaosHoldProxy(t, moto.URL, hold)
-		t.Logf("replay has no --hold flag (fixed 5m hold): its receives go through a proxy that asks for %ds instead", hold)
-	}
-
 	moved := func(p *chaosProc) int { return strings.Count(p.stdout.String(), "\nmoved\t") }
-	// Two SIGKILLs: one in a rate-limited run (it dies holding a received
-	// batch), one in a full-speed run (it dies anywhere between receive,
-	// send and delete); then a run to completion.
+	// Two SIGKILLs, each rerun at once (the default 30 s hold, no waiting
+	// for it): one in a rate-limited run (it dies holding a received batch),
+	// one in a full-speed run (it dies anywhere between receive, send and
+	// delete); then a run to completion, which must wait for the killed runs'
+	// messages to come back and move them too.
 	kills := []struct {
 		rate  string
 		after int
 	}{{"100", 100}, {"", 60}}
 	movedBefore := 0
 	rng := rand.New(rand.NewPCG(chaosSeed(t), 0x5eed))
+	var lastKill time.Time
 	for i, k := range kills {
 		env["REPLAY_RATE"] = k.rate
 		if k.rate == "" {
 			delete(env, "REPLAY_RATE")
 		}
-		p := chaosStart(t, fmt.Sprintf("replay (killed %d)", i+1), env, append([]string{"replay"}, args...)...)
+		p := chaosStart(t, fmt.Sprintf("replay (killed %d)", i+1), env, "replay")
 		deadline := time.Now().Add(60 * time.Second)
 		for !p.exited() && moved(p) < k.after && time.Now().Before(deadline) {
 			time.Sleep(2 * time.Millisecond)
@@ -1027,24 +974,28 @@ func TestChaosReplayKilled(t *testing.T) {
 			t.Fatalf("replay %d ended before it was killed: %v\n%s", i+1, p.err, chaosTail(p.stdout.String(), 10))
 		}
 		p.kill()
+		lastKill = time.Now()
 		movedBefore += moved(p)
 		held, _ := strconv.Atoi(st.attr(st.dlqURL, "ApproximateNumberOfMessagesNotVisible"))
 		t.Logf("replay %d (rate %q): SIGKILL after %d moved lines (%s); the DLQ then held %d messages, %d of them invisible (held by the killed replay); source queue %d",
 			i+1, k.rate, moved(p), time.Since(p.started).Round(time.Millisecond), st.count(st.dlqURL), held, st.count(st.queueURL))
-		waitFor(t, time.Duration(hold+30)*time.Second, "the killed replay's hold to expire", func() bool {
-			v, _ := strconv.Atoi(st.attr(st.dlqURL, "ApproximateNumberOfMessagesNotVisible"))
-			return v == 0
-		})
 	}
 
 	delete(env, "REPLAY_RATE")
-	second := chaosStart(t, "replay (to completion)", env, append([]string{"replay"}, args...)...)
-	if err := second.wait(t, 120*time.Second); err != nil {
-		t.Fatalf("last replay: %v\n%s", err, chaosTail(second.stdout.String(), 10))
+	last := chaosStart(t, "replay (to completion)", env, "replay")
+	if err := last.wait(t, 150*time.Second); err != nil {
+		t.Fatalf("last replay: %v\n%s", err, chaosTail(last.stdout.String(), 10))
 	}
-	movedAfter := moved(second)
+	sinceKill := time.Since(lastKill)
+	movedAfter := moved(last)
 	if c := st.count(st.dlqURL); c != 0 {
-		t.Errorf("DLQ still holds %d messages after the second replay", c)
+		t.Errorf("DLQ still holds %d messages (visible and in flight) after the last replay", c)
+	}
+	if !strings.Contains(last.stdout.String(), "in flight, held by another consumer") {
+		t.Error("the last replay did not say it waited for the killed replays' messages")
+	}
+	if sinceKill > 90*time.Second {
+		t.Errorf("the last replay finished %s after the last kill, want about a minute at most (30 s hold)", sinceKill.Round(time.Second))
 	}
 
 	got := chaosDrain(t, st, st.queueURL)
@@ -1083,12 +1034,8 @@ func TestChaosReplayKilled(t *testing.T) {
 	if dups > 10*len(kills) {
 		t.Errorf("%d duplicates in the source queue, want at most one batch (10) per kill", dups)
 	}
-	var proxied int64 = -1
-	if rewritten != nil {
-		proxied = *rewritten
-	}
-	t.Logf("%d dead letters: killed runs moved %d, last run moved %d; source queue holds %d replayed messages, %d distinct, %d duplicates; receives with a shortened hold %d; whole test %s",
-		n, movedBefore, movedAfter, dups+len(copies), len(copies), dups, proxied, time.Since(began).Round(time.Millisecond))
+	t.Logf("%d dead letters: killed runs moved %d, last run moved %d and ended %s after the last kill; source queue holds %d replayed messages, %d distinct, %d duplicates; whole test %s",
+		n, movedBefore, movedAfter, sinceKill.Round(time.Second), dups+len(copies), len(copies), dups, time.Since(began).Round(time.Millisecond))
 	if movedBefore+movedAfter+dups < n {
 		t.Errorf("moved %d+%d (+%d duplicates) < %d", movedBefore, movedAfter, dups, n)
 	}
