@@ -36,6 +36,7 @@ type settings struct {
 	RunPodInputFormat string
 	RunPodModel       string
 	JobTimeout        time.Duration
+	PollRate          float64
 	ChunkTokens       int
 	SummaryTokens     int
 	S3ForcePathStyle  bool
@@ -61,6 +62,7 @@ func backendOptions(s *settings) []option {
 		{env: "MODEL_CONCURRENCY", def: "32", usage: "model calls in flight in the whole process", parse: positiveInt(&s.ModelConcurrency)},
 		{env: "RUNPOD_MODEL", def: "google/flan-t5-xl", usage: "model name reported in JSON summaries", parse: str(&s.RunPodModel)},
 		{env: "JOB_TIMEOUT", def: "15m", usage: "one RunPod job, queue time included", parse: duration(&s.JobTimeout, time.Second)},
+		{env: "RUNPOD_POLL_RATE", def: "50", usage: "most RunPod /status requests per second of this replica (RunPod allows 200/s per endpoint, shared by every replica); a 429 halves it for a while", parse: positiveFloat(&s.PollRate)},
 		{env: "CHUNK_TOKENS", def: "1500", usage: "model input budget per call", parse: positiveInt(&s.ChunkTokens)},
 		{env: "SUMMARY_TOKENS", def: "256", usage: "model output budget per call", parse: positiveInt(&s.SummaryTokens)},
 		{env: "LOG_LEVEL", def: "info", usage: "debug, info, warn or error", parse: oneOf(&s.LogLevel, "debug", "info", "warn", "error")},

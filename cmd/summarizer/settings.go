@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -171,6 +172,17 @@ func nonNegativeFloat(dst *float64) func(string) error {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f < 0 {
 			return errors.New("want a number, 0 or more")
+		}
+		*dst = f
+		return nil
+	}
+}
+
+func positiveFloat(dst *float64) func(string) error {
+	return func(v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f > 0) || math.IsInf(f, 0) {
+			return errors.New("want a number above 0")
 		}
 		*dst = f
 		return nil

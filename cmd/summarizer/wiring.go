@@ -159,6 +159,7 @@ func newBackend(s *settings, log *zap.Logger, m *backendMetrics, presign worker.
 			InputFormat:  s.RunPodInputFormat,
 			MaxNewTokens: s.SummaryTokens,
 			JobTimeout:   s.JobTimeout,
+			PollRate:     s.PollRate,
 			Logger:       log,
 		}
 		urlMode := s.RunPodInputFormat == "url"

@@ -44,9 +44,10 @@ type Client struct {
 	log   *zap.Logger
 
 	// Adaptive polling: the jobs of one endpoint take similar times, so a
-	// fresh job's first poll aims at when jobs have been finishing.
-	est     *jobDuration
-	started *sync.Map // job id → time.Time of its /run, until waited for
+	// job's first poll aims at when jobs have been finishing.
+	est *jobDuration
+	// gate paces every /status request of the process.
+	gate *pollGate
 }
 
 // New applies the defaults to cfg, validates it and returns a Client.
@@ -68,8 +69,8 @@ func New(cfg Config) (*Client, error) {
 		input: input,
 		log:   cfg.Logger,
 
-		est:     &jobDuration{},
-		started: &sync.Map{},
+		est:  &jobDuration{},
+		gate: newPollGate(cfg.PollRate),
 	}, nil
 }
 
@@ -173,7 +174,6 @@ func (c *Client) submit(ctx context.Context, body []byte) (string, error) {
 	if out.ID == "" {
 		return "", &Error{Op: opRun, Err: errors.New("answer has no job id"), class: classTransient}
 	}
-	c.started.Store(out.ID, time.Now())
 	c.log.Debug("runpod job submitted", zap.String("job_id", out.ID), zap.String("status", out.Status))
 	return out.ID, nil
 }
@@ -204,7 +204,7 @@ func (c *Client) WaitFrom(ctx context.Context, jobID string, submitted time.Time
 	}
 	ctx, cancel := context.WithDeadlineCause(ctx, submitted.Add(c.cfg.JobTimeout), ErrJobTimeout)
 	defer cancel()
-	return c.wait(ctx, jobID)
+	return c.wait(ctx, jobID, submitted)
 }
 
 // statusResponse is the body of GET /status/{id}.
@@ -217,11 +217,11 @@ type statusResponse struct {
 	ExecutionTime float64         `json:"executionTime"`
 }
 
-// wait is the poll loop of one job.
-func (c *Client) wait(ctx context.Context, id string) (Result, error) {
+// wait is the poll loop of one job, submitted at submitted.
+func (c *Client) wait(ctx context.Context, id string, submitted time.Time) (Result, error) {
 	log := c.log.With(zap.String("job_id", id))
-	first, interval := c.schedule(id)
-	timer := time.NewTimer(jitter(first))
+	next, interval, expectedEnd := c.schedule(submitted)
+	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
 	path := "/status/" + url.PathEscape(id)
 	failures := 0
@@ -230,6 +230,9 @@ func (c *Client) wait(ctx context.Context, id string) (Result, error) {
 		case <-ctx.Done():
 			return c.stopped(ctx, log, id)
 		case <-timer.C:
+		}
+		if err := c.gate.wait(ctx, expectedEnd); err != nil {
+			return c.stopped(ctx, log, id)
 		}
 		var st statusResponse
 		err := c.do(ctx, request{op: opStatus, method: http.MethodGet, path: path, jobID: id}, &st)
@@ -243,6 +246,13 @@ func (c *Client) wait(ctx context.Context, id string) (Result, error) {
 		case err != nil && !err.(*Error).Temporary():
 			return Result{Polls: polls}, err
 		case err != nil:
+			if err.(*Error).StatusCode == http.StatusTooManyRequests {
+				// Over RunPod's /status limit: every poll of the process slows
+				// down; this job is polled again soon, in its turn.
+				c.gate.throttled(err.(*Error).retryAfter)
+				timer.Reset(jitter(interval))
+				continue
+			}
 			// RunPod's API is failing, not (as far as we know) the job: poll on,
 			// less often, until it answers or JobTimeout gives the job up.
 			failures++
@@ -291,24 +301,30 @@ func (c *Client) stopped(ctx context.Context, log *zap.Logger, id string) (Resul
 }
 
 // minPoll is the shortest wait between two polls of one job.
-const minPoll = 100 * time.Millisecond
+const minPoll = 25 * time.Millisecond
 
-// schedule gives the wait before a job's first poll and the interval after
-// it, which then grows ×1.5 up to PollMax. Without history, or for a job
-// this client did not submit (a resumed one), that is PollInitial and
-// 1.5×PollInitial. Once a few jobs have completed, a fresh job's first poll
-// comes at 95% of the average job time (RunPod's delayTime+executionTime)
-// and the next ones a tenth of it apart: for one-second jobs the completion
-// is seen within ~100 ms, for 30-second jobs after about two polls.
-func (c *Client) schedule(id string) (first, interval time.Duration) {
-	first, interval = c.cfg.PollInitial, nextInterval(c.cfg.PollInitial, c.cfg.PollMax)
-	at, fresh := c.started.LoadAndDelete(id)
+// schedule gives the time of a job's first poll, the interval after it
+// (which then grows ×1.5 up to PollMax), and when the job is expected to
+// end (its priority at the poll gate). Without history that is PollInitial
+// and 1.5×PollInitial. Once a few jobs have completed, the jobs of an
+// endpoint are expected to take what they have been taking (RunPod's
+// delayTime+executionTime, a moving average): the first poll comes just
+// after that, counted from the submission (a resumed job submitted long ago
+// is polled at once), and the next ones a twentieth of it apart. For jobs of
+// stable length that is one poll per job, seen within ~2% of the job time.
+func (c *Client) schedule(submitted time.Time) (first time.Time, interval time.Duration, expectedEnd time.Time) {
+	now := time.Now()
 	expected, known := c.est.get()
-	if !fresh || !known {
-		return first, interval
+	if !known {
+		first = now.Add(jitter(c.cfg.PollInitial))
+		return first, nextInterval(c.cfg.PollInitial, c.cfg.PollMax), first
 	}
-	first = max(expected*95/100-time.Since(at.(time.Time)), minPoll)
-	return first, min(max(expected/10, minPoll), c.cfg.PollMax)
+	expectedEnd = submitted.Add(expected)
+	first = expectedEnd.Add(max(expected/50, 5*time.Millisecond))
+	if first.Before(now) {
+		first = now
+	}
+	return first, min(max(expected/20, minPoll), c.cfg.PollMax), expectedEnd
 }
 
 // jobDuration is a moving average of how long completed jobs took.
@@ -401,6 +417,12 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		e, retry, retryAfter := c.once(ctx, r, out)
 		if e == nil {
 			return nil
+		}
+		// A 429 on /status goes back to the poll loop, which slows every poll
+		// of the process down (pollGate): retrying it here would add load.
+		if r.op == opStatus && e.StatusCode == http.StatusTooManyRequests {
+			retry = false
+			e.retryAfter = max(retryAfter, 0)
 		}
 		if !retry || attempt >= c.cfg.MaxAttempts || ctx.Err() != nil {
 			if ctx.Err() != nil && !errors.Is(e, ctx.Err()) {

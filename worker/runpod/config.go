@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -35,6 +36,7 @@ const (
 	JobTimeoutDefault    = 15 * time.Minute
 	PollInitialDefault   = 250 * time.Millisecond
 	PollMaxDefault       = 10 * time.Second
+	PollRateDefault      = 50.0
 	MaxAttemptsDefault   = 5
 	RetryInitialDefault  = 500 * time.Millisecond
 	RetryMaxDefault      = 30 * time.Second
@@ -107,6 +109,13 @@ type Config struct {
 	// Default PollMaxDefault.
 	PollMax time.Duration
 
+	// PollRate caps the /status requests of the Client, per second, whatever the
+	// number of jobs (RUNPOD_POLL_RATE). RunPod allows 2,000 per 10 s per endpoint,
+	// shared by every replica: keep PollRate × replicas under 200. Past the cap,
+	// polls wait, the job expected to end first going first; a 429 on /status
+	// halves the rate, which then climbs back (AIMD). Default PollRateDefault.
+	PollRate float64
+
 	// MaxAttempts is the number of HTTP attempts per call for 429, 408, 5xx and network
 	// errors (1 disables retries). Default MaxAttemptsDefault.
 	MaxAttempts int
@@ -162,6 +171,9 @@ func (c Config) withDefaults() Config {
 	if c.PollMax == 0 {
 		c.PollMax = max(PollMaxDefault, c.PollInitial)
 	}
+	if c.PollRate == 0 {
+		c.PollRate = PollRateDefault
+	}
 	if c.MaxAttempts == 0 {
 		c.MaxAttempts = MaxAttemptsDefault
 	}
@@ -212,6 +224,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxAttempts < 0 {
 		bad("runpod: MaxAttempts %d must not be negative", c.MaxAttempts)
+	}
+	if !(c.PollRate >= 0) || math.IsInf(c.PollRate, 0) {
+		bad("runpod: PollRate %v must be a positive number of polls per second", c.PollRate)
 	}
 	for _, d := range []struct {
 		name string

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
@@ -106,7 +107,8 @@ type Error struct {
 	// RunPod's error text, ErrNoOutput.
 	Err error
 
-	class class
+	class      class
+	retryAfter time.Duration // the answer's Retry-After, 0 if none
 }
 
 // Error describes the failure with op, status code, job id and a body excerpt; never the

@@ -126,6 +126,14 @@ func ParseFault(s string) (Fault, error) {
 
 func (f Fault) http() bool { return f == Fault429 || f == Fault500 || f == Fault401 || f == Fault503 }
 
+// Limits are requests allowed per operation in any 10 s window.
+type Limits struct {
+	Run, Status, Cancel int
+}
+
+// LimitWindow is the window of Limits, as RunPod counts them.
+const LimitWindow = 10 * time.Second
+
 // Rates are probabilities of random faults, each in [0,1], drawn from a
 // source seeded with Config.Seed, so a run is reproducible given the seed
 // and the order of requests.
@@ -147,6 +155,12 @@ type Config struct {
 
 	// QueueDelay is how long a job stays IN_QUEUE before IN_PROGRESS.
 	QueueDelay time.Duration
+
+	// Limits, when set, are RunPod's rate limits per operation: at most
+	// that many requests in any 10 s window (RunPod: run 1000, status 2000,
+	// cancel 100); past them the answer is 429 with Retry-After. Zero is no
+	// limit.
+	Limits Limits
 
 	// LatencyFor, when set, gives a job's Latency from its prompt (or url)
 	// instead of Latency: tests make some transcripts slower than others.
@@ -221,6 +235,9 @@ func (c Config) Validate() error {
 		if !(p.v >= 0 && p.v <= 1) { // also rejects NaN
 			errs = append(errs, fmt.Errorf("emulator: Rates.%s %v is not in [0,1]", p.name, p.v))
 		}
+	}
+	if c.Limits.Run < 0 || c.Limits.Status < 0 || c.Limits.Cancel < 0 {
+		errs = append(errs, fmt.Errorf("emulator: Limits %+v must not be negative", c.Limits))
 	}
 	if r.HTTP429+r.HTTP500 > 1 {
 		errs = append(errs, fmt.Errorf("emulator: Rates.HTTP429+HTTP500 = %v exceeds 1", r.HTTP429+r.HTTP500))

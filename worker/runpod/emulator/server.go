@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +33,8 @@ type Server struct {
 	pending     jobHeap // unsettled jobs that will finish, by finish time
 	expiring    jobHeap // settled jobs, by the time their result expires
 	requests    map[string]int
+	throttled   map[string]int
+	recent      map[string][]time.Time // per limited op, request times in the last LimitWindow
 	final       map[string]int
 	submitted   int
 	inFlight    int
@@ -42,8 +46,11 @@ type Server struct {
 // Stats is a snapshot of what a [Server] has seen since New or Reset.
 type Stats struct {
 	// Requests counts authorised requests per operation (OpRun, ...),
-	// those answered with an injected fault included.
+	// those answered with an injected fault or over a limit included.
 	Requests map[string]int
+	// Throttled counts requests per operation answered 429 because they
+	// were over Config.Limits.
+	Throttled map[string]int
 	// Jobs counts jobs per final status (StatusCompleted, StatusFailed,
 	// StatusTimedOut, StatusCancelled), whether or not anyone asked.
 	Jobs map[string]int
@@ -153,6 +160,8 @@ func (s *Server) reset() {
 	s.jobs = make(map[string]*job)
 	s.pending, s.expiring = nil, nil
 	s.requests = make(map[string]int)
+	s.throttled = make(map[string]int)
+	s.recent = make(map[string][]time.Time)
 	s.final = make(map[string]int)
 	s.submitted, s.inFlight, s.maxInFlight, s.dropped = 0, 0, 0, 0
 	s.inputs = nil
@@ -165,6 +174,7 @@ func (s *Server) Stats() Stats {
 	s.advance(time.Now())
 	return Stats{
 		Requests:      maps.Clone(s.requests),
+		Throttled:     maps.Clone(s.throttled),
 		Jobs:          maps.Clone(s.final),
 		Submitted:     s.submitted,
 		InFlight:      s.inFlight,
@@ -223,7 +233,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests[op]++
 	n := s.requests[op]
+	wait, over := s.overLimit(op, time.Now())
 	s.mu.Unlock()
+	if over {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+		writeError(w, http.StatusTooManyRequests, "rate limit exceeded for "+op)
+		return
+	}
 
 	fault := s.fault(op, n)
 	switch fault {
@@ -256,6 +272,37 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case OpHealth:
 		s.serveHealth(w)
 	}
+}
+
+// overLimit counts a request of op against Config.Limits and reports
+// whether it is over, and how long until the window has room. The caller
+// holds s.mu.
+func (s *Server) overLimit(op string, now time.Time) (time.Duration, bool) {
+	limit := 0
+	switch op {
+	case OpRun, OpRunsync:
+		op, limit = OpRun, s.cfg.Limits.Run
+	case OpStatus:
+		limit = s.cfg.Limits.Status
+	case OpCancel:
+		limit = s.cfg.Limits.Cancel
+	}
+	if limit <= 0 {
+		return 0, false
+	}
+	times := s.recent[op]
+	i := 0
+	for i < len(times) && now.Sub(times[i]) >= LimitWindow {
+		i++
+	}
+	times = times[i:]
+	if len(times) >= limit {
+		s.recent[op] = times
+		s.throttled[op]++
+		return LimitWindow - now.Sub(times[0]), true
+	}
+	s.recent[op] = append(times, now)
+	return 0, false
 }
 
 // route maps a path to an operation and job id; op is "" for no route.
