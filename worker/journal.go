@@ -381,9 +381,15 @@ func (j *s3Journal) Jobs() []string {
 }
 
 // Delete removes the journal: its transcript version is summarized or
-// given up for good. Harmless if it does not exist.
+// given up for good. Harmless if it does not exist; no request at all when
+// this delivery knows it does not.
 func (j *s3Journal) Delete(ctx context.Context) {
-	deleteJournal(ctx, j.s3, j.loc, j.log)
+	j.mu.Lock()
+	absent := j.known && j.objETag == "" && !j.wrote
+	j.mu.Unlock()
+	if !absent {
+		deleteJournal(ctx, j.s3, j.loc, j.log)
+	}
 }
 
 func deleteJournal(ctx context.Context, client s3API, loc location, log *zap.Logger) {

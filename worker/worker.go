@@ -61,7 +61,14 @@ type Worker struct {
 	sum Summarizer
 	cfg Config
 	log *zap.Logger
+	// background holds clean-ups that need not delay a message (the journal
+	// of a stored summary); Close waits for them.
+	background sync.WaitGroup
 }
+
+// Close waits for the worker's background clean-ups (journal deletes) to
+// finish. Call it once no Process call runs any more.
+func (w *Worker) Close() { w.background.Wait() }
 
 // New returns a worker. s3 is usually an *s3.Client.
 func New(client s3API, sum Summarizer, cfg Config) (*Worker, error) {
@@ -288,7 +295,8 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) Recor
 	case err != nil:
 		return failed(rr, err)
 	}
-	journal.Delete(ctx)
+	// The summary is stored: the journal's delete need not hold the message.
+	w.background.Go(func() { journal.Delete(context.WithoutCancel(ctx)) })
 	w.cfg.Metrics.observeEndToEnd(rec.EventTime)
 	w.cfg.Metrics.Stage.WithLabelValues("total").Observe(time.Since(start).Seconds())
 	rr.Status = StatusDone

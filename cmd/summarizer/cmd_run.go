@@ -80,7 +80,9 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 		defer stop()
 		log.Info("metrics listening", zap.String("addr", addr))
 	}
-	return c.Run(ctx)
+	err = c.Run(ctx)
+	w.Close() // journal deletes still under way
+	return err
 }
 
 // handler turns the worker's view of a message into the queue's outcomes.
