@@ -19,7 +19,7 @@ const (
 	defaultShutdownTimeout = "25s"
 	defaultMetricsAddr     = ":9090"
 	// minDrainMargin is what the kubelet must leave after SHUTDOWN_TIMEOUT
-	// for cancelling RunPod jobs, releasing messages and the final deletes.
+	// for journal writes, releasing messages and the final deletes.
 	minDrainMargin = 10 * time.Second
 )
 
