@@ -82,8 +82,8 @@ type HoldError struct {
 // does not grow, it is never dead-lettered), pauses receiving with a
 // backoff, and calls the handler again with the same message after a
 // backoff of its own. Once a handler succeeds, receiving resumes at once.
-// cause is HoldConfig, HoldThrottled or HoldOutage; HoldConfig also makes
-// Ready fail until a handler succeeds.
+// cause is HoldConfig, HoldThrottled or HoldOutage; HoldConfig and
+// HoldOutage also make Ready fail until a handler succeeds.
 func Hold(cause string, err error) error { return &HoldError{Cause: cause, Err: err} }
 
 func (e *HoldError) Error() string {

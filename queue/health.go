@@ -10,22 +10,25 @@ import (
 // holdState remembers the holds of recent handlers: while one is recent the
 // consumer pauses receiving, with a pause that doubles on every hold in a
 // row (holdPauseMin to holdPauseMax) and clears on the first success. A
-// configuration fault also makes the consumer not ready until a success.
+// configuration fault or an outage also makes the consumer not ready until a
+// success (throttling does not: the work goes on, slower).
 type holdState struct {
-	mu       sync.Mutex
-	until    time.Time
-	pauseOf  time.Duration
-	config   error
-	configAt time.Time
+	mu      sync.Mutex
+	until   time.Time
+	pauseOf time.Duration
+	// fault is the last hold that makes the consumer not ready (a
+	// configuration fault or an outage: no message can be done now).
+	fault   error
+	faultAt time.Time
 }
 
 const (
 	holdPauseMin = time.Second
 	holdPauseMax = time.Minute
-	// configForget is how long a configuration fault keeps the consumer not
-	// ready without being seen again (held messages are retried well within
-	// it, so a fault that persists is seen again).
-	configForget = 10 * time.Minute
+	// faultForget is how long a configuration fault or an outage keeps the
+	// consumer not ready without being seen again (held messages are retried
+	// well within it, so a fault that persists is seen again).
+	faultForget = 10 * time.Minute
 )
 
 // held records a hold and returns how long receiving now pauses.
@@ -36,8 +39,8 @@ func (h *holdState) held(cause string, err error) time.Duration {
 	if u := time.Now().Add(h.pauseOf); u.After(h.until) {
 		h.until = u
 	}
-	if cause == HoldConfig {
-		h.config, h.configAt = err, time.Now()
+	if cause == HoldConfig || cause == HoldOutage {
+		h.fault, h.faultAt = err, time.Now()
 	}
 	return h.pauseOf
 }
@@ -45,7 +48,7 @@ func (h *holdState) held(cause string, err error) time.Duration {
 // ok records a handler that succeeded: the causes of holds are gone.
 func (h *holdState) ok() {
 	h.mu.Lock()
-	h.until, h.pauseOf, h.config = time.Time{}, 0, nil
+	h.until, h.pauseOf, h.fault = time.Time{}, 0, nil
 	h.mu.Unlock()
 }
 
@@ -59,10 +62,10 @@ func (h *holdState) pause() time.Duration {
 func (h *holdState) err() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.config == nil || time.Since(h.configAt) > configForget {
+	if h.fault == nil || time.Since(h.faultAt) > faultForget {
 		return nil
 	}
-	return fmt.Errorf("configuration fault %s ago: %w", time.Since(h.configAt).Round(time.Second), h.config)
+	return fmt.Errorf("messages held %s ago: %w", time.Since(h.faultAt).Round(time.Second), h.fault)
 }
 
 // holdBackoff is the wait before a held message's handler runs again: 1s

@@ -140,17 +140,19 @@ func Replay(ctx context.Context, client replayAPI, cfg ReplayConfig, report func
 			return st, fmt.Errorf("replay: receive from %s: %w", cfg.From, err)
 		}
 		if len(out.Messages) == 0 {
-			// Empty, as far as we can see: messages held by someone else (a
+			// Empty, as far as this receive saw. Messages whose hold just ran
+			// out may be visible by now; messages held by someone else (a
 			// killed replay's) come back within their hold.
-			others, err := notVisible(ctx, client, cfg.From)
+			visible, inFlight, err := dlqCounts(ctx, client, cfg.From)
 			if err != nil {
 				return st, err
 			}
-			others -= h.len()
-			if others <= 0 {
-				return st, nil
-			}
+			others := inFlight - h.len()
 			switch {
+			case visible > 0:
+				continue
+			case others <= 0:
+				return st, nil
 			case waitingSince.IsZero():
 				waitingSince = time.Now()
 				progress(fmt.Sprintf("%d message(s) of the DLQ are in flight, held by another consumer (a replay that was killed?): waiting up to %s for them to come back", others, cfg.Wait))
@@ -216,15 +218,24 @@ func Replay(ctx context.Context, client replayAPI, cfg ReplayConfig, report func
 	return st, nil
 }
 
-// notVisible is the DLQ's count of messages in flight.
-func notVisible(ctx context.Context, client replayAPI, url string) (int, error) {
+// dlqCounts is the DLQ's count of visible messages, and of messages in
+// flight or delayed.
+func dlqCounts(ctx context.Context, client replayAPI, url string) (visible, inFlight int, err error) {
 	out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+		AttributeNames: []types.QueueAttributeName{
+			types.QueueAttributeNameApproximateNumberOfMessages,
+			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+			types.QueueAttributeNameApproximateNumberOfMessagesDelayed,
+		}})
 	if err != nil {
-		return 0, fmt.Errorf("replay: read the in-flight count of %s: %w", url, err)
+		return 0, 0, fmt.Errorf("replay: read the message counts of %s: %w", url, err)
 	}
-	n, _ := strconv.Atoi(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)])
-	return n, nil
+	n := func(a types.QueueAttributeName) int {
+		v, _ := strconv.Atoi(out.Attributes[string(a)])
+		return v
+	}
+	return n(types.QueueAttributeNameApproximateNumberOfMessages),
+		n(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible) + n(types.QueueAttributeNameApproximateNumberOfMessagesDelayed), nil
 }
 
 // replayHold is the set of DLQ messages a replay holds (left behind until it

@@ -253,6 +253,7 @@ func (c *Client) wait(ctx context.Context, id string, submitted time.Time) (Resu
 				timer.Reset(jitter(interval))
 				continue
 			}
+			c.gate.ok()
 			// RunPod's API is failing, not (as far as we know) the job: poll on,
 			// less often, until it answers or JobTimeout gives the job up.
 			failures++
@@ -264,6 +265,7 @@ func (c *Client) wait(ctx context.Context, id string, submitted time.Time) (Resu
 			continue
 		}
 		failures = 0
+		c.gate.ok()
 		switch st.Status {
 		case StatusCompleted:
 			c.report(st.Status)
@@ -293,6 +295,12 @@ func (c *Client) wait(ctx context.Context, id string, submitted time.Time) (Resu
 // good and cancelled; otherwise it is left running for whoever waits for it next.
 func (c *Client) stopped(ctx context.Context, log *zap.Logger, id string) (Result, error) {
 	if errors.Is(context.Cause(ctx), ErrJobTimeout) {
+		// One last look, past the poll gate: the job may have finished
+		// while its polls waited (throttling), or be a resumed job whose
+		// time was up before anyone asked.
+		if res, err, final := c.lastPoll(ctx, log, id); final {
+			return res, err
+		}
 		c.Abandon(ctx, id)
 		return Result{}, &Error{Op: opStatus, JobID: id, JobStatus: StatusAbandoned, Err: httpapi.CtxErr(ctx), class: classTransient}
 	}
@@ -367,6 +375,29 @@ func (c *Client) completed(log *zap.Logger, id string, st *statusResponse, polls
 	}
 	res.Text = text
 	return res, nil
+}
+
+// lastPoll asks for job id's status once, on a context detached from ctx
+// and bounded by CancelTimeout, and reports whether the job is in a final
+// state (then res and err are what Wait returns for it).
+func (c *Client) lastPoll(ctx context.Context, log *zap.Logger, id string) (res Result, err error, final bool) {
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CancelTimeout)
+	defer cancel()
+	var st statusResponse
+	if e := c.do(pctx, request{op: opStatus, method: http.MethodGet, path: "/status/" + url.PathEscape(id), jobID: id}, &st); e != nil {
+		return Result{}, nil, false
+	}
+	switch st.Status {
+	case StatusCompleted:
+		c.report(st.Status)
+		res, err := c.completed(log, id, &st, 1)
+		res.Polls = 1
+		return res, err, true
+	case StatusFailed, StatusCancelled, StatusTimedOut:
+		c.report(st.Status)
+		return Result{Polls: 1}, &Error{Op: opStatus, JobID: id, JobStatus: st.Status, Err: fmt.Errorf("job ended %s", st.Status), class: classTransient}, true
+	}
+	return Result{}, nil, false
 }
 
 // Abandon gives job id up for good: it is cancelled at RunPod on a context detached

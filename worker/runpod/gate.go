@@ -11,12 +11,13 @@ import (
 // whole process: RunPod limits /status per endpoint (2,000 per 10 s, shared
 // by every replica), and a burst of 429s costs more than it saves.
 //
-// It is a token bucket whose rate follows AIMD: a 429 on /status halves it
-// (at most once per second, however many polls were in flight) and stops
-// every poll for the answer's Retry-After, and each quiet second adds back a
-// thirtieth of the cap. Polls waiting for a token are served by their job's
-// expected end, earliest first: the job most likely to be finished gets the
-// next poll.
+// It is a token bucket whose rate follows AIMD: two 429s on /status in a
+// row (a lone 429 among successes is noise, a run of them is the limit)
+// halve it, at most once per second however many polls were in flight, and
+// stop every poll for the answer's Retry-After; each quiet second adds back
+// a thirtieth of the cap. Polls waiting for a token are served by their
+// job's expected end, earliest first: the job most likely to be finished
+// gets the next poll.
 type pollGate struct {
 	max float64 // the cap, polls per second
 
@@ -26,13 +27,15 @@ type pollGate struct {
 	last    time.Time // of the last refill
 	lastCut time.Time // of the last decrease
 	blocked time.Time // no poll before this (Retry-After)
+	streak  int       // 429s in a row
 	queue   ticketHeap
 	running bool
 }
 
 const (
-	gateMinRate = 0.5             // polls/s: the floor of the decrease
+	gateMinRate = 1.0             // polls/s: the floor of the decrease
 	gateQuiet   = 2 * time.Second // no increase this soon after a decrease
+	gateStreak  = 2               // 429s in a row that mean "over the limit"
 )
 
 func newPollGate(maxRate float64) *pollGate {
@@ -125,14 +128,26 @@ func (g *pollGate) refill(now time.Time) {
 	g.tokens = min(burst, g.tokens+g.rate*dt)
 }
 
-// throttled records a 429 on /status: no poll goes before retryAfter (the
-// answer's Retry-After, capped at 30 s) has passed, and the rate halves,
-// once per second at most (the polls already in flight answer 429 too).
+// ok records a /status answer other than 429.
+func (g *pollGate) ok() {
+	g.mu.Lock()
+	g.streak = 0
+	g.mu.Unlock()
+}
+
+// throttled records a 429 on /status. From the second in a row on, no poll
+// goes before retryAfter (the answer's Retry-After, capped at 30 s) has
+// passed, and the rate halves, once per second at most (the polls already in
+// flight answer 429 too).
 func (g *pollGate) throttled(retryAfter time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := time.Now()
 	g.refill(now)
+	g.streak++
+	if g.streak < gateStreak {
+		return
+	}
 	if u := now.Add(min(retryAfter, 30*time.Second)); u.After(g.blocked) {
 		g.blocked = u
 	}

@@ -12,11 +12,12 @@ func TestPollGateServesEarliestExpectedEndFirst(t *testing.T) {
 	t.Parallel()
 	g := newPollGate(1000)
 	g.mu.Lock()
-	g.tokens = 0
-	g.running = true // the test hands the tokens out itself, with step
+	g.tokens, g.rate = 0, 0.001 // no token comes by itself during the test
+	g.lastCut = time.Now()      // nor does the rate grow
+	g.running = true            // the test hands the tokens out itself, with step
 	g.mu.Unlock()
 	base := time.Now()
-	order := make(chan int)
+	order := make(chan int, 5)
 	arrivals := []int{3, 1, 4, 0, 2} // expected end in seconds after base
 	for _, sec := range arrivals {
 		go func() {
@@ -26,12 +27,15 @@ func TestPollGateServesEarliestExpectedEndFirst(t *testing.T) {
 			order <- sec
 		}()
 	}
-	for {
+	for deadline := time.Now().Add(time.Minute); ; {
 		g.mu.Lock()
 		n := len(g.queue)
 		g.mu.Unlock()
 		if n == len(arrivals) {
 			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d polls queued at the gate", n, len(arrivals))
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -52,18 +56,24 @@ func TestPollGateServesEarliestExpectedEndFirst(t *testing.T) {
 	}
 }
 
-// A 429 halves the rate once per second at most, and holds every poll for
-// the answer's Retry-After.
+// A run of 429s halves the rate once per second at most, and holds every
+// poll for the answer's Retry-After; a lone 429 among successes does not.
 func TestPollGateBacksOff(t *testing.T) {
 	t.Parallel()
 	g := newPollGate(40)
 	g.throttled(0)
+	g.ok()
+	g.throttled(0)
+	if r := g.currentRate(); r != 40 {
+		t.Errorf("rate after two lone 429s = %v, want 40", r)
+	}
+	g.throttled(0)
 	if r := g.currentRate(); r != 20 {
-		t.Errorf("rate after a 429 = %v, want 20", r)
+		t.Errorf("rate after two 429s in a row = %v, want 20", r)
 	}
 	g.throttled(0) // the same burst: no second cut
 	if r := g.currentRate(); r != 20 {
-		t.Errorf("rate after a second 429 within a second = %v, want 20", r)
+		t.Errorf("rate after a third 429 within a second = %v, want 20", r)
 	}
 	g.throttled(time.Hour)
 	g.mu.Lock()
