@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -41,5 +44,43 @@ func TestTracesOnlyWhenConfigured(t *testing.T) {
 			t.Errorf("%v: traces on = %v, want %v", tt.env, sdk, tt.on)
 		}
 		stop()
+	}
+}
+
+// A base endpoint gets /v1/traces appended (after its own path); a
+// per-signal endpoint is used as it is.
+func TestOTLPHTTPEndpointPaths(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ env, want string }{
+		{"OTEL_EXPORTER_OTLP_ENDPOINT=%s", "/v1/traces"},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT=%s/otlp/", "/otlp/v1/traces"},
+		{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=%s/custom/traces", "/custom/traces"},
+	}
+	for _, tt := range tests {
+		paths := make(chan string, 10)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			paths <- r.URL.Path
+			w.Header().Set("Content-Type", "application/x-protobuf")
+		}))
+		var s settings
+		if _, err := parseOptions("run", traceOptions(&s.Trace), nil, envOf(fmt.Sprintf(tt.env, srv.URL)), &bytes.Buffer{}); err != nil {
+			t.Fatal(err)
+		}
+		tp, stop, err := newTracerProvider(context.Background(), &s.Trace, zap.NewNop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, span := tp.Tracer("test").Start(context.Background(), "x")
+		span.End()
+		stop() // flushes
+		srv.Close()
+		close(paths)
+		var got []string
+		for p := range paths {
+			got = append(got, p)
+		}
+		if len(got) != 1 || got[0] != tt.want {
+			t.Errorf("%s: exported to %v, want %s", tt.env, got, tt.want)
+		}
 	}
 }
