@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
 )
 
@@ -60,6 +62,10 @@ type Config struct {
 	Logger *zap.Logger
 	// Metrics records the consumer's counters; nil records nothing.
 	Metrics *Metrics
+	// TracerProvider makes one span per delivery of a message, the root of
+	// that delivery's trace (see the package documentation); the handler's
+	// context carries it. nil traces nothing, at no cost.
+	TracerProvider trace.TracerProvider
 }
 
 // Validate reports every problem of the configuration.
@@ -122,6 +128,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Metrics == nil {
 		c.Metrics = NewMetrics(nil)
+	}
+	if c.TracerProvider == nil {
+		c.TracerProvider = noop.NewTracerProvider()
 	}
 	return c
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
 )
 
@@ -39,6 +41,7 @@ type Message struct {
 	receipt    string
 	receivedAt time.Time
 	lease      *leases
+	span       trace.Span // of this delivery; set before the lease is tracked
 }
 
 // LeaseErr returns ErrLeaseLost once the consumer no longer owns m (its
@@ -75,6 +78,9 @@ type Consumer struct {
 	cfg      Config
 	log      *zap.Logger
 	m        *Metrics
+	tracer   trace.Tracer
+	// queueName names the queue in span names and attributes.
+	queueName string
 
 	dlqURL  string
 	slots   chan struct{}
@@ -112,9 +118,11 @@ func New(client sqsAPI, queueURL string, h Handler, cfg Config) (*Consumer, erro
 		cfg:      cfg,
 		log:      cfg.Logger.With(zap.String("queue", queueURL)),
 		m:        cfg.Metrics,
+		tracer:   cfg.TracerProvider.Tracer(tracerName),
 		dlqURL:   cfg.DLQURL,
 		slots:    make(chan struct{}, cfg.Concurrency),
 	}
+	c.queueName = queueName(queueURL)
 	c.leases = &leases{c: c, byReceipt: map[string]*lease{}}
 	c.deletes = &deleter{c: c, kick: make(chan struct{}, 1)}
 	return c, nil
@@ -265,6 +273,7 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 		for _, sm := range out.Messages {
 			m := newMessage(sm, now)
 			mctx, cancel := context.WithCancelCause(workCtx)
+			mctx = c.startSpan(mctx, m)
 			c.leases.add(m, now, cancel)
 			c.m.Inflight.Inc()
 			c.wg.Go(func() {
@@ -332,6 +341,7 @@ func newMessage(sm types.Message, now time.Time) *Message {
 		Attributes: sm.MessageAttributes,
 		receipt:    aws.ToString(sm.ReceiptHandle),
 		receivedAt: now,
+		span:       noop.Span{},
 	}
 	if n, err := strconv.Atoi(sm.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)]); err == nil {
 		m.ReceiveCount = n
@@ -342,64 +352,74 @@ func newMessage(sm types.Message, now time.Time) *Message {
 	return m
 }
 
+// process handles one delivery of m, holds included, until its outcome is
+// stored; ctx carries the delivery's span, which ends here.
 func (c *Consumer) process(ctx context.Context, m *Message) {
+	span := m.span
 	defer func() {
+		span.End()
 		c.m.Inflight.Dec()
 		<-c.slots
 	}()
-	log := c.log.With(zap.String("message_id", m.ID), zap.Int("receive_count", m.ReceiveCount))
+	log := c.log.With(append([]zap.Field{zap.String("message_id", m.ID), zap.Int("receive_count", m.ReceiveCount)}, traceFields(span)...)...)
 	for holds := 1; ; holds++ {
 		err := c.call(ctx, m)
 		if ctx.Err() == nil && m.LeaseErr() != nil {
 			c.leases.loseNow(m, "the lease ran out while the handler worked")
 		}
-		if c.interrupted(ctx, m, err, log) {
+		if o, ok := c.interrupted(ctx, m, err, log); ok {
+			traceOutcome(span, o, context.Cause(ctx))
 			return
 		}
 		var h *HoldError
 		if !errors.As(err, &h) {
-			c.finish(context.WithoutCancel(ctx), m, err, log)
+			traceOutcome(span, c.finish(context.WithoutCancel(ctx), m, err, log), err)
 			return
 		}
 		pause := c.holds.held(h.Cause, err)
 		wait := holdBackoff(holds)
+		span.SetAttributes(attrHolds.Int(holds))
 		if holds == 1 || holds%10 == 0 {
 			log.Warn("held: not the message's fault; lease kept, receiving paused, handler runs again after a backoff",
 				zap.String("cause", h.Cause), zap.Error(err), zap.Duration("retry_in", wait),
 				zap.Duration("receive_pause", pause), zap.Int("holds", holds))
+			traceHold(span, h.Cause, err, holds, wait)
 		}
 		g := c.m.Held.WithLabelValues(h.Cause)
 		g.Inc()
 		slept := sleep(ctx, wait)
 		g.Dec()
-		if !slept && c.interrupted(ctx, m, err, log) {
-			return
+		if !slept {
+			if o, ok := c.interrupted(ctx, m, err, log); ok {
+				traceOutcome(span, o, context.Cause(ctx))
+				return
+			}
 		}
 	}
 }
 
 // interrupted handles a handler whose context was cancelled: the lease was
 // lost, the shutdown timeout passed or the visibility ceiling was reached.
-// It reports false if the context is still live.
-func (c *Consumer) interrupted(ctx context.Context, m *Message, err error, log *zap.Logger) bool {
+// It returns how the delivery ended, or false if the context is still live.
+func (c *Consumer) interrupted(ctx context.Context, m *Message, err error, log *zap.Logger) (Outcome, bool) {
 	if ctx.Err() == nil {
-		return false
+		return "", false
 	}
 	switch cause := context.Cause(ctx); {
 	case errors.Is(cause, ErrLeaseLost):
 		c.leases.remove(m)
 		log.Warn("lease lost: outcome not stored, the new owner decides", zap.NamedError("handler_error", err))
+		return OutcomeLeaseLost, true
 	case errors.Is(cause, ErrVisibilityCeiling):
 		c.leases.remove(m)
 		c.changeVisibility(context.WithoutCancel(ctx), []*Message{m}, 0)
 		log.Warn("released at the visibility ceiling", zap.NamedError("handler_error", err))
-		c.m.Messages.WithLabelValues(string(OutcomeReleased)).Inc()
 	default: // ErrShutdown
 		// The lease stays: Run releases it once every handler has returned.
 		log.Info("released at shutdown", zap.NamedError("handler_error", err))
-		c.m.Messages.WithLabelValues(string(OutcomeReleased)).Inc()
 	}
-	return true
+	c.m.Messages.WithLabelValues(string(OutcomeReleased)).Inc()
+	return OutcomeReleased, true
 }
 
 // call runs the handler, turning a panic into an error with its stack.
@@ -412,54 +432,55 @@ func (c *Consumer) call(ctx context.Context, m *Message) (err error) {
 	return c.h.Handle(ctx, m)
 }
 
-// finish stores the outcome of a handled message.
-func (c *Consumer) finish(ctx context.Context, m *Message, err error, log *zap.Logger) {
+// finish stores the outcome of a handled message and returns it.
+func (c *Consumer) finish(ctx context.Context, m *Message, err error, log *zap.Logger) Outcome {
 	var perm *PermanentError
 	var pe *panicError
 	switch {
 	case err == nil:
 		c.holds.ok()
-		c.complete(m, OutcomeDone, log)
 		log.Debug("done")
+		return c.complete(m, OutcomeDone, log)
 	case errors.Is(err, ErrSkip):
-		c.complete(m, OutcomeSkipped, log)
 		log.Info("skipped", zap.String("why", err.Error()))
+		return c.complete(m, OutcomeSkipped, log)
 	case errors.Is(err, ErrSuperseded):
 		c.holds.ok()
-		c.complete(m, OutcomeSuperseded, log)
 		log.Info("superseded", zap.String("why", err.Error()))
+		return c.complete(m, OutcomeSuperseded, log)
 	case errors.As(err, &perm):
-		c.deadLetter(ctx, m, perm.Reason, err, log)
+		return c.deadLetter(ctx, m, perm.Reason, err, log)
 	case m.ReceiveCount >= c.cfg.MaxReceives:
-		c.deadLetter(ctx, m, ReasonRetriesExhausted, fmt.Errorf("after %d receives: %w", m.ReceiveCount, err), log)
+		return c.deadLetter(ctx, m, ReasonRetriesExhausted, fmt.Errorf("after %d receives: %w", m.ReceiveCount, err), log)
 	default:
 		if errors.As(err, &pe) {
 			log.Error("handler panicked", zap.Any("panic", pe.value), zap.ByteString("stack", pe.stack))
 		} else {
 			log.Warn("transient failure: message retried", zap.Error(err))
 		}
-		c.retry(ctx, m, log)
+		return c.retry(ctx, m, log)
 	}
 }
 
 // complete deletes a finished message (batched). Its lease is kept, and
-// extended, until the delete is done.
-func (c *Consumer) complete(m *Message, o Outcome, log *zap.Logger) {
+// extended, until the delete is done. It returns o, or OutcomeLeaseLost.
+func (c *Consumer) complete(m *Message, o Outcome, log *zap.Logger) Outcome {
 	if !c.leases.finishing(m) {
 		c.leases.remove(m)
 		log.Warn("lease lost before the delete: the message comes back and is found "+string(o), zap.String("outcome", string(o)))
-		return
+		return OutcomeLeaseLost
 	}
 	c.deletes.add(m)
 	c.m.Messages.WithLabelValues(string(o)).Inc()
+	return o
 }
 
 // retry makes the message visible again after a backoff.
-func (c *Consumer) retry(ctx context.Context, m *Message, log *zap.Logger) {
+func (c *Consumer) retry(ctx context.Context, m *Message, log *zap.Logger) Outcome {
 	if err := m.LeaseErr(); err != nil {
 		c.leases.remove(m)
 		log.Warn("lease lost: no retry backoff set, the new owner decides")
-		return
+		return OutcomeLeaseLost
 	}
 	c.leases.remove(m)
 	c.m.Messages.WithLabelValues(string(OutcomeRetried)).Inc()
@@ -469,15 +490,16 @@ func (c *Consumer) retry(ctx context.Context, m *Message, log *zap.Logger) {
 	if len(failed) > 0 {
 		log.Warn("could not set retry backoff; the message comes back when its lease expires")
 	}
+	return OutcomeRetried
 }
 
 // deadLetter sends the message to the DLQ with its reason, then deletes it.
 // If the DLQ refuses it, the message is retried instead: nothing is lost.
-func (c *Consumer) deadLetter(ctx context.Context, m *Message, reason string, cause error, log *zap.Logger) {
+func (c *Consumer) deadLetter(ctx context.Context, m *Message, reason string, cause error, log *zap.Logger) Outcome {
 	if err := m.LeaseErr(); err != nil {
 		c.leases.remove(m)
 		log.Warn("lease lost: not dead-lettered, the new owner decides", zap.String("reason", reason), zap.Error(cause))
-		return
+		return OutcomeLeaseLost
 	}
 	attrs := DeadLetterAttributes(m.Attributes, reason, cause, c.queueURL, m.ReceiveCount, time.Now())
 	in := &sqs.SendMessageInput{
@@ -494,11 +516,11 @@ func (c *Consumer) deadLetter(ctx context.Context, m *Message, reason string, ca
 	defer cancel()
 	if _, err := c.sqs.SendMessage(sctx, in); err != nil {
 		log.Error("dead-letter send failed: message retried", zap.Error(err), zap.String("reason", reason))
-		c.retry(ctx, m, log)
-		return
+		return c.retry(ctx, m, log)
 	}
 	log.Warn("dead-lettered", zap.String("reason", reason), zap.Error(cause))
-	c.complete(m, OutcomeDeadLettered, log)
+	m.span.SetAttributes(attrReason.String(reason))
+	return c.complete(m, OutcomeDeadLettered, log)
 }
 
 // changeVisibility sets the visibility of msgs in batches of 10 and returns

@@ -35,6 +35,18 @@
 // to finish, is then cancelled with cause ErrShutdown, and its messages are
 // released (visibility 0) for another consumer; pending deletes are flushed.
 //
+// Each delivery of a message is traced when Config.TracerProvider is set:
+// one span, "process QUEUE_NAME" (kind consumer, a new trace, from the
+// receive until the outcome is stored), carries the messaging attributes
+// (messaging.system aws_sqs, messaging.destination.name,
+// messaging.message.id), summarizer.receive_count, the outcome
+// (summarizer.outcome: done, skipped, superseded, dead_lettered, retried,
+// released or lease_lost; summarizer.reason for a dead letter) and a status:
+// Ok for the outcomes that finish the message, Error with the cause for the
+// others. Holds and a lost lease are span events. The handler's context
+// carries the span, so the handler's own spans are its children, and the
+// consumer's log lines about a message carry its trace_id and span_id.
+//
 // The package never looks inside a message body: it knows nothing about S3,
 // RunPod or what a message means. It retries a handler itself only for a
 // hold; any other retry is a redelivery by SQS.

@@ -123,4 +123,9 @@ const (
 	OutcomeDeadLettered Outcome = "dead_lettered"
 	OutcomeRetried      Outcome = "retried"
 	OutcomeReleased     Outcome = "released"
+	// OutcomeLeaseLost: the consumer lost the message before it could store
+	// an outcome; the message's next owner decides. Not a label of
+	// summarizer_messages_total (summarizer_leases_lost_total counts these),
+	// only of the delivery's span.
+	OutcomeLeaseLost Outcome = "lease_lost"
 )

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 )
 
@@ -108,7 +109,9 @@ func (l *leases) lose(ls *lease, why string) {
 	ls.lost = true
 	l.c.m.LeasesLost.Inc()
 	l.c.log.Warn("lease lost: the message's work stops and nothing is written for it",
-		zap.String("message_id", ls.m.ID), zap.String("why", why), zap.Duration("in_flight", time.Since(ls.m.receivedAt)))
+		append([]zap.Field{zap.String("message_id", ls.m.ID), zap.String("why", why), zap.Duration("in_flight", time.Since(ls.m.receivedAt))},
+			traceFields(ls.m.span)...)...)
+	ls.m.span.AddEvent("lease lost", trace.WithAttributes(attrWhy.String(why)))
 	if ls.cancel != nil {
 		ls.cancel(ErrLeaseLost)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.opentelemetry.io/otel/codes"
 	"go.uber.org/goleak"
 	"go.uber.org/zap/zaptest"
 
@@ -276,8 +277,9 @@ func TestShutdownReleasesUnfinishedWork(t *testing.T) {
 		}
 		return ctx.Err()
 	})
+	tp, rec := newRecorder(t)
 	c, err := queue.New(f.sqs, f.queueURL, h, queue.Config{Concurrency: 4, VisibilityTimeout: 600 * time.Second, WaitTime: time.Second,
-		ShutdownTimeout: 500 * time.Millisecond, Logger: zaptest.NewLogger(t)})
+		ShutdownTimeout: 500 * time.Millisecond, Logger: zaptest.NewLogger(t), TracerProvider: tp})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,6 +292,14 @@ func TestShutdownReleasesUnfinishedWork(t *testing.T) {
 	}
 	if v, _ := f.counts(t, f.queueURL); v != 3 {
 		t.Errorf("%d messages visible after shutdown, want 3 released", v)
+	}
+	for _, s := range rec.Ended() {
+		if o := str(s, "summarizer.outcome"); o != "released" || s.Status().Code != codes.Error {
+			t.Errorf("span %q: outcome %q, status %v; want released, error", s.Name(), o, s.Status())
+		}
+	}
+	if n := len(rec.Ended()); n != 3 {
+		t.Errorf("%d spans, want one per delivery (3)", n)
 	}
 }
 
@@ -460,8 +470,9 @@ func TestLeaseLostStopsTheWork(t *testing.T) {
 	})
 	reg := prometheus.NewRegistry()
 	m := queue.NewMetrics(reg)
+	tp, rec := newRecorder(t)
 	c, err := queue.New(slowExtensions{f.sqs, 10 * time.Second}, f.queueURL, h, queue.Config{Concurrency: 1, VisibilityTimeout: 2 * time.Second,
-		WaitTime: time.Second, MaxReceives: 1, DeleteFlush: 100 * time.Millisecond, Logger: zaptest.NewLogger(t), Metrics: m})
+		WaitTime: time.Second, MaxReceives: 1, DeleteFlush: 100 * time.Millisecond, Logger: zaptest.NewLogger(t), Metrics: m, TracerProvider: tp})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -486,6 +497,17 @@ func TestLeaseLostStopsTheWork(t *testing.T) {
 	}
 	if dead := f.drain(t, f.dlqURL); len(dead) != 0 {
 		t.Errorf("a consumer that lost the lease dead-lettered %d messages", len(dead))
+	}
+	var outcomes []string
+	for _, s := range rec.Ended() {
+		o := str(s, "summarizer.outcome")
+		outcomes = append(outcomes, o)
+		if o == "lease_lost" && (!hasEvent(s, "lease lost") || s.Status().Code != codes.Error) {
+			t.Errorf("lease lost: events %v, status %v", s.Events(), s.Status())
+		}
+	}
+	if fmt.Sprint(outcomes) != "[lease_lost done]" {
+		t.Errorf("span outcomes %v, want [lease_lost done]", outcomes)
 	}
 }
 

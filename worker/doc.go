@@ -16,6 +16,21 @@
 // JOB_TIMEOUT. Summaries are written with conditional PUTs: once per
 // version, never over a newer version's.
 //
+// The worker traces what its caller traces: its spans are children of the
+// span in the context (the queue's delivery span), made with that span's
+// TracerProvider, and cost nothing when there is none. Per record: "record"
+// (aws.s3.bucket, aws.s3.key, summarizer.record.status: done, already_done,
+// skipped, superseded or failed, with summarizer.why or the error), and
+// under it "fetch" (etag, size), "summarize" (model, chunks, jobs), with a
+// "map" span and one "reduce" span per merge level under it, and "store"
+// (summarizer.output). Each model call of RunPodModel is one "runpod.job"
+// span: runpod.job.id, .status, .source (submitted, or journal when an
+// earlier delivery's job was resumed), .delay_time_ms and
+// .execution_time_ms as RunPod reports them, .polls, .resubmits, and
+// events for each job submitted, resumed or ended. Log lines about a record
+// or a job carry trace_id and span_id. No span attribute holds a prompt,
+// an API key or a presigned URL.
+//
 // Errors are classified once, here: Permanent errors carry a Reason and can
 // never succeed; HoldCause names failures that are not the message's fault
 // (configuration, throttling, outages: the caller holds the message);

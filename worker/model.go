@@ -7,6 +7,7 @@ import (
 	"errors"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/summarizer/summarizer/worker/openai"
@@ -102,11 +103,18 @@ func (m RunPodModel) CompleteInput(ctx context.Context, key string, input any, j
 	return m.run(ctx, key, j, func(ctx context.Context) (string, error) { return m.Client.SubmitInput(ctx, input) })
 }
 
-func (m RunPodModel) run(ctx context.Context, key string, j Journal, submit func(context.Context) (string, error)) (Completion, error) {
+// run answers one prompt with a RunPod job: the journaled one, or one it
+// submits, replaced when it fails or expires. Its span, "runpod.job",
+// records the job it ended with and how it got there.
+func (m RunPodModel) run(ctx context.Context, key string, j Journal, submit func(context.Context) (string, error)) (c Completion, err error) {
+	ctx, span := startSpan(ctx, "runpod.job", attrPromptKey.String(key))
+	jt := jobTrace{span: span}
+	defer func() { jt.end(c, err) }()
 	log := m.Logger
 	if log == nil {
 		log = zap.NewNop()
 	}
+	log = logFor(ctx, log)
 	resubmits := m.MaxResubmits
 	if resubmits == 0 {
 		resubmits = MaxResubmitsDefault
@@ -141,6 +149,7 @@ func (m RunPodModel) run(ctx context.Context, key string, j Journal, submit func
 				return Completion{JobIDs: ids}, err
 			}
 			ref = JobRef{ID: id, Submitted: time.Now()}
+			jt.started(id, jobSubmitted)
 			if j != nil {
 				switch err := j.Record(ctx, key, id); {
 				case errors.Is(err, errClaimLost):
@@ -153,12 +162,14 @@ func (m RunPodModel) run(ctx context.Context, key string, j Journal, submit func
 			}
 		} else {
 			log.Debug("waiting for a journaled job", zap.String("job_id", ref.ID))
+			jt.started(ref.ID, jobJournaled)
 		}
 		ids = append(ids, ref.ID)
 		if ref.Submitted.IsZero() {
 			ref.Submitted = time.Now()
 		}
 		res, err := m.Client.WaitFrom(ctx, ref.ID, ref.Submitted)
+		jt.waited(res, err)
 		if err == nil {
 			m.Metrics.observeJob(res)
 			return Completion{Text: res.Text, JobIDs: ids}, nil
@@ -166,6 +177,9 @@ func (m RunPodModel) run(ctx context.Context, key string, j Journal, submit func
 		if ctx.Err() != nil {
 			if errors.Is(context.Cause(ctx), ErrGiveUp) {
 				m.Client.Abandon(ctx, ref.ID)
+				jt.status = runpod.StatusAbandoned
+			} else {
+				span.AddEvent("stopped waiting: the job runs on, journaled", trace.WithAttributes(attrJobID.String(ref.ID)))
 			}
 			return Completion{JobIDs: ids}, err
 		}
@@ -181,7 +195,69 @@ func (m RunPodModel) run(ctx context.Context, key string, j Journal, submit func
 			return Completion{JobIDs: ids}, err
 		}
 		failed = ref.ID
+		jt.resubmits++
 	}
+}
+
+// How a model call came by its job.
+const (
+	jobSubmitted = "submitted" // this call submitted it
+	jobJournaled = "journal"   // an earlier delivery did: resumed from the journal
+)
+
+// jobTrace gathers what one model call did with RunPod jobs for its span:
+// the last job's id, source and final status, RunPod's delayTime and
+// executionTime of the job that completed, and, over every job of the
+// call, the /status polls and the replacements of failed jobs.
+type jobTrace struct {
+	span      trace.Span
+	id        string
+	source    string
+	status    string
+	polls     int
+	resubmits int
+	res       runpod.Result
+}
+
+func (t *jobTrace) started(id, source string) {
+	t.id, t.source, t.status = id, source, ""
+	what := "submitted"
+	if source == jobJournaled {
+		what = "resumed from the journal"
+	}
+	t.span.AddEvent(what, trace.WithAttributes(attrJobID.String(id)))
+}
+
+func (t *jobTrace) waited(res runpod.Result, err error) {
+	t.polls += res.Polls
+	t.res = res
+	var re *runpod.Error
+	switch {
+	case err == nil:
+		t.status = runpod.StatusCompleted
+	case errors.As(err, &re) && re.JobStatus != "":
+		t.status = re.JobStatus
+		t.span.AddEvent("job ended", trace.WithAttributes(attrJobID.String(t.id), attrJobStatus.String(re.JobStatus), attrPolls.Int(res.Polls)))
+	}
+}
+
+func (t *jobTrace) end(c Completion, err error) {
+	if t.span.IsRecording() {
+		t.span.SetAttributes(attrPolls.Int(t.polls), attrResubmits.Int(t.resubmits))
+		if t.id != "" {
+			t.span.SetAttributes(attrJobID.String(t.id), attrJobSource.String(t.source))
+		}
+		if len(c.JobIDs) > 1 {
+			t.span.SetAttributes(attrJobIDs.StringSlice(c.JobIDs))
+		}
+		if t.status != "" {
+			t.span.SetAttributes(attrJobStatus.String(t.status))
+		}
+		if t.res.DelayTime > 0 || t.res.ExecutionTime > 0 {
+			t.span.SetAttributes(attrDelay.Int64(t.res.DelayTime.Milliseconds()), attrExecution.Int64(t.res.ExecutionTime.Milliseconds()))
+		}
+	}
+	endSpan(t.span, err)
 }
 
 // jobEnded reports whether err says the job itself is over without a usable

@@ -127,9 +127,11 @@ func (p *Pipeline) Summarize(ctx context.Context, doc Document) (Summary, error)
 		return Summary{}, err
 	}
 	sum := Summary{Model: p.model.Name(), Chunks: len(chunks)}
-	log := p.cfg.Logger.With(zap.String("key", doc.Key))
+	log := logFor(ctx, p.cfg.Logger.With(zap.String("key", doc.Key)))
 	start := time.Now()
-	parts, ids, err := p.completeAll(ctx, p.cfg.Prompts.Map, chunks, doc.Journal, doc.Final)
+	mctx, span := startSpan(ctx, "map", attrChunks.Int(len(chunks)))
+	parts, ids, err := p.completeAll(mctx, p.cfg.Prompts.Map, chunks, doc.Journal, doc.Final)
+	endSpan(span, err)
 	sum.JobIDs = append(sum.JobIDs, ids...)
 	if err != nil {
 		return sum, err
@@ -150,7 +152,9 @@ func (p *Pipeline) Summarize(ctx context.Context, doc Document) (Summary, error)
 			merge = append(merge, strings.Join(g, "\n"))
 			at = append(at, i)
 		}
-		merged, ids, err := p.completeAll(ctx, p.cfg.Prompts.Reduce, merge, doc.Journal, doc.Final)
+		rctx, span := startSpan(ctx, "reduce", attrLevel.Int(level), attrCalls.Int(len(merge)))
+		merged, ids, err := p.completeAll(rctx, p.cfg.Prompts.Reduce, merge, doc.Journal, doc.Final)
+		endSpan(span, err)
 		sum.JobIDs = append(sum.JobIDs, ids...)
 		if err != nil {
 			return sum, err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/summarizer/summarizer/worker/event"
@@ -197,10 +198,16 @@ func isHold(err error) bool      { _, ok := HoldCause(err); return ok }
 func isPermanent(err error) bool { _, ok := PermanentReason(err); return ok }
 
 // record handles one record: filter, check for an existing summary and read
-// the object (at once), summarize, store.
-func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) RecordResult {
-	rr := RecordResult{Bucket: rec.Bucket, Key: rec.Key}
-	log := w.log.With(zap.String("bucket", rec.Bucket), zap.String("key", rec.Key))
+// the object (at once), summarize, store. Its span, "record", holds the
+// spans of those steps.
+func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr RecordResult) {
+	rr = RecordResult{Bucket: rec.Bucket, Key: rec.Key}
+	ctx, span := startSpan(ctx, "record", attrBucket.String(rec.Bucket), attrKey.String(rec.Key))
+	if rec.ETag != "" {
+		span.SetAttributes(attrETag.String(rec.ETag))
+	}
+	defer func() { endRecordSpan(span, rr) }()
+	log := logFor(ctx, w.log.With(zap.String("bucket", rec.Bucket), zap.String("key", rec.Key)))
 	if why := w.skip(rec); why != "" {
 		rr.Status, rr.Why = StatusSkipped, why
 		log.Debug("record skipped", zap.String("why", why))
@@ -226,12 +233,25 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) Recor
 	defer cancelFetch()
 	wg.Go(func() {
 		t := time.Now()
+		sctx, span := startSpan(fctx, "fetch", attrBucket.String(rec.Bucket), attrKey.String(rec.Key))
 		if nt, ok := w.sum.(interface{ NeedsText() bool }); ok && !nt.NeedsText() {
-			obj, fetchErr = w.head(fctx, rec.Bucket, rec.Key, rec.ETag)
+			span.SetAttributes(attrHeadOnly.Bool(true))
+			obj, fetchErr = w.head(sctx, rec.Bucket, rec.Key, rec.ETag)
 		} else {
-			obj, fetchErr = w.fetch(fctx, rec.Bucket, rec.Key, rec.ETag)
+			obj, fetchErr = w.fetch(sctx, rec.Bucket, rec.Key, rec.ETag)
 		}
 		w.cfg.Metrics.Stage.WithLabelValues("fetch").Observe(time.Since(t).Seconds())
+		switch {
+		case fetchErr == nil:
+			span.SetAttributes(attrETag.String(obj.etag), attrSize.Int64(obj.size))
+		case fctx.Err() != nil && ctx.Err() == nil:
+			span.AddEvent("cancelled: a summary of this version exists")
+		case errors.Is(fetchErr, errObjectChanged):
+			span.AddEvent("object changed since the event")
+		default:
+			failSpan(span, fetchErr)
+		}
+		span.End()
 	})
 	prior, headErr = w.headSummary(ctx, out)
 	if headErr == nil && rec.ETag != "" && prior.sourceETag == rec.ETag {
@@ -260,8 +280,11 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) Recor
 
 	t := time.Now()
 	journal := newJournal(w.s3, location{out.bucket, JournalKey(out.key, obj.etag)}, obj.etag, d.Attempt <= 1, log)
-	sum, err := w.sum.Summarize(ctx, Document{Text: obj.text, Bucket: rec.Bucket, Key: rec.Key, ETag: obj.etag, Journal: journal, Final: d.Final})
+	sctx, sspan := startSpan(ctx, "summarize")
+	sum, err := w.sum.Summarize(sctx, Document{Text: obj.text, Bucket: rec.Bucket, Key: rec.Key, ETag: obj.etag, Journal: journal, Final: d.Final})
 	w.cfg.Metrics.Stage.WithLabelValues("summarize").Observe(time.Since(t).Seconds())
+	sspan.SetAttributes(attrModel.String(sum.Model), attrChunks.Int(sum.Chunks), attrJobs.Int(len(sum.JobIDs)))
+	endSpan(sspan, err)
 	if err != nil {
 		if errors.Is(err, ErrJournalGone) {
 			// Another delivery of this version finished (or gave up) first.
@@ -282,8 +305,18 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) Recor
 	}
 
 	t = time.Now()
-	err = w.store(ctx, out, rec, obj, sum, prior)
+	stctx, stspan := startSpan(ctx, "store", attrOutput.String(rr.Output))
+	err = w.store(stctx, out, rec, obj, sum, prior)
 	w.cfg.Metrics.Stage.WithLabelValues("store").Observe(time.Since(t).Seconds())
+	switch {
+	case errors.Is(err, errSummaryExists):
+		stspan.AddEvent("another delivery stored the summary of this version first")
+	case errors.Is(err, errObjectChanged):
+		stspan.AddEvent("object changed while it was summarized")
+	default:
+		failSpan(stspan, err)
+	}
+	stspan.End()
 	switch {
 	case errors.Is(err, errSummaryExists):
 		rr.Status = StatusAlreadyDone
@@ -323,6 +356,21 @@ func (w *Worker) superseded(ctx context.Context, rr RecordResult, out location, 
 	}
 	log.Info("superseded: the object changed since this event; its newer version's event does the work", zap.String("why", why))
 	return rr
+}
+
+// endRecordSpan records the fate of a record on its span and ends it.
+func endRecordSpan(span trace.Span, rr RecordResult) {
+	span.SetAttributes(attrStatus.String(string(rr.Status)))
+	if rr.Output != "" {
+		span.SetAttributes(attrOutput.String(rr.Output))
+	}
+	switch rr.Status {
+	case StatusFailed:
+		failSpan(span, rr.Err)
+	case StatusSkipped, StatusSuperseded:
+		span.SetAttributes(attrWhy.String(rr.Why))
+	}
+	span.End()
 }
 
 func failed(rr RecordResult, err error) RecordResult {

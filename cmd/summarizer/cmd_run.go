@@ -28,6 +28,11 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	}
 	log := newLogger(&s, stderr)
 	defer func() { _ = log.Sync() }()
+	tp, stopTracing, err := newTracerProvider(ctx, &s.Trace, log)
+	if err != nil {
+		return err
+	}
+	defer stopTracing() // after the drain: every span has ended
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -55,7 +60,7 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 		return &usageError{"summarizer run: bad settings: " + oneLine(err)}
 	}
 	qcfg := s.queueConfig()
-	qcfg.Logger, qcfg.Metrics = log, queue.NewMetrics(reg)
+	qcfg.Logger, qcfg.Metrics, qcfg.TracerProvider = log, queue.NewMetrics(reg), tp
 	c, err := queue.New(newSQS(awsCfg, getenv), s.QueueURL, handler(w, qcfg.MaxReceives), qcfg)
 	if err != nil {
 		return &usageError{"summarizer run: bad settings: " + oneLine(err)}

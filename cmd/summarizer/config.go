@@ -43,6 +43,7 @@ type settings struct {
 	MetricsAddr       string
 	LogLevel          string
 	LogFormat         string
+	Trace             traceSettings
 }
 
 // backendOptions are the settings of the summarizer backends and logs,
@@ -104,7 +105,8 @@ func runOptions(s *settings) []option {
 	}
 	opts = append(opts, outputOptions(s)...)
 	opts = append(opts, backendOptions(s)...)
-	return append(opts, awsOptions(s)...)
+	opts = append(opts, awsOptions(s)...)
+	return append(opts, traceOptions(&s.Trace)...)
 }
 
 func (s *settings) queueConfig() queue.Config {

@@ -209,7 +209,14 @@ func (st *stack) env(runpodURL string, extra ...string) map[string]string {
 // returns a stop function that drains it and returns run's error.
 func (st *stack) worker(env map[string]string) (stop func() error, logs *syncBuffer) {
 	st.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	return st.workerIn(context.Background(), env)
+}
+
+// workerIn is worker with run's context derived from parent (which may
+// carry a tracer provider, see withTracerProvider).
+func (st *stack) workerIn(parent context.Context, env map[string]string) (stop func() error, logs *syncBuffer) {
+	st.t.Helper()
+	ctx, cancel := context.WithCancel(parent)
 	logs = &syncBuffer{}
 	errc := make(chan error, 1)
 	go func() {

@@ -25,10 +25,12 @@ type option struct {
 	def    string
 	usage  string
 	secret bool
-	flag   string // the flag's name when it is not the kebab case of env
-	isBool bool   // a flag that needs no value: --dry-run means --dry-run=true
-	alias  string // a second flag name
-	parse  func(string) error
+	// envOnly: no flag, like a secret, but the value is shown in errors.
+	envOnly bool
+	flag    string // the flag's name when it is not the kebab case of env
+	isBool  bool   // a flag that needs no value: --dry-run means --dry-run=true
+	alias   string // a second flag name
+	parse   func(string) error
 }
 
 // rawFlag holds a flag's text; for boolean flags a bare --name is "true".
@@ -55,7 +57,7 @@ func parseOptions(cmd string, opts []option, args []string, getenv func(string) 
 	fs.SetOutput(io.Discard)
 	raw := map[string]*rawFlag{}
 	for _, o := range opts {
-		if o.secret {
+		if o.secret || o.envOnly {
 			continue
 		}
 		raw[o.env] = &rawFlag{isBool: o.isBool}
@@ -117,7 +119,7 @@ func printHelp(w io.Writer, cmd string, opts []option) {
 	fmt.Fprintf(w, "usage: summarizer %s [flags]\n\nEvery setting is an environment variable; the flag overrides it.\n\n", cmd)
 	for _, o := range opts {
 		flagName := "--" + o.flagName()
-		if o.secret {
+		if o.secret || o.envOnly {
 			flagName = "(environment only)"
 		}
 		def := o.def

@@ -39,6 +39,12 @@ func TestBadSettingsAreOneLineExit2(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, envOf(), []string{"unknown command"}},
 		{"summarize without path", []string{"summarize"}, envOf(), []string{"usage"}},
 		{"api key is not a flag", []string{"run", "--runpod-api-key", "x"}, envOf(), []string{"runpod-api-key"}},
+		{"bad OTEL values", []string{"run"}, envOf("QUEUE_URL=http://q", "RUNPOD_ENDPOINT_URL=http://rp", "OTEL_EXPORTER_OTLP_ENDPOINT=collector:4317",
+			"OTEL_EXPORTER_OTLP_PROTOCOL=thrift", "OTEL_TRACES_EXPORTER=jaeger", "OTEL_TRACES_SAMPLER=sometimes", "OTEL_TRACES_SAMPLER_ARG=2",
+			"OTEL_RESOURCE_ATTRIBUTES=team", "OTEL_SDK_DISABLED=maybe"),
+			[]string{`OTEL_EXPORTER_OTLP_ENDPOINT="collector:4317"`, "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_TRACES_EXPORTER", "OTEL_TRACES_SAMPLER=",
+				"OTEL_TRACES_SAMPLER_ARG", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_SDK_DISABLED"}},
+		{"OTEL settings are not flags", []string{"run", "--otel-exporter-otlp-endpoint", "http://c:4318"}, envOf(), []string{"otel-exporter-otlp-endpoint"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,7 +93,8 @@ func TestHelpListsEverySetting(t *testing.T) {
 	for _, name := range []string{"QUEUE_URL", "DLQ_URL", "CONCURRENCY", "VISIBILITY_TIMEOUT", "SHUTDOWN_TIMEOUT", "MAX_RECEIVES",
 		"ALLOWED_BUCKETS", "INPUT_PREFIX", "INPUT_SUFFIXES", "OUTPUT_BUCKET", "OUTPUT_PREFIX", "OUTPUT_FORMAT", "MAX_OBJECT_BYTES",
 		"SUMMARIZER", "RUNPOD_ENDPOINT_URL", "RUNPOD_API_KEY", "RUNPOD_INPUT_FORMAT", "JOB_TIMEOUT", "CHUNK_TOKENS", "SUMMARY_TOKENS",
-		"S3_FORCE_PATH_STYLE", "METRICS_ADDR", "LOG_LEVEL", "LOG_FORMAT", "--queue-url", "(environment only)"} {
+		"S3_FORCE_PATH_STYLE", "METRICS_ADDR", "LOG_LEVEL", "LOG_FORMAT", "--queue-url", "(environment only)",
+		"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_SERVICE_NAME", "OTEL_TRACES_SAMPLER"} {
 		if !strings.Contains(stderr.String(), name) {
 			t.Errorf("--help does not list %s", name)
 		}
