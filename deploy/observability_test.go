@@ -138,6 +138,7 @@ func TestPrometheusScrapesWorkers(t *testing.T) {
 	goodAddr := metricsAddr(good)
 
 	prom := startPrometheus(t, promBin, []string{goodAddr, badAddr})
+	promStarted := time.Now()
 	t.Logf("Prometheus %s scrapes good=%s wrong-key=%s; rules.yml loaded with every for: set to %s", prom.url, goodAddr, badAddr, testFor)
 
 	// Prometheus has seen the DLQ empty before any poison is sent.
@@ -291,6 +292,11 @@ func TestPrometheusScrapesWorkers(t *testing.T) {
 	for _, a := range []string{"SummarizerLeasesLost", "SummarizerRunPodJobsFailing", "SummarizerRunPodThrottled", "SummarizerBacklogGrowing", "SummarizerOldestMessageTooOld"} {
 		if fired[a] {
 			t.Errorf("%s fired, with no lost lease, failed job, 429, growing backlog or old message in this test", a)
+		}
+	}
+	if *dashboardSVG != "" {
+		if err := os.WriteFile(*dashboardSVG, drawDashboard(t, prom, promStarted, time.Now()), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 	t.Logf("whole test %s", time.Since(began).Round(time.Second))
