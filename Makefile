@@ -4,7 +4,7 @@ BIN     := bin/summarizer
 VENV    := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all build test chaos vet fmt-check moto demo bench microbench fuzz clean
+.PHONY: all build test chaos vet fmt-check moto promtool demo bench microbench fuzz clean
 
 all: build
 
@@ -21,6 +21,29 @@ moto:
 		python3 -m venv $(VENV) && $(VENV)/bin/pip install --quiet "moto[server]>=5,<6"; \
 	fi
 
+# promtool: make sure promtool and prometheus (Debian's prometheus package)
+# are on this machine, for the rule tests and the Prometheus integration
+# test of deploy/; install them with apt-get when missing (as root, or with
+# password-less sudo). Under CI=true a failed install fails; elsewhere those
+# tests skip with a message.
+promtool:
+	@if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then \
+		echo "promtool: $$(command -v promtool), prometheus: $$(command -v prometheus)"; \
+	else \
+		if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo=none; fi; \
+		if [ "$$sudo" != none ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing promtool and prometheus (apt-get install prometheus)"; \
+			$$sudo apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+		fi; \
+		if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then \
+			if [ "$$CI" = true ]; then \
+				echo "FAIL: promtool and prometheus are required under CI=true (apt-get install prometheus)"; exit 1; \
+			fi; \
+			echo "promtool/prometheus missing and not installable here: the Prometheus tests of deploy/ will skip (apt-get install prometheus)"; \
+		fi; \
+	fi
+
 vet:
 	$(GO) vet ./...
 
@@ -29,8 +52,9 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 # test: vet, gofmt, every test (unit, fuzz seed corpora, integration against
-# a real moto server) with the race detector, then the chaos suite.
-test: moto vet fmt-check
+# a real moto server, Prometheus rules with promtool and a real Prometheus)
+# with the race detector, then the chaos suite.
+test: moto promtool vet fmt-check
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(MAKE) --no-print-directory chaos
 

@@ -11,7 +11,22 @@
 //     IRSA worker role): cloudformation_test.go creates the stack in a moto
 //     server, runs the real `summarizer run` binary against it and waits for
 //     a transcript's summary.
+//   - prometheus/ (rules.yml: recording and alerting rules, the source;
+//     prometheusrule.yaml generated from it for the Prometheus Operator;
+//     podmonitor.yaml; rules_test.yml; README.md, the runbook):
+//     prometheus_test.go runs promtool check rules and promtool test rules,
+//     checks that every alert has a runbook, a firing and a healthy test, and
+//     that prometheusrule.yaml is what rules.yml generates (-update rewrites
+//     it).
+//   - grafana/summarizer.json: grafana_test.go checks the dashboard's shape
+//     and that promtool parses every query.
+//   - observability_test.go: a real Prometheus server scrapes two real
+//     workers running against moto and the RunPod emulator (one with a wrong
+//     RunPod key) with rules.yml loaded, shows the not-ready, held and
+//     dead-letter alerts firing, and runs every dashboard query.
 //
 // The local moto stack itself is package deploy/localstack. These tests never
-// talk to real AWS, and never need cfn-lint, kubectl or Docker.
+// talk to real AWS, and never need cfn-lint, kubectl, Docker or Grafana;
+// promtool and prometheus come from Debian's prometheus package (make
+// promtool), and the tests that need them skip without them unless CI=true.
 package deploy
