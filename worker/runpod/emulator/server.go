@@ -242,23 +242,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	fault := s.fault(op, n)
-	switch fault {
-	case Fault429:
+	if answer, ok := httpFaults[fault]; ok {
 		s.log.Debug("injected fault", zap.String("op", op), zap.Int("n", n), zap.Stringer("fault", fault))
-		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusTooManyRequests, "throttled (injected fault)")
-		return
-	case Fault500:
-		s.log.Debug("injected fault", zap.String("op", op), zap.Int("n", n), zap.Stringer("fault", fault))
-		writeError(w, http.StatusInternalServerError, "internal error (injected fault)")
-		return
-	case Fault503:
-		s.log.Debug("injected fault", zap.String("op", op), zap.Int("n", n), zap.Stringer("fault", fault))
-		writeError(w, http.StatusServiceUnavailable, "service unavailable (injected fault)")
-		return
-	case Fault401:
-		s.log.Debug("injected fault", zap.String("op", op), zap.Int("n", n), zap.Stringer("fault", fault))
-		writeError(w, http.StatusUnauthorized, "unauthorized (injected fault)")
+		if answer.code == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "1")
+		}
+		writeError(w, answer.code, answer.msg+" (injected fault)")
 		return
 	}
 
@@ -272,6 +261,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case OpHealth:
 		s.serveHealth(w)
 	}
+}
+
+// httpFaults are the answers of the injected faults that answer for the
+// request (no job is created or changed).
+var httpFaults = map[Fault]struct {
+	code int
+	msg  string
+}{
+	Fault429: {http.StatusTooManyRequests, "throttled"},
+	Fault500: {http.StatusInternalServerError, "internal error"},
+	Fault503: {http.StatusServiceUnavailable, "service unavailable"},
+	Fault401: {http.StatusUnauthorized, "unauthorized"},
 }
 
 // overLimit counts a request of op against Config.Limits and reports
