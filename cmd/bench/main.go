@@ -90,6 +90,7 @@ type hostInfo struct {
 	LoadStart   string `json:"loadavg_start"`
 	LoadEnd     string `json:"loadavg_end"`
 	MotoVersion string `json:"moto_command"`
+	MotoPatch   string `json:"moto_patch"`
 }
 
 // setup records the parameters of the run.
@@ -146,6 +147,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	memRate := fs.Float64("mem-rate", 100, "memory: most uploads per second")
 	idle := fs.Duration("idle", 40*time.Second, "idle window")
 	probe := fs.Duration("moto-probe", time.Second, "length of each raw moto rate probe, 0 skips them (--quick: 500ms)")
+	motoAsIs := fs.Bool("moto-as-is", false, "run moto unpatched (its SQS receive then costs O(messages in the queue) per message; see motopatch.go)")
 	outPath := fs.String("out", "bench/results.json", "where the JSON results go")
 	plots := fs.String("plots", "bench", "directory of the PNG plots (empty: none)")
 	logPath := fs.String("log", filepath.Join(os.TempDir(), "summarizer-bench.log"), "where the worker's logs go")
@@ -227,7 +229,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			MemJobs: *memJobs, MemL: memLatency.Seconds(), Latency: latencyDefinition, Sustained: sustainedDefinition},
 	}
 	fmt.Fprintf(out, "» bench: %d CPUs, load average %s; worker %s; logs in %s\n", res.Host.CPUs, res.Host.LoadStart, *bin, *logPath)
-	fmt.Fprintln(out, "» starting moto")
+	res.Host.MotoPatch = "not patched: --moto-as-is"
+	if !*motoAsIs {
+		how, cleanup, err := patchMoto()
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		res.Host.MotoPatch = how
+	}
+	fmt.Fprintf(out, "» starting moto (%s)\n", res.Host.MotoPatch)
 	moto, err := localstack.Start(ctx)
 	if err != nil {
 		return err
