@@ -143,8 +143,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	scaleWarm := fs.Duration("scale-warm", 5*time.Second, "warm-up of each scale point (--quick: 4s)")
 	ceiling := fs.Bool("ceiling", true, "scale: also the worker at L=0 with the largest C (what moto and this machine allow)")
 	memJobs := fs.Int("mem-jobs", 5000, "memory: jobs in flight at once (--quick: 500)")
-	memLatency := fs.Duration("mem-latency", 120*time.Second, "memory: L, longer than the uploads take (--quick: 15s)")
-	memRate := fs.Float64("mem-rate", 100, "memory: most uploads per second")
+	memVisibility := fs.Duration("mem-visibility", 15*time.Minute, "memory: the worker's VISIBILITY_TIMEOUT (long: moto's extensions cost O(messages in flight) each)")
+	memLatency := fs.Duration("mem-latency", 120*time.Second, "memory: L, longer than the worker takes to receive them all (--quick: 15s)")
 	idle := fs.Duration("idle", 40*time.Second, "idle window")
 	probe := fs.Duration("moto-probe", time.Second, "length of each raw moto rate probe, 0 skips them (--quick: 500ms)")
 	motoAsIs := fs.Bool("moto-as-is", false, "run moto unpatched (its SQS receive then costs O(messages in the queue) per message; see motopatch.go)")
@@ -200,7 +200,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--scale-c: %w", err)
 	}
-	if *latency <= 0 || *conc <= 0 || *memJobs <= 0 || *memLatency <= 0 || *memRate <= 0 || *window <= 0 {
+	if *latency <= 0 || *conc <= 0 || *memJobs <= 0 || *memLatency <= 0 || *window <= 0 {
 		return errors.New("--latency, --concurrency, --window and --mem-* must be positive")
 	}
 	binPath, err := filepath.Abs(*bin)
@@ -299,8 +299,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 				res.Scale = append(res.Scale, *pt)
 			}
 		case "memory":
-			sp := memorySpec{jobs: *memJobs, latency: *memLatency, rate: *memRate, depth: 100, deadline: 3 * time.Minute}
-			fmt.Fprintf(out, "» memory: %d jobs in flight, L=%s, uploads at most %.0f/s\n", sp.jobs, sp.latency, sp.rate)
+			sp := memorySpec{jobs: *memJobs, latency: *memLatency, visibility: *memVisibility, deadline: 3 * time.Minute}
+			fmt.Fprintf(out, "» memory: %d jobs in flight, L=%s; the transcripts uploaded first\n", sp.jobs, sp.latency)
 			start := time.Now()
 			mr, err := b.memoryRun(ctx, sp)
 			if err != nil {

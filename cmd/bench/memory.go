@@ -9,12 +9,22 @@ import (
 )
 
 // memorySpec is the memory run: one replica holding jobs messages at once.
+// The transcripts are all uploaded (their events queued) before the worker
+// starts: with the patched moto a deep queue is cheap to receive from, and
+// the worker takes them in faster than uploads at the pace of moto's
+// PutObject would come, so L need not outlast minutes of uploads.
+//
+// The worker's VISIBILITY_TIMEOUT is long (15 minutes by default) so that
+// no lease needs extending during the run: moto's ChangeMessageVisibility
+// looks each receipt up by scanning every message in the queue, and with
+// 5,000 in flight on two shared cores a trial run with the 60 s default
+// fell behind its extensions: leases lapsed and 2,764 messages were
+// delivered twice, which measures moto, not the worker's memory.
 type memorySpec struct {
-	jobs     int
-	latency  time.Duration // long enough that every job is submitted before the first ends
-	rate     float64       // upload cap per second
-	depth    int           // most messages waiting in the queue (moto slows with depth)
-	deadline time.Duration // after the last upload, at most this for the summaries
+	jobs       int
+	latency    time.Duration // longer than the worker takes to receive them all
+	visibility time.Duration // the worker's VISIBILITY_TIMEOUT
+	deadline   time.Duration // after L, at most this for the summaries
 }
 
 // memoryResult is what one replica costs with many jobs in flight.
@@ -22,10 +32,13 @@ type memoryResult struct {
 	Jobs        int     `json:"jobs"`
 	Concurrency int     `json:"concurrency"`
 	L           float64 `json:"latency_l_s"`
-	RateCap     float64 `json:"upload_rate_cap_per_s"`
-	ArrivalsS   float64 `json:"first_to_last_upload_s"`
-	Written     int     `json:"summaries_written"`
-	DurationS   float64 `json:"first_upload_to_last_summary_s"`
+	VisibilityS float64 `json:"visibility_timeout_s"`
+	UploadS     float64 `json:"upload_s"`
+	// IntakeS is from the worker's start to the first delivery of the last
+	// message; DurationS to the last summary.
+	IntakeS   float64 `json:"intake_s"`
+	Written   int     `json:"summaries_written"`
+	DurationS float64 `json:"worker_start_to_last_summary_s"`
 	// MaxInflight is the worker's summarizer_inflight_messages at its
 	// highest (sampled each second); RunPodMaxInflight the emulator's exact
 	// count of jobs IN_QUEUE or IN_PROGRESS at once.
@@ -45,9 +58,13 @@ type memoryResult struct {
 	SQSPerMsg            float64            `json:"sqs_requests_per_message"`
 	SQSByOp              map[string]float64 `json:"sqs_requests_per_message_by_op"`
 	S3PerMsg             float64            `json:"s3_requests_per_message"`
+	S3ByKind             map[string]float64 `json:"s3_requests_per_message_by_kind"`
+	ReceiveRoundTripMS   pct                `json:"receive_round_trip_ms"`
 	PollsPerJob          float64            `json:"runpod_polls_per_job_mean"`
 	PollsMax             int                `json:"runpod_polls_per_job_max"`
 	VisibilityExtensions float64            `json:"visibility_extensions"`
+	Outcomes             map[string]float64 `json:"worker_outcomes"`
+	Redelivered          int                `json:"redeliveries"`
 	MotoCPUPct           float64            `json:"moto_cpu_pct"`
 	// Series is [second, in flight, RSS MB] each second.
 	Series     [][3]float64 `json:"series_per_s"`
@@ -57,45 +74,48 @@ type memoryResult struct {
 }
 
 func (b *bench) memoryRun(ctx context.Context, sp memorySpec) (*memoryResult, error) {
-	mr := &memoryResult{Jobs: sp.jobs, Concurrency: sp.jobs, L: sp.latency.Seconds(), RateCap: sp.rate, LoadBefore: loadAvg()}
+	mr := &memoryResult{Jobs: sp.jobs, Concurrency: sp.jobs, L: sp.latency.Seconds(), VisibilityS: sp.visibility.Seconds(), LoadBefore: loadAvg()}
 	r, err := b.newRig(ctx, "memory", sp.latency, true)
 	if err != nil {
 		return nil, err
 	}
 	defer r.close()
-	if err := r.start(ctx, consumerConfig{kind: consumerWorker, concurrency: sp.jobs}); err != nil {
-		return nil, err
-	}
-	cpu0 := r.c.cpu()
-	m0 := r.c.metrics(ctx)
-	r.sampleEvery(ctx, time.Second)
-	t0 := time.Now()
-	f := feeder{s3c: b.s3, n: sp.jobs, rate: sp.rate, par: 16, limit: sp.depth, ahead: func(started int) int {
-		rc, _ := r.px.progress()
-		return started - rc
-	}}
-	as := f.run(ctx)
-	acked, failed, firstAck, lastAck, firstErr := arrivalStats(as)
+	tu := time.Now()
+	as := feeder{s3c: b.s3, n: sp.jobs, par: 16, limit: sp.jobs, ahead: func(int) int { return 0 }}.run(ctx)
+	acked, failed, _, _, firstErr := arrivalStats(as)
 	if failed > 0 {
 		mr.Notes = append(mr.Notes, fmt.Sprintf("%d uploads failed: %v", failed, firstErr))
 	}
-	mr.ArrivalsS = lastAck.Sub(firstAck).Seconds()
-	deadline := lastAck.Add(sp.latency + sp.deadline)
+	mr.UploadS = time.Since(tu).Seconds()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := r.start(ctx, consumerConfig{kind: consumerWorker, concurrency: sp.jobs, visibility: sp.visibility}); err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	cpu0 := r.c.cpu()
+	m0 := r.c.metrics(ctx)
+	r.sampleEvery(ctx, time.Second)
 	done := func() bool {
 		_, w := r.px.progress()
 		return w >= len(acked)
 	}
-	if !waitFor(ctx, done, deadline) {
+	if !waitFor(ctx, done, t0.Add(sp.latency+sp.deadline)) {
 		_, w := r.px.progress()
-		mr.Notes = append(mr.Notes, fmt.Sprintf("only %d of %d summaries %s after the last upload", w, len(acked), sp.latency+sp.deadline))
+		mr.Notes = append(mr.Notes, fmt.Sprintf("only %d of %d summaries %s after the worker's start", w, len(acked), sp.latency+sp.deadline))
 	}
-	var lastWritten time.Time
-	_, _, ws, _ := r.px.times()
+	_, received, ws, redelivered := r.px.times()
+	var lastWritten, lastReceived time.Time
 	for _, t := range ws {
 		lastWritten = later(lastWritten, t)
 	}
-	mr.Written = len(ws)
-	mr.DurationS = lastWritten.Sub(firstAck).Seconds()
+	for _, t := range received {
+		lastReceived = later(lastReceived, t)
+	}
+	mr.Written, mr.Redelivered = len(ws), redelivered
+	mr.DurationS = lastWritten.Sub(t0).Seconds()
+	mr.IntakeS = lastReceived.Sub(t0).Seconds()
 	waitQueueEmpty(ctx, b.sqs, r.queueURL, 10*time.Second)
 	t1 := time.Now()
 	cpu1 := r.c.cpu()
@@ -118,25 +138,28 @@ func (b *bench) memoryRun(ctx context.Context, sp memorySpec) (*memoryResult, er
 	mr.RunPodMaxInflight = st.MaxInFlight
 	mr.AllInFlight = mr.RunPodMaxInflight >= sp.jobs && mr.MaxInflight >= float64(sp.jobs)
 	if !mr.AllInFlight {
-		mr.Notes = append(mr.Notes, fmt.Sprintf("at most %.0f messages (%d RunPod jobs) were in flight at once, not %d: uploads took %.0f s against L = %s",
-			mr.MaxInflight, mr.RunPodMaxInflight, sp.jobs, mr.ArrivalsS, sp.latency))
+		mr.Notes = append(mr.Notes, fmt.Sprintf("at most %.0f messages (%d RunPod jobs) were in flight at once, not %d: the worker took %.0f s to receive them all, L = %s",
+			mr.MaxInflight, mr.RunPodMaxInflight, sp.jobs, mr.IntakeS, sp.latency))
 	}
 	mr.CPUSeconds = cpu1 - cpu0
 	perMsg := float64(max(mr.Written, 1))
 	mr.CPUMsPerMsg = mr.CPUSeconds / perMsg * 1000
-	mr.SQSByOp = map[string]float64{}
+	mr.SQSByOp, mr.S3ByKind = map[string]float64{}, map[string]float64{}
 	for k, v := range r.px.countBetween(t0, t1) {
 		switch {
 		case strings.HasPrefix(k, "sqs "):
 			mr.SQSByOp[strings.TrimPrefix(k, "sqs ")] = float64(v) / perMsg
 			mr.SQSPerMsg += float64(v) / perMsg
 		case strings.HasPrefix(k, "s3 "):
+			mr.S3ByKind[strings.TrimPrefix(k, "s3 ")] = float64(v) / perMsg
 			mr.S3PerMsg += float64(v) / perMsg
 		}
 	}
+	mr.ReceiveRoundTripMS = percentiles(r.px.durations("sqs ReceiveMessage", t0, t1))
 	_, _, jobs := r.em.snapshot()
 	_, mr.PollsPerJob, mr.PollsMax = pollStats(jobs, perMsg)
 	mr.VisibilityExtensions = m1.sum("summarizer_visibility_extensions_total", "") - m0.sum("summarizer_visibility_extensions_total", "")
+	mr.Outcomes = delta(m0.byLabel("summarizer_messages_total", "outcome"), m1.byLabel("summarizer_messages_total", "outcome"))
 	mr.MotoCPUPct = cpuPctBetween(samples, t0, t1, func(s sample) float64 { return s.moto })
 	mr.LoadAfter = loadAvg()
 	return mr, nil

@@ -229,6 +229,20 @@ func (p *countingProxy) requestsFor(from, to time.Time, finished func(id int) bo
 	return out
 }
 
+// durations returns the round trips (ms) of the requests of kind answered in
+// [from, to).
+func (p *countingProxy) durations(kind string, from, to time.Time) []float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []float64
+	for _, e := range p.events {
+		if end := e.at.Add(e.dur); e.kind == kind && !end.Before(from) && end.Before(to) {
+			out = append(out, ms(e.dur))
+		}
+	}
+	return out
+}
+
 func (p *countingProxy) writtenCount(from, to int) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()

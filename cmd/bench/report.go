@@ -138,12 +138,16 @@ func printResults(out io.Writer, res *results) {
 		tw.Flush()
 	}
 	if m := res.Memory; m != nil {
-		fmt.Fprintf(out, "\nmemory: %d jobs, CONCURRENCY=%d, L=%s s; uploads over %.0f s; max in flight %.0f (RunPod %d); all at once: %s\n",
-			m.Jobs, m.Concurrency, num(m.L, 0), m.ArrivalsS, m.MaxInflight, m.RunPodMaxInflight, yes(m.AllInFlight))
+		fmt.Fprintf(out, "\nmemory: %d jobs, CONCURRENCY=%d, L=%s s, VISIBILITY_TIMEOUT=%s s; uploaded in %.0f s before the worker started; it received them all in %.0f s;"+
+			" max in flight %.0f (RunPod %d); all at once: %s\n",
+			m.Jobs, m.Concurrency, num(m.L, 0), num(m.VisibilityS, 0), m.UploadS, m.IntakeS, m.MaxInflight, m.RunPodMaxInflight, yes(m.AllInFlight))
 		fmt.Fprintf(out, "  worker peak RSS %.1f MB (%.1f MB at the most in flight), Go heap in use max %.1f MB, goroutines max %.0f\n",
 			m.PeakRSSMB, m.RSSAtMaxMB, m.HeapInuseMB, m.GoroutinesMax)
-		fmt.Fprintf(out, "  worker CPU %.1f s for %d messages = %.2f ms per message; SQS %.3f/msg (%s), S3 %.2f/msg, polls/job %s (max %d), visibility extensions %.0f; moto CPU %s%%\n",
-			m.CPUSeconds, m.Written, m.CPUMsPerMsg, m.SQSPerMsg, opsNote(m.SQSByOp), m.S3PerMsg, num(m.PollsPerJob, 2), m.PollsMax, m.VisibilityExtensions, num(m.MotoCPUPct, 0))
+		fmt.Fprintf(out, "  worker CPU %.1f s for %d messages = %.2f ms per message (start to last summary %.0f s); outcomes %v; redeliveries %d\n",
+			m.CPUSeconds, m.Written, m.CPUMsPerMsg, m.DurationS, m.Outcomes, m.Redelivered)
+		fmt.Fprintf(out, "  SQS %.3f/msg (%s); S3 %.2f/msg (%s); ReceiveMessage round trip p50/p99 %s ms; polls/job %s (max %d); visibility extensions %.0f; moto CPU %s%%\n",
+			m.SQSPerMsg, opsNote(m.SQSByOp), m.S3PerMsg, opsNote(m.S3ByKind), p2(m.ReceiveRoundTripMS, 0), num(m.PollsPerJob, 2), m.PollsMax,
+			m.VisibilityExtensions, num(m.MotoCPUPct, 0))
 	}
 	if ir := res.Idle; ir != nil {
 		interval := "- (fewer than 2 receives)"
