@@ -5,7 +5,8 @@
 // RunPod emulator runs in process (fixed job latency L, exact counts) and
 // the worker runs as a separate process whose AWS traffic goes through a
 // counting proxy. The seed design (seed.go: one message per receive, /status
-// every 3 s) is measured under the same arrivals, in the same run.
+// every 3 s) is measured under the same arrivals, in the same run. moto runs
+// with three cost patches (motopatch.go) so that it is not what is measured.
 //
 //	go run ./cmd/bench --bin bin/summarizer [--quick] [--runs load,scale,memory,idle]
 //
@@ -20,7 +21,8 @@
 //     CPU per message.
 //   - idle: an empty queue: ReceiveMessage calls per hour.
 //
-// It prints tables, writes bench/results.json and draws bench/*.png.
+// About 13 minutes in all; --quick about 2.5. It prints tables, writes
+// bench/results.json and draws bench/*.png.
 // --print FILE reprints (and with --plots, redraws) an earlier run.
 package main
 

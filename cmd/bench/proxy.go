@@ -243,18 +243,6 @@ func (p *countingProxy) durations(kind string, from, to time.Time) []float64 {
 	return out
 }
 
-func (p *countingProxy) writtenCount(from, to int) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := 0
-	for id := range p.written {
-		if id >= from && id < to {
-			n++
-		}
-	}
-	return n
-}
-
 // times returns copies of the per-message timestamps.
 func (p *countingProxy) times() (firstTouch, received, written map[int]time.Time, redelivered int) {
 	p.mu.Lock()
