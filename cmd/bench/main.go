@@ -154,6 +154,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	plots := fs.String("plots", "bench", "directory of the PNG plots (empty: none)")
 	logPath := fs.String("log", filepath.Join(os.TempDir(), "summarizer-bench.log"), "where the worker's logs go")
 	reprint := fs.String("print", "", "print the tables of an earlier results.json (and redraw its plots with --plots) and exit")
+	markdown := fs.Bool("markdown", false, "with --print: the tables as markdown, for the README")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -168,9 +169,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if err := json.Unmarshal(data, &old); err != nil {
 			return fmt.Errorf("%s: %w", *reprint, err)
 		}
-		fmt.Fprintf(out, "%s (started %s)\n", old.Command, old.StartedAt)
 		old.Targets = evaluate(&old)
-		printResults(out, &old)
+		if *markdown {
+			printMarkdown(out, &old)
+		} else {
+			fmt.Fprintf(out, "%s (started %s)\n", old.Command, old.StartedAt)
+			printResults(out, &old)
+		}
 		if set["plots"] && *plots != "" {
 			return drawPlots(&old, *plots, out)
 		}

@@ -131,6 +131,9 @@ func printResults(out io.Writer, res *results) {
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "consumer\tC\tL s\tideal C/L\tthroughput/s\tratio\tslot s/msg (C/throughput)\tSQS/msg\tS3/msg\tpolls/job\tmax in flight\tCPU % worker / moto / bench\tmoto req/s")
 		for _, p := range res.Scale {
+			if p.L == 0 { // a reprinted results.json has 0 for NaN
+				p.Ideal, p.Ratio = math.NaN(), math.NaN()
+			}
 			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s / %s / %s\t%s\n", p.Consumer, p.Concurrency, num(p.L, 1), num(p.Ideal, 0),
 				p.ThroughputPerS, num(p.Ratio, 2), num(p.SlotS, 3), num(p.SQSPerMsg, 3), num(p.S3PerMsg, 2), num(p.PollsPerJob, 2), p.MaxInflight,
 				num(p.WorkerCPUPct, 0), num(p.MotoCPUPct, 0), num(p.BenchCPUPct, 0), num(p.MotoReqPerS, 0))
