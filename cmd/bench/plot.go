@@ -215,7 +215,7 @@ func drawThroughput(res *results, path string) (bool, error) {
 			ceil.XMin, ceil.XMax = 0, float64(maxC)*1.05
 			ceil.Color, ceil.Dashes, ceil.Width = colTarget, dotted, vg.Points(1.5)
 			p.Add(ceil)
-			p.Legend.Add(fmt.Sprintf("worker at L = 0, C = %d: %.0f/s, the ceiling of moto + worker on this machine", s.Concurrency, s.ThroughputPerS), ceil)
+			p.Legend.Add(fmt.Sprintf("worker at L = 0, C = %d: %.0f/s, no RunPod wait: about what moto allows on this machine", s.Concurrency, s.ThroughputPerS), ceil)
 		}
 	}
 	top := float64(maxC) / L
@@ -322,22 +322,43 @@ func drawMemory(res *results, path string) (bool, error) {
 	p.Y.Label.Text = "RSS (MB)"
 	p.Add(plotter.NewGrid())
 	insetLegend(p)
-	var xys plotter.XYs
+	// Filling until the most were in flight, then draining (the Go heap is
+	// returned to the system slowly, so RSS stays up).
+	var filling, draining plotter.XYs
+	peak := false
 	for _, s := range m.Series {
-		if s[1] >= 0 && s[2] > 0 {
-			xys = append(xys, plotter.XY{X: s[1], Y: s[2]})
+		if s[1] < 0 || s[2] <= 0 {
+			continue
 		}
+		if peak {
+			draining = append(draining, plotter.XY{X: s[1], Y: s[2]})
+			continue
+		}
+		filling = append(filling, plotter.XY{X: s[1], Y: s[2]})
+		peak = s[1] >= m.MaxInflight
 	}
-	if len(xys) == 0 {
+	if len(filling) == 0 {
 		return false, nil
 	}
-	sc, err := plotter.NewScatter(xys)
-	if err != nil {
-		return false, err
+	for _, part := range []struct {
+		xys   plotter.XYs
+		label string
+		col   color.Color
+	}{
+		{filling, "filling, one sample per second", colWorker},
+		{draining, "draining", colIdeal},
+	} {
+		if len(part.xys) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(part.xys)
+		if err != nil {
+			return false, err
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: part.col, Radius: vg.Points(2), Shape: draw.CircleGlyph{}}
+		p.Add(sc)
+		p.Legend.Add(part.label, sc)
 	}
-	sc.GlyphStyle = draw.GlyphStyle{Color: colWorker, Radius: vg.Points(2), Shape: draw.CircleGlyph{}}
-	p.Add(sc)
-	p.Legend.Add("one sample per second", sc)
 	limit := plotter.NewFunction(func(float64) float64 { return 300 })
 	limit.Color, limit.Dashes = colTarget, dashed
 	p.Add(limit)
