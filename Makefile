@@ -69,10 +69,14 @@ demo: moto build
 	$(GO) run ./cmd/demo --bin $(BIN)
 
 # bench: the worker as a separate process against moto and the RunPod
-# emulator (throughput, latency, requests per message, CPU, RSS, idle cost),
-# then the micro-benchmarks. Results also in bench/results.json.
+# emulator, under open-loop arrivals at 0.5-1.0 x C/L beside the seed design
+# (added latency, backlog, requests per message), throughput against
+# concurrency, 5,000 jobs in flight (RSS, CPU) and the idle cost; about 13
+# minutes. Then the micro-benchmarks. Results in bench/results.json and
+# bench/*.png. BENCH_FLAGS=--quick: under three minutes.
+BENCH_FLAGS ?=
 bench: moto build
-	$(GO) run ./cmd/bench --bin $(BIN)
+	$(GO) run ./cmd/bench --bin $(BIN) $(BENCH_FLAGS)
 	$(MAKE) --no-print-directory microbench
 
 microbench:

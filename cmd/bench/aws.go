@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
@@ -69,177 +68,61 @@ func transcript(id int) string {
 
 func objectKey(id int) string { return fmt.Sprintf("uploads/m-%06d.txt", id) }
 
-type object struct {
-	etag string
-	size int
-}
-
-// upload puts the transcripts of ids [0, n) into the bucket (which has no
-// notification: the bench sends the events itself).
-func upload(ctx context.Context, s3c *s3.Client, n int) (map[int]object, error) {
-	out := make(map[int]object, n)
-	var mu sync.Mutex
-	var firstErr error
-	ids := make(chan int)
-	var wg sync.WaitGroup
-	for range 16 {
-		wg.Go(func() {
-			for id := range ids {
-				body := transcript(id)
-				r, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(objectKey(id)),
-					Body: bytes.NewReader([]byte(body)), ContentType: aws.String("text/plain; charset=utf-8")})
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("upload %s: %w", objectKey(id), err)
-				}
-				if err == nil {
-					out[id] = object{etag: strings.Trim(aws.ToString(r.ETag), `"`), size: len(body)}
-				}
-				mu.Unlock()
-			}
-		})
+// setupBucket creates the bucket with an S3 → SQS notification of every
+// ObjectCreated under uploads/ to queueURL, as a deployment has it: an
+// upload is an arrival, and moto enqueues its event inside the PutObject.
+// The s3:TestEvent the configuration sends is removed before anyone looks.
+func setupBucket(ctx context.Context, s3c *s3.Client, sqsc *sqs.Client, queueURL string) error {
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		return fmt.Errorf("create bucket: %w", err)
 	}
-	for id := range n {
-		ids <- id
+	a, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(queueURL),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		return err
 	}
-	close(ids)
-	wg.Wait()
-	return out, firstErr
-}
-
-// eventBody is the S3 ObjectCreated notification S3 would have sent.
-func eventBody(id int, obj object, now time.Time) string {
-	rec := map[string]any{
-		"eventVersion": "2.1",
-		"eventSource":  "aws:s3",
-		"awsRegion":    "us-east-1",
-		"eventTime":    now.UTC().Format("2006-01-02T15:04:05.000Z"),
-		"eventName":    "ObjectCreated:Put",
-		"s3": map[string]any{
-			"s3SchemaVersion": "1.0",
-			"configurationId": "bench",
-			"bucket":          map[string]any{"name": bucket, "arn": "arn:aws:s3:::" + bucket},
-			"object": map[string]any{
-				"key": objectKey(id), "size": obj.size, "eTag": obj.etag,
-				"sequencer": fmt.Sprintf("%016X", now.UnixNano()),
-			},
-		},
+	_, err = s3c.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{
+		Bucket: aws.String(bucket),
+		NotificationConfiguration: &s3types.NotificationConfiguration{QueueConfigurations: []s3types.QueueConfiguration{{
+			QueueArn: aws.String(a.Attributes["QueueArn"]),
+			Events:   []s3types.Event{"s3:ObjectCreated:*"},
+			Filter: &s3types.NotificationConfigurationFilter{Key: &s3types.S3KeyFilter{FilterRules: []s3types.FilterRule{
+				{Name: s3types.FilterRuleNamePrefix, Value: aws.String("uploads/")},
+			}}},
+		}}},
+	})
+	if err != nil {
+		return fmt.Errorf("bucket notification: %w", err)
 	}
-	b, _ := json.Marshal(map[string]any{"Records": []any{rec}})
-	return string(b)
-}
-
-// sendAll sends the events of ids with SendMessageBatch (10 per call, 4
-// callers) and returns, per id, when the call that enqueued it started.
-func sendAll(ctx context.Context, sqsc *sqs.Client, queueURL string, ids []int, objs map[int]object) (map[int]time.Time, error) {
-	sent := make(map[int]time.Time, len(ids))
-	var mu sync.Mutex
-	var firstErr error
-	batches := make(chan []int)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			for batch := range batches {
-				for attempt := 0; len(batch) > 0 && attempt < 5; attempt++ {
-					now := time.Now()
-					entries := make([]sqstypes.SendMessageBatchRequestEntry, len(batch))
-					for i, id := range batch {
-						entries[i] = sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(eventBody(id, objs[id], now))}
-					}
-					out, err := sqsc.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(queueURL), Entries: entries})
-					if err != nil {
-						mu.Lock()
-						if firstErr == nil {
-							firstErr = err
-						}
-						mu.Unlock()
-						continue
-					}
-					var retry []int
-					for _, f := range out.Failed {
-						if i, err := strconv.Atoi(aws.ToString(f.Id)); err == nil && i < len(batch) {
-							retry = append(retry, batch[i])
-						}
-					}
-					mu.Lock()
-					for _, id := range batch {
-						sent[id] = now
-					}
-					for _, id := range retry {
-						delete(sent, id)
-					}
-					mu.Unlock()
-					batch = retry
-				}
-			}
-		})
-	}
-	for i := 0; i < len(ids); i += 10 {
-		batches <- ids[i:min(i+10, len(ids))]
-	}
-	close(batches)
-	wg.Wait()
-	if len(sent) < len(ids) {
-		return sent, fmt.Errorf("sent %d of %d messages: %v", len(sent), len(ids), firstErr)
-	}
-	return sent, nil
-}
-
-// sendBounded sends the events of ids in batches of 10, keeping at most
-// limit messages sent and not yet summarized: the worker always finds work
-// waiting, while moto, whose receive costs grow with the number of messages
-// in the queue, never holds a deep backlog.
-func sendBounded(ctx context.Context, sqsc *sqs.Client, queueURL string, ids []int, objs map[int]object, limit int, done func() int) (map[int]time.Time, error) {
-	sent := make(map[int]time.Time, len(ids))
-	for i := 0; i < len(ids); {
-		if ctx.Err() != nil {
-			return sent, ctx.Err()
-		}
-		if len(sent)-done() > limit-10 {
-			time.Sleep(10 * time.Millisecond)
-			continue
-		}
-		batch := ids[i:min(i+10, len(ids))]
-		got, err := sendAll(ctx, sqsc, queueURL, batch, objs)
-		for id, t := range got {
-			sent[id] = t
-		}
+	for range 5 {
+		out, err := sqsc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
 		if err != nil {
-			return sent, err
+			return err
 		}
-		i += len(batch)
+		for _, m := range out.Messages {
+			if _, err := sqsc.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				return err
+			}
+			if strings.Contains(aws.ToString(m.Body), "s3:TestEvent") {
+				return nil
+			}
+		}
 	}
-	return sent, nil
+	return nil // no test event: nothing to remove
 }
 
-// sendPaced sends one SendMessage per id at rate per second (open loop: a
-// slow send does not delay the next one).
-func sendPaced(ctx context.Context, sqsc *sqs.Client, queueURL string, ids []int, objs map[int]object, rate float64) map[int]time.Time {
-	sent := make(map[int]time.Time, len(ids))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i, id := range ids {
-		at := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
-		if d := time.Until(at); d > 0 {
-			select {
-			case <-time.After(d):
-			case <-ctx.Done():
-				wg.Wait()
-				return sent
-			}
-		}
-		wg.Go(func() {
-			now := time.Now()
-			if _, err := sqsc.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(queueURL), MessageBody: aws.String(eventBody(id, objs[id], now))}); err == nil {
-				mu.Lock()
-				sent[id] = now
-				mu.Unlock()
-			}
-		})
+// upload puts the transcript of message id into the bucket: one arrival. It
+// returns when the PutObject was started and when moto acknowledged it (the
+// event is in the queue by then).
+func upload(ctx context.Context, s3c *s3.Client, id int) (start, acked time.Time, err error) {
+	body := transcript(id)
+	start = time.Now()
+	_, err = s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(objectKey(id)),
+		Body: strings.NewReader(body), ContentLength: aws.Int64(int64(len(body))), ContentType: aws.String("text/plain; charset=utf-8")})
+	if err != nil {
+		return start, time.Time{}, fmt.Errorf("upload %s: %w", objectKey(id), err)
 	}
-	wg.Wait()
-	return sent
+	return start, time.Now(), nil
 }
 
 // waitQueueEmpty waits until the queue holds no message, visible or not
@@ -307,9 +190,10 @@ func probeMoto(ctx context.Context, s3c *s3.Client, sqsc *sqs.Client, d time.Dur
 	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("probe"), Key: aws.String("k.txt"), Body: strings.NewReader("x")}); err != nil {
 		return p, err
 	}
+	body := strings.Repeat("x", 600) // about the size of an S3 event
 	entries := make([]sqstypes.SendMessageBatchRequestEntry, 10)
 	for i := range entries {
-		entries[i] = sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(eventBody(i, object{etag: "x", size: 1}, time.Now()))}
+		entries[i] = sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(body)}
 	}
 	p.SendMessageBatch1 = rateOf(ctx, d, 1, func() error {
 		_, err := sqsc.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: full.QueueUrl, Entries: entries})

@@ -1,14 +1,29 @@
-// Command bench measures `summarizer run` end to end on this machine: a moto
-// server (S3 + SQS), the RunPod emulator (in process, for exact counts) and
-// the worker as a separate process, reached through a counting proxy in
-// front of moto. It prints one table and writes it as JSON to
-// bench/results.json. `make bench` runs it after building the binary:
+// Command bench measures `summarizer run` end to end on this machine, the
+// honest way: open-loop arrivals. A moto server (S3 + SQS) stands in for
+// AWS: every arrival is a PutObject to a bucket whose ObjectCreated events
+// go to the queue, sent at a steady rate whatever the consumer does. The
+// RunPod emulator runs in process (fixed job latency L, exact counts) and
+// the worker runs as a separate process whose AWS traffic goes through a
+// counting proxy. The seed design (seed.go: one message per receive, /status
+// every 3 s) is measured under the same arrivals, in the same run. moto runs
+// with three cost patches (motopatch.go) so that it is not what is measured.
 //
-//	go run ./cmd/bench --bin bin/summarizer [--runs a,b,c,idle] [--n N] [--quick]
+//	go run ./cmd/bench --bin bin/summarizer [--quick] [--runs load,scale,memory,idle]
 //
-// Runs: (a) L=1s, CONCURRENCY=64, N=1000; (b) L=30s, 1000 in flight at once;
-// (c) L=0, CONCURRENCY=64 (worker and moto overhead only); idle: an empty
-// queue for --idle, ReceiveMessage calls extrapolated to an hour.
+// Runs:
+//   - load: arrivals at 0.5, 0.7, 0.9, 0.95 and 1.0 × C/L (C = CONCURRENCY
+//     32, L = 1 s), the worker then the seed at each: added latency,
+//     backlog, requests per message.
+//   - scale: throughput of the saturated worker and seed at C = 8, 16, 32,
+//     64 (L = 1 s), and of the worker at L = 0 (the ceiling of moto and this
+//     machine).
+//   - memory: one worker with 5,000 jobs in flight (L = 120 s): peak RSS and
+//     CPU per message.
+//   - idle: an empty queue: ReceiveMessage calls per hour.
+//
+// About 13 minutes in all; --quick about 2.5. It prints tables, writes
+// bench/results.json and draws bench/*.png.
+// --print FILE reprints (and with --plots, redraws) an earlier run.
 package main
 
 import (
@@ -24,6 +39,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -44,62 +61,29 @@ func main() {
 	}
 }
 
-// spec is one load run.
-type spec struct {
-	Name        string
-	Latency     time.Duration
-	Concurrency int
-	N           int
-	// Probe adds a paced latency phase after the drain (runs where the
-	// backlog would otherwise make send→summary latency mostly queue time).
-	Probe bool
-	// Send is how the drain's N events are sent: sendBoundedBacklog,
-	// sendAllAtOnce or sendPreload.
-	Send string
-}
-
-// Send modes of the drain.
-const (
-	// sendBoundedBacklog keeps CONCURRENCY + max(20, CONCURRENCY/2) messages
-	// sent and not yet summarized: the worker always has work waiting, moto
-	// never holds a deep queue (its ReceiveMessage cost grows with depth).
-	sendBoundedBacklog = "bounded"
-	// sendAllAtOnce sends all N as fast as moto takes them, the worker running.
-	sendAllAtOnce = "all"
-	// sendPreload sends all N before the worker starts.
-	sendPreload = "preload"
-)
-
-var specs = map[string]spec{
-	"a": {Name: "a", Latency: time.Second, Concurrency: 64, N: 1000, Probe: true, Send: sendBoundedBacklog},
-	"b": {Name: "b", Latency: 30 * time.Second, Concurrency: 1000, N: 1000, Send: sendPreload},
-	// b120 is b with jobs long enough (120 s) to outlast moto's receive ramp,
-	// so that all 1,000 are really in flight at once for the RSS measurement.
-	"b120": {Name: "b120", Latency: 120 * time.Second, Concurrency: 1000, N: 1000, Send: sendPreload},
-	"c":    {Name: "c", Latency: 0, Concurrency: 64, N: 1000, Probe: true, Send: sendBoundedBacklog},
-}
-
 // bench holds what every run shares.
 type bench struct {
 	bin  string
 	moto *localstack.Moto
-	s3   *s3.Client
+	s3   *s3.Client // the bench's own, straight to moto (uploads)
 	sqs  *sqs.Client
 	logs io.Writer
 	out  io.Writer
-	// pacedRate is the send rate of the latency phase of runs a and c.
-	pacedRate float64
 }
 
 // results is bench/results.json.
 type results struct {
-	Command   string      `json:"command"`
-	StartedAt string      `json:"started_at"`
-	Host      hostInfo    `json:"host"`
-	Moto      *motoProbe  `json:"moto_probe,omitempty"`
-	Runs      []runResult `json:"runs"`
-	Idle      *idleResult `json:"idle,omitempty"`
-	Targets   []target    `json:"targets"`
+	Command   string        `json:"command"`
+	StartedAt string        `json:"started_at"`
+	WallS     float64       `json:"wall_s"`
+	Host      hostInfo      `json:"host"`
+	Setup     setup         `json:"setup"`
+	Moto      *motoProbe    `json:"moto_probe,omitempty"`
+	Load      []loadPoint   `json:"load"`
+	Scale     []scalePoint  `json:"scale"`
+	Memory    *memoryResult `json:"memory,omitempty"`
+	Idle      *idleResult   `json:"idle,omitempty"`
+	Targets   []target      `json:"targets"`
 }
 
 type hostInfo struct {
@@ -108,6 +92,24 @@ type hostInfo struct {
 	LoadStart   string `json:"loadavg_start"`
 	LoadEnd     string `json:"loadavg_end"`
 	MotoVersion string `json:"moto_command"`
+	MotoPatch   string `json:"moto_patch"`
+}
+
+// setup records the parameters of the run.
+type setup struct {
+	Concurrency  int       `json:"concurrency"`
+	L            float64   `json:"latency_l_s"`
+	Loads        []float64 `json:"loads_x_c_over_l"`
+	Consumers    []string  `json:"consumers"`
+	WindowS      float64   `json:"arrival_window_s"`
+	DrainCapS    float64   `json:"drain_cap_s"`
+	SeedPollS    float64   `json:"seed_poll_s"`
+	ScaleC       []int     `json:"scale_concurrency"`
+	ScaleWindowS float64   `json:"scale_window_s"`
+	MemJobs      int       `json:"memory_jobs"`
+	MemL         float64   `json:"memory_latency_l_s"`
+	Latency      string    `json:"added_latency_definition"`
+	Sustained    string    `json:"sustained_definition"`
 }
 
 type target struct {
@@ -119,22 +121,45 @@ type target struct {
 	Note     string  `json:"note,omitempty"`
 }
 
+const (
+	latencyDefinition = "from the upload acknowledged by S3 (its event is then in the queue) to the summary PUT acknowledged, " +
+		"and to the first /status answer COMPLETED, minus L; messages unfinished at the cut count as their age at the cut (a lower bound, marked ≥)"
+	sustainedDefinition = "every summary written within the drain cap after the last upload, the queue depth growing by at most 2% of the " +
+		"arrival rate per second over the second half of the arrivals, and its mean over the last quarter at most half a second of arrivals (min 2)"
+)
+
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	bin := fs.String("bin", "bin/summarizer", "the summarizer binary (the worker runs as a separate process)")
-	runsFlag := fs.String("runs", "a,b,b120,c,idle", "comma list of runs: a (L=1s, C=64), b (L=30s, C=1000), b120 (L=120s, C=1000: all 1000 in flight despite moto's slow ramp), c (L=0, C=64), idle (--quick: a,b,c,idle)")
-	n := fs.Int("n", 0, "messages per run (default 1000; 100 with --quick)")
-	quick := fs.Bool("quick", false, "N=100 and a 30s idle window: about two minutes in all")
-	idle := fs.Duration("idle", 60*time.Second, "idle window of the idle run")
-	probe := fs.Duration("moto-probe", 1500*time.Millisecond, "length of each raw moto rate probe (0 skips them)")
-	paced := fs.Float64("paced-rate", 10, "messages/s of the latency phase of runs a and c (moto must not be the queue)")
-	send := fs.String("send", "", "override how each run's N events are sent: bounded (a, c), all (as fast as moto takes them, worker running) or preload (b: before the worker starts)")
+	runsFlag := fs.String("runs", "load,scale,memory,idle", "comma list of runs: load, scale, memory, idle")
+	quick := fs.Bool("quick", false, "loads 0.5, 0.9, 1; short windows; C = 8, 32; 500 jobs in the memory run; no idle run: under three minutes")
+	consumers := fs.String("consumers", "worker,seed", "who drains the queue in load and scale: worker, seed or both")
+	loads := fs.String("loads", "0.5,0.7,0.9,0.95,1", "arrival rates of the load run, × C/L")
+	conc := fs.Int("concurrency", 32, "C: CONCURRENCY of the worker and goroutines of the seed in the load run")
+	latency := fs.Duration("latency", time.Second, "L: the emulator's job latency in the load and scale runs")
+	window := fs.Duration("window", 20*time.Second, "how long arrivals last at each load (--quick: 5s)")
+	drain := fs.Duration("drain", 10*time.Second, "after the last arrival, how long to wait for the summaries before cutting (--quick: 4s)")
+	seedPoll := fs.Duration("seed-poll", seedPollDefault, "the seed's /status interval")
+	scaleC := fs.String("scale-c", "8,16,32,64", "concurrencies of the scale run (--quick: 8,32)")
+	scaleWindow := fs.Duration("scale-window", 12*time.Second, "measured window of each scale point, after its warm-up (--quick: 6s)")
+	scaleWarm := fs.Duration("scale-warm", 5*time.Second, "warm-up of each scale point (--quick: 4s)")
+	ceiling := fs.Bool("ceiling", true, "scale: also the worker at L=0 with the largest C (what moto and this machine allow)")
+	memJobs := fs.Int("mem-jobs", 5000, "memory: jobs in flight at once (--quick: 500)")
+	memVisibility := fs.Duration("mem-visibility", 15*time.Minute, "memory: the worker's VISIBILITY_TIMEOUT (long: moto's extensions cost O(messages in flight) each)")
+	memLatency := fs.Duration("mem-latency", 120*time.Second, "memory: L, longer than the worker takes to receive them all (--quick: 15s)")
+	idle := fs.Duration("idle", 40*time.Second, "idle window")
+	probe := fs.Duration("moto-probe", time.Second, "length of each raw moto rate probe, 0 skips them (--quick: 500ms)")
+	motoAsIs := fs.Bool("moto-as-is", false, "run moto unpatched (its SQS receive then costs O(messages in the queue) per message; see motopatch.go)")
 	outPath := fs.String("out", "bench/results.json", "where the JSON results go")
+	plots := fs.String("plots", "bench", "directory of the PNG plots (empty: none)")
 	logPath := fs.String("log", filepath.Join(os.TempDir(), "summarizer-bench.log"), "where the worker's logs go")
-	reprint := fs.String("print", "", "print the table of an earlier results.json and exit (no run)")
+	reprint := fs.String("print", "", "print the tables of an earlier results.json (and redraw its plots with --plots) and exit")
+	markdown := fs.Bool("markdown", false, "with --print: the tables as markdown, for the README")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *reprint != "" {
 		data, err := os.ReadFile(*reprint)
 		if err != nil {
@@ -144,39 +169,46 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if err := json.Unmarshal(data, &old); err != nil {
 			return fmt.Errorf("%s: %w", *reprint, err)
 		}
-		fmt.Fprintf(out, "%s (started %s)\n", old.Command, old.StartedAt)
 		old.Targets = evaluate(&old)
-		printResults(out, &old)
+		if *markdown {
+			printMarkdown(out, &old)
+		} else {
+			fmt.Fprintf(out, "%s (started %s)\n", old.Command, old.StartedAt)
+			printResults(out, &old)
+		}
+		if set["plots"] && *plots != "" {
+			return drawPlots(&old, *plots, out)
+		}
 		return nil
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *quick {
-		if !set["n"] {
-			*n = 100
-		}
-		if !set["idle"] {
-			*idle = 30 * time.Second
-		}
-		if !set["runs"] {
-			*runsFlag = "a,b,c,idle"
+		for name, v := range map[string]string{"runs": "load,scale,memory", "loads": "0.5,0.9,1", "window": "5s", "drain": "4s",
+			"scale-c": "8,32", "scale-window": "6s", "scale-warm": "4s", "mem-jobs": "500", "mem-latency": "15s", "moto-probe": "500ms"} {
+			if !set[name] {
+				if err := fs.Set(name, v); err != nil {
+					return err
+				}
+			}
 		}
 	}
-	switch *send {
-	case "", sendBoundedBacklog, sendAllAtOnce, sendPreload:
-	default:
-		return fmt.Errorf("--send: %q is not bounded, all or preload", *send)
+	runs, err := parseList(*runsFlag, []string{"load", "scale", "memory", "idle"})
+	if err != nil {
+		return fmt.Errorf("--runs: %w", err)
 	}
-	if *paced <= 0 {
-		return errors.New("--paced-rate must be positive")
+	who, err := parseList(*consumers, []string{consumerWorker, consumerSeed})
+	if err != nil {
+		return fmt.Errorf("--consumers: %w", err)
 	}
-	var names []string
-	for _, r := range strings.Split(*runsFlag, ",") {
-		r = strings.TrimSpace(r)
-		if _, ok := specs[r]; !ok && r != "idle" {
-			return fmt.Errorf("--runs: unknown run %q (want a, b, b120, c or idle)", r)
-		}
-		names = append(names, r)
+	loadXs, err := parseFloats(*loads)
+	if err != nil {
+		return fmt.Errorf("--loads: %w", err)
+	}
+	scaleCs, err := parseInts(*scaleC)
+	if err != nil {
+		return fmt.Errorf("--scale-c: %w", err)
+	}
+	if *latency <= 0 || *conc <= 0 || *memJobs <= 0 || *memLatency <= 0 || *window <= 0 {
+		return errors.New("--latency, --concurrency, --window and --mem-* must be positive")
 	}
 	binPath, err := filepath.Abs(*bin)
 	if err != nil {
@@ -194,13 +226,26 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer logs.Close()
 
+	began := time.Now()
 	res := &results{
 		Command:   strings.Join(append([]string{"go run ./cmd/bench"}, args...), " "),
-		StartedAt: time.Now().UTC().Format(time.RFC3339),
+		StartedAt: began.UTC().Format(time.RFC3339),
 		Host:      hostInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), LoadStart: loadAvg()},
+		Setup: setup{Concurrency: *conc, L: latency.Seconds(), Loads: loadXs, Consumers: who, WindowS: window.Seconds(),
+			DrainCapS: drain.Seconds(), SeedPollS: seedPoll.Seconds(), ScaleC: scaleCs, ScaleWindowS: scaleWindow.Seconds(),
+			MemJobs: *memJobs, MemL: memLatency.Seconds(), Latency: latencyDefinition, Sustained: sustainedDefinition},
 	}
 	fmt.Fprintf(out, "» bench: %d CPUs, load average %s; worker %s; logs in %s\n", res.Host.CPUs, res.Host.LoadStart, *bin, *logPath)
-	fmt.Fprintln(out, "» starting moto")
+	res.Host.MotoPatch = "not patched: --moto-as-is"
+	if !*motoAsIs {
+		how, cleanup, err := patchMoto()
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		res.Host.MotoPatch = how
+	}
+	fmt.Fprintf(out, "» starting moto (%s)\n", res.Host.MotoPatch)
 	moto, err := localstack.Start(ctx)
 	if err != nil {
 		return err
@@ -209,16 +254,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if argv, err := localstack.Command(); err == nil {
 		res.Host.MotoVersion = strings.Join(argv, " ")
 	}
-	cfg := moto.AWSConfig()
-	b := &bench{
-		bin:       binPath,
-		moto:      moto,
-		s3:        s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true }),
-		sqs:       sqs.NewFromConfig(cfg),
-		logs:      logs,
-		out:       out,
-		pacedRate: *paced,
-	}
+	cfg := awsConfig(moto, moto.URL)
+	b := &bench{bin: binPath, moto: moto, s3: s3Client(cfg), sqs: sqs.NewFromConfig(cfg), logs: logs, out: out}
 	if *probe > 0 {
 		fmt.Fprintln(out, "» probing moto's raw request rate")
 		p, err := probeMoto(ctx, b.s3, b.sqs, *probe)
@@ -227,43 +264,75 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		res.Moto = &p
 	}
-	for _, name := range names {
+	for _, name := range runs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := moto.Reset(); err != nil {
-			return err
-		}
-		if name == "idle" {
-			fmt.Fprintf(out, "» run idle: empty queue for %s\n", *idle)
+		switch name {
+		case "load":
+			for _, x := range loadXs {
+				for _, c := range who {
+					sp := loadSpec{consumer: c, load: x, c: *conc, latency: *latency, window: *window, drainCap: *drain, seedPoll: *seedPoll}
+					fmt.Fprintf(out, "» load %.2f × C/L = %.1f/s for %s, %s (C=%d, L=%s)\n", x, sp.rate(), *window, c, *conc, *latency)
+					start := time.Now()
+					lp, err := b.loadPoint(ctx, sp)
+					if err != nil {
+						return fmt.Errorf("load %.2f %s: %w", x, c, err)
+					}
+					fmt.Fprintf(out, "  %d uploads, %d summaries; added latency p50 %s p99 %s ms; depth max %d; sustained %v (%s)\n",
+						lp.Sent, lp.Written, pnum(lp.AddedToSummaryMS, "p50", 0), pnum(lp.AddedToSummaryMS, "p99", 0), lp.Backlog.DepthMax, lp.Sustained,
+						time.Since(start).Round(time.Second))
+					res.Load = append(res.Load, *lp)
+				}
+			}
+		case "scale":
+			var specs []scaleSpec
+			for _, c := range scaleCs {
+				for _, k := range who {
+					specs = append(specs, scaleSpec{consumer: k, c: c, latency: *latency, warm: *scaleWarm, window: *scaleWindow, seedPoll: *seedPoll})
+				}
+			}
+			if *ceiling && slices.Contains(who, consumerWorker) && len(scaleCs) > 0 {
+				specs = append(specs, scaleSpec{consumer: consumerWorker, c: slices.Max(scaleCs), latency: 0, warm: *scaleWarm, window: *scaleWindow})
+			}
+			for _, sp := range specs {
+				fmt.Fprintf(out, "» scale %s C=%d L=%s, saturated, %s window\n", sp.consumer, sp.c, sp.latency, sp.window)
+				start := time.Now()
+				pt, err := b.scalePoint(ctx, sp)
+				if err != nil {
+					return fmt.Errorf("scale %s C=%d: %w", sp.consumer, sp.c, err)
+				}
+				fmt.Fprintf(out, "  %.1f summaries/s (ideal %s) (%s)\n", pt.ThroughputPerS, num(pt.Ideal, 0), time.Since(start).Round(time.Second))
+				res.Scale = append(res.Scale, *pt)
+			}
+		case "memory":
+			sp := memorySpec{jobs: *memJobs, latency: *memLatency, visibility: *memVisibility, deadline: 3 * time.Minute}
+			fmt.Fprintf(out, "» memory: %d jobs in flight, L=%s; the transcripts uploaded first\n", sp.jobs, sp.latency)
+			start := time.Now()
+			mr, err := b.memoryRun(ctx, sp)
+			if err != nil {
+				return fmt.Errorf("memory: %w", err)
+			}
+			fmt.Fprintf(out, "  peak RSS %.0f MB with %.0f in flight; %.2f ms CPU per message (%s)\n", mr.PeakRSSMB, mr.MaxInflight, mr.CPUMsPerMsg,
+				time.Since(start).Round(time.Second))
+			res.Memory = mr
+		case "idle":
+			fmt.Fprintf(out, "» idle: empty queue for %s\n", *idle)
 			ir, err := b.idleRun(ctx, *idle)
 			if err != nil {
-				return fmt.Errorf("run idle: %w", err)
+				return fmt.Errorf("idle: %w", err)
 			}
 			res.Idle = ir
-			continue
 		}
-		sp := specs[name]
-		if *n > 0 {
-			sp.N = *n
-		}
-		if *send != "" {
-			sp.Send = *send
-		}
-		fmt.Fprintf(out, "» run %s: L=%s CONCURRENCY=%d N=%d, send %s\n", sp.Name, sp.Latency, sp.Concurrency, sp.N, sp.Send)
-		rr, err := b.loadRun(ctx, sp)
-		if err != nil {
-			return fmt.Errorf("run %s: %w", sp.Name, err)
-		}
-		res.Runs = append(res.Runs, *rr)
 	}
 	res.Host.LoadEnd = loadAvg()
+	res.WallS = time.Since(began).Seconds()
 	res.Targets = evaluate(res)
 	printResults(out, res)
+	scrubNaN(reflect.ValueOf(res))
 	if err := os.MkdirAll(filepath.Dir(*outPath), 0o755); err != nil {
 		return err
 	}
-	scrubNaN(reflect.ValueOf(res))
 	js, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return err
@@ -272,63 +341,129 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "results written to %s\n", *outPath)
+	if *plots != "" {
+		return drawPlots(res, *plots, out)
+	}
 	return nil
 }
 
-// evaluate checks the targets of the issue against what was measured.
+// evaluate checks the issue's targets against what was measured.
 func evaluate(res *results) []target {
 	var ts []target
-	byName := map[string]*runResult{}
-	for i := range res.Runs {
-		byName[res.Runs[i].Name] = &res.Runs[i]
+	worker := loadsOf(res.Load, consumerWorker)
+	if len(worker) > 0 {
+		// The highest load sustained with every lower one sustained too.
+		best, note := 0.0, ""
+		for _, p := range worker {
+			if !p.Sustained {
+				note = fmt.Sprintf("at %.2f: throughput %.1f/s of %.1f/s, depth growing %.1f/s, %d unfinished %.0f s after the last upload",
+					p.Load, p.ThroughputPerS, p.Rate, p.Backlog.DepthSlope, p.Unfinished, p.CutS)
+				break
+			}
+			best = p.Load
+		}
+		if note == "" {
+			note = fmt.Sprintf("every load up to %.2f sustained", best)
+		}
+		ts = append(ts, target{Name: "sustained open-loop load, bounded backlog", Measured: best, Limit: 0.95, Unit: "× C/L", Met: best >= 0.95, Note: note})
 	}
-	if a := byName["a"]; a != nil {
+	if p := pointAt(worker, 0.9); p != nil {
+		lat := p.AddedToSummaryMS
 		ts = append(ts,
-			target{Name: "(a) throughput / ideal (steady 10-90%)", Measured: a.RatioSteady, Limit: 0.95, Unit: "×", Met: a.RatioSteady >= 0.95,
-				Note: fmt.Sprintf("%.1f of %.0f/s; moto %.0f req/s at %.0f%% CPU, worker %.0f%% CPU%s", a.ThroughputSteady, a.Ideal, a.MotoReqPerS, a.MotoCPUPct, a.WorkerCPUPct, ceiling(byName["c"]))},
-			target{Name: "(a) p99 excess over L (paced)", Measured: a.Latency.ExcessMS.P99, Limit: 250, Unit: "ms", Met: a.Latency.ExcessMS.P99 <= 250},
-			target{Name: "(a) SQS requests per message, steady state", Measured: a.SQSSteadyPerMsg, Limit: 0.35, Unit: "req/msg", Met: a.SQSSteadyPerMsg <= 0.35},
+			target{Name: "added latency at 0.9 × C/L, p50 (to summary)", Measured: lat.P50, Limit: 100, Unit: "ms", Met: lat.P50 <= 100 && !lat.lowerBound("p50"),
+				Note: "to COMPLETED seen: " + pnum(p.AddedToCompletedMS, "p50", 0) + " ms"},
+			target{Name: "added latency at 0.9 × C/L, p99 (to summary)", Measured: lat.P99, Limit: 250, Unit: "ms", Met: lat.P99 <= 250 && !lat.lowerBound("p99"),
+				Note: "to COMPLETED seen: " + pnum(p.AddedToCompletedMS, "p99", 0) + " ms"},
+			target{Name: "/status polls per job at 0.9 × C/L", Measured: p.PollsPerJob, Limit: 2, Unit: "polls", Met: p.PollsPerJob <= 2,
+				Note: fmt.Sprintf("max %d", p.PollsMax)},
+			target{Name: "SQS requests per message at 0.9 × C/L", Measured: p.SQSPerMsg, Limit: 0.35, Unit: "req/msg", Met: p.SQSPerMsg <= 0.35,
+				Note: opsNote(p.SQSByOp)},
 		)
 	}
-	if b := byName["b"]; b != nil {
-		ts = append(ts, target{Name: "(b) RunPod /status polls per 30 s job (mean)", Measured: b.PollsPerJobMean, Limit: 8, Unit: "polls",
-			Met: b.PollsPerJobMean <= 8, Note: fmt.Sprintf("max %d", b.PollsPerJobMax)})
-	}
-	// Peak RSS: the run that held the most messages in flight.
-	var held *runResult
-	for _, name := range []string{"b", "b120"} {
-		if r := byName[name]; r != nil && (held == nil || r.MaxInflight > held.MaxInflight) {
-			held = r
-		}
-	}
-	if held != nil {
-		ts = append(ts, target{Name: "(" + held.Name + ") worker peak RSS, 1,000 in flight", Measured: held.PeakRSSMB, Limit: 150, Unit: "MB",
-			Met: held.PeakRSSMB <= 150 && held.MaxInflight >= 1000, Note: fmt.Sprintf("max in flight %d", held.MaxInflight)})
+	if m := res.Memory; m != nil {
+		ts = append(ts, target{Name: fmt.Sprintf("peak RSS, %d jobs in flight", m.Jobs), Measured: m.PeakRSSMB, Limit: 300, Unit: "MB",
+			Met:  m.PeakRSSMB <= 300 && m.AllInFlight && m.Jobs >= 5000,
+			Note: fmt.Sprintf("max in flight %.0f (RunPod %d); %.2f ms CPU per message", m.MaxInflight, m.RunPodMaxInflight, m.CPUMsPerMsg)})
 	}
 	if ir := res.Idle; ir != nil {
 		perHour, how := ir.ReceivesPerHour, "count in the "+ir.Window+" window"
 		if ir.IntervalPerHour > 0 {
-			perHour, how = ir.IntervalPerHour, fmt.Sprintf("mean interval %.1f s between receive starts; %.0f/h by count in the %s window", ir.IntervalS, ir.ReceivesPerHour, ir.Window)
+			perHour, how = ir.IntervalPerHour, fmt.Sprintf("mean interval %.1f s between receive starts", ir.IntervalS)
 		}
 		ts = append(ts, target{Name: "idle ReceiveMessage calls per hour", Measured: perHour, Limit: 200, Unit: "/h", Met: perHour <= 200, Note: how})
 	}
 	return ts
 }
 
-var errTimeout = errors.New("timed out")
-
-// ceiling describes run c, the pipeline with no RunPod wait: what moto and
-// the worker can do at most on this machine.
-func ceiling(c *runResult) string {
-	if c == nil {
-		return ""
+// pointAt is the point of load x, if measured.
+func pointAt(points []loadPoint, x float64) *loadPoint {
+	for i := range points {
+		if math.Abs(points[i].Load-x) < 1e-9 {
+			return &points[i]
+		}
 	}
-	return fmt.Sprintf("; run (c), L=0, does %.1f/s", c.ThroughputSteady)
+	return nil
+}
+
+func opsNote(by map[string]float64) string {
+	var parts []string
+	for op, v := range by {
+		parts = append(parts, fmt.Sprintf("%s %.3f", op, v))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
+}
+
+func parseList(s string, allowed []string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !slices.Contains(allowed, f) {
+			return nil, fmt.Errorf("unknown %q (want %s)", f, strings.Join(allowed, ", "))
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+func parseFloats(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		x, err := strconv.ParseFloat(f, 64)
+		if err != nil || x <= 0 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		x, err := strconv.Atoi(f)
+		if err != nil || x <= 0 {
+			return nil, fmt.Errorf("%q is not a positive integer", f)
+		}
+		out = append(out, x)
+	}
+	return out, nil
 }
 
 // scrubNaN sets every NaN or infinite float reachable from v (pointers,
-// structs, slices) to zero: JSON has no NaN. Printed tables show "-" for
-// them; a reprinted results.json shows 0.
+// structs, slices, arrays) to zero: JSON has no NaN. Printed tables show "-"
+// for them; a reprinted results.json shows 0.
 func scrubNaN(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.Pointer:
@@ -341,7 +476,7 @@ func scrubNaN(v reflect.Value) {
 				scrubNaN(v.Field(i))
 			}
 		}
-	case reflect.Slice:
+	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
 			scrubNaN(v.Index(i))
 		}

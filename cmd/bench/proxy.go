@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"log"
-	"math"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -30,12 +29,12 @@ func msgID(s string) int {
 	return n
 }
 
-// tapEvent is one request the worker sent to moto.
+// tapEvent is one request the consumer sent to moto.
 type tapEvent struct {
 	at   time.Time     // when the request was sent
 	dur  time.Duration // until moto's response headers
 	kind string        // "sqs ReceiveMessage", "s3 GET object", ...
-	msgs int           // messages returned by a ReceiveMessage
+	ids  []int         // the messages it concerns: returned by a receive, or the key's
 }
 
 // countingProxy is a reverse proxy in front of moto that the worker uses as
@@ -55,6 +54,14 @@ type countingProxy struct {
 	redelivered int
 	written     map[int]time.Time
 	receives    []time.Time // start of every ReceiveMessage
+}
+
+// progress is how many messages were received (first delivery) and had
+// their summary written so far.
+func (p *countingProxy) progress() (received, written int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.received), len(p.written)
 }
 
 func startProxy(target string) (*countingProxy, error) {
@@ -152,7 +159,11 @@ func (p *countingProxy) RoundTrip(r *http.Request) (*http.Response, error) {
 	} else if resp.StatusCode >= 300 && resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusNotModified {
 		kind += " (HTTP " + strconv.Itoa(resp.StatusCode) + ")"
 	}
-	p.events = append(p.events, tapEvent{at: start, dur: now.Sub(start), kind: kind, msgs: len(ids)})
+	ev := tapEvent{at: start, dur: now.Sub(start), kind: kind, ids: ids}
+	if id >= 0 {
+		ev.ids = []int{id}
+	}
+	p.events = append(p.events, ev)
 	if id >= 0 {
 		if _, ok := p.firstTouch[id]; !ok {
 			p.firstTouch[id] = start
@@ -173,60 +184,63 @@ func (p *countingProxy) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// countSince counts the events of each kind in [from, to).
+// countBetween counts the events of each kind answered in [from, to): a
+// long poll started before from counts if it ended after.
 func (p *countingProxy) countBetween(from, to time.Time) map[string]int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := map[string]int{}
 	for _, e := range p.events {
-		if !e.at.Before(from) && e.at.Before(to) {
+		if end := e.at.Add(e.dur); !end.Before(from) && end.Before(to) {
 			out[e.kind]++
 		}
 	}
 	return out
 }
 
-// roundTrips summarizes moto's answers in [from, to): mean round trip of
-// ReceiveMessage and of S3 requests, and messages per ReceiveMessage.
-func (p *countingProxy) roundTrips(from, to time.Time) (recvMS, msgsPerRecv, s3MS float64) {
+// requestsFor counts, per kind, the requests answered in [from, to) that
+// went to the finished messages: a request that concerns messages (a
+// receive that returned some, an S3 request on a message's key) counts for
+// the share of them that finished; one that concerns none (an empty
+// receive, a batch delete, a queue attribute) counts in full. Work on
+// messages still unfinished at the cut is thus left out of "per message".
+func (p *countingProxy) requestsFor(from, to time.Time, finished func(id int) bool) map[string]float64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var nr, ns, msgs int
-	var dr, ds time.Duration
+	out := map[string]float64{}
 	for _, e := range p.events {
-		if e.at.Before(from) || !e.at.Before(to) {
+		if end := e.at.Add(e.dur); end.Before(from) || !end.Before(to) {
 			continue
 		}
-		switch {
-		case e.kind == "sqs ReceiveMessage":
-			nr++
-			dr += e.dur
-			msgs += e.msgs
-		case strings.HasPrefix(e.kind, "s3 "):
-			ns++
-			ds += e.dur
+		if len(e.ids) == 0 {
+			out[e.kind]++
+			continue
+		}
+		k := 0
+		for _, id := range e.ids {
+			if finished(id) {
+				k++
+			}
+		}
+		if k > 0 {
+			out[e.kind] += float64(k) / float64(len(e.ids))
 		}
 	}
-	recvMS, msgsPerRecv, s3MS = math.NaN(), math.NaN(), math.NaN()
-	if nr > 0 {
-		recvMS, msgsPerRecv = ms(dr)/float64(nr), float64(msgs)/float64(nr)
-	}
-	if ns > 0 {
-		s3MS = ms(ds) / float64(ns)
-	}
-	return recvMS, msgsPerRecv, s3MS
+	return out
 }
 
-func (p *countingProxy) writtenCount(from, to int) int {
+// durations returns the round trips (ms) of the requests of kind answered in
+// [from, to).
+func (p *countingProxy) durations(kind string, from, to time.Time) []float64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	n := 0
-	for id := range p.written {
-		if id >= from && id < to {
-			n++
+	var out []float64
+	for _, e := range p.events {
+		if end := e.at.Add(e.dur); e.kind == kind && !end.Before(from) && end.Before(to) {
+			out = append(out, ms(e.dur))
 		}
 	}
-	return n
+	return out
 }
 
 // times returns copies of the per-message timestamps.

@@ -16,116 +16,144 @@ func num(x float64, prec int) string {
 	return fmt.Sprintf("%.*f", prec, x)
 }
 
-func p3(p pct, prec int) string {
-	return num(p.P50, prec) + " / " + num(p.P95, prec) + " / " + num(p.P99, prec)
+// pnum is one field of p (p50, p95, p99, max), "≥" when only a lower bound,
+// "-" when nothing was measured.
+func pnum(p pct, name string, prec int) string {
+	if p.N == 0 {
+		return "-"
+	}
+	var x float64
+	switch name {
+	case "p50":
+		x = p.P50
+	case "p95":
+		x = p.P95
+	case "p99":
+		x = p.P99
+	default:
+		x = p.Max
+	}
+	s := num(x, prec)
+	if p.lowerBound(name) {
+		s = "≥" + s
+	}
+	return s
 }
 
-func p2(p pct, prec int) string { return num(p.P50, prec) + " / " + num(p.P99, prec) }
+func p3(p pct, prec int) string {
+	return pnum(p, "p50", prec) + " / " + pnum(p, "p95", prec) + " / " + pnum(p, "p99", prec)
+}
+
+func p2(p pct, prec int) string { return pnum(p, "p50", prec) + " / " + pnum(p, "p99", prec) }
+
+func yes(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "NO"
+}
 
 func printResults(out io.Writer, res *results) {
 	fmt.Fprintln(out)
-	runs := res.Runs
-	if len(runs) > 0 {
+	if len(res.Load) > 0 {
+		s := res.Setup
+		fmt.Fprintf(out, "open-loop load: C=%d, L=%s s, arrivals (uploads) at a steady rate for %s s, cut %s s after the last one\n",
+			s.Concurrency, num(s.L, 1), num(s.WindowS, 0), num(s.DrainCapS, 0))
+		fmt.Fprintln(out, "added latency = upload acknowledged → summary written (→ /status COMPLETED seen) − L; ≥: lower bound (unfinished at the cut)")
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		row := func(label string, f func(r *runResult) string) {
-			cells := []string{label}
-			for i := range runs {
-				cells = append(cells, f(&runs[i]))
+		fmt.Fprintln(tw, "load\tconsumer\tarrivals/s\tuploads\tsummaries\tthroughput/s\tadded→summary p50/p95/p99 ms\tadded→COMPLETED p50/p95/p99 ms\t"+
+			"depth max / at last upload / growth/s\tafter last upload (tail s)\tunfinished\tSQS/msg\tS3/msg\tRunPod/msg\tpolls/job\tsustained")
+		for _, p := range res.Load {
+			tail := "-"
+			if p.Unfinished == 0 {
+				tail = num(p.TailS, 1)
 			}
-			fmt.Fprintln(tw, strings.Join(cells, "\t"))
+			fmt.Fprintf(tw, "%.2f\t%s\t%.1f\t%d\t%d\t%s\t%s\t%s\t%d / %d / %s\t%d (%s)\t%d\t%s\t%s\t%s\t%s\t%s\n",
+				p.Load, p.Consumer, p.Rate, p.Sent, p.Written, num(p.ThroughputPerS, 1), p3(p.AddedToSummaryMS, 0), p3(p.AddedToCompletedMS, 0),
+				p.Backlog.DepthMax, p.Backlog.DepthAtLastSend, num(p.Backlog.DepthSlope, 2), p.WrittenAfterLastSend, tail, p.Unfinished,
+				num(p.SQSPerMsg, 3), num(p.S3PerMsg, 2), num(p.RunPodPerMsg, 2), num(p.PollsPerJob, 2), yes(p.Sustained))
 		}
-		row("run", func(r *runResult) string { return "(" + r.Name + ")" })
-		row("L / CONCURRENCY (= MODEL_CONCURRENCY) / N", func(r *runResult) string {
-			return fmt.Sprintf("%s / %d / %d", r.L, r.Concurrency, r.N)
-		})
-		row("drain: how the N events are sent", func(r *runResult) string { return r.Send })
-		row("summaries written / outcome done", func(r *runResult) string {
-			return fmt.Sprintf("%d / %.0f", r.Completed, r.Outcomes["done"])
-		})
-		row("time to send the N events (s)", func(r *runResult) string { return num(r.SendS, 2) })
-		row("last message first received after (s)", func(r *runResult) string { return num(r.ReceiveRampS, 1) })
-		row("throughput, steady 10-90% (summaries/s)", func(r *runResult) string { return num(r.ThroughputSteady, 1) })
-		row("throughput, N / (1st send→last summary)", func(r *runResult) string { return num(r.ThroughputOverall, 1) })
-		row("ideal C/L; ratio steady (overall)", func(r *runResult) string {
-			if r.Ideal == 0 {
-				return "n/a (L=0)"
-			}
-			if r.Send == sendPreload {
-				return num(r.Ideal, 1) + "; n/a (one burst, no steady state)"
-			}
-			return fmt.Sprintf("%s; %s (%s)", num(r.Ideal, 1), num(r.RatioSteady, 2), num(r.RatioOverall, 2))
-		})
-		row("latency measured on", func(r *runResult) string { return r.Latency.Mode })
-		row("send→summary PUT p50/p95/p99 (s)", func(r *runResult) string { return p3(r.Latency.E2ES, 3) })
-		row("excess over L p50/p95/p99 (ms)", func(r *runResult) string { return p3(r.Latency.ExcessMS, 0) })
-		row("  · send→ReceiveMessage p50/p99 (ms)", func(r *runResult) string { return p2(r.Latency.SendToReceiveMS, 0) })
-		row("  · receive→RunPod /run p50/p99 (ms)", func(r *runResult) string { return p2(r.Latency.ReceiveToRunMS, 0) })
-		row("  · COMPLETED seen − /run − L p50/p99 (ms)", func(r *runResult) string { return p2(r.Latency.PollOvershootMS, 0) })
-		row("  · COMPLETED→summary PUT p50/p99 (ms)", func(r *runResult) string { return p2(r.Latency.CompletedToPutMS, 0) })
-		row("drain: 1st S3 request→summary PUT p50/p99 (s)", func(r *runResult) string { return p2(r.ServiceS, 3) })
-		row("SQS req/msg, drain (worker /metrics)", func(r *runResult) string { return num(r.SQSPerMsgTotal, 3) })
+		tw.Flush()
+		fmt.Fprintln(out, "\nwhere the time goes (finished messages), and the harness:")
+		tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "load\tconsumer\tupload→receive p50/p99 ms\treceive→/run\tCOMPLETED seen − /run − L\tCOMPLETED→summary\t"+
+			"upload round trip p50/p99\tpacer lag p99\tworker CPU s/1k msgs\tCPU % worker / moto / bench\tmoto req/s\tmax in flight\tredeliveries")
+		for _, p := range res.Load {
+			fmt.Fprintf(tw, "%.2f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s / %s / %s\t%s\t%.0f\t%d\n",
+				p.Load, p.Consumer, p2(p.UploadToReceiveMS, 0), p2(p.ReceiveToRunMS, 0), p2(p.PollOvershootMS, 0), p2(p.CompletedToWriteMS, 0),
+				p2(p.UploadRoundTripMS, 0), pnum(p.PacerLagMS, "p99", 0), num(p.WorkerCPUPer1000, 2),
+				num(p.WorkerCPUPct, 0), num(p.MotoCPUPct, 0), num(p.BenchCPUPct, 0), num(p.MotoReqPerS, 0), p.MaxInflight, p.Redelivered)
+		}
+		tw.Flush()
 		var ops []string
-		for _, r := range runs {
-			for op := range r.SQSPerMsg {
-				if !slices.Contains(ops, op) {
-					ops = append(ops, op)
+		for _, p := range res.Load {
+			for op := range p.SQSByOp {
+				if !slices.Contains(ops, "sqs "+op) {
+					ops = append(ops, "sqs "+op)
+				}
+			}
+			for k := range p.S3ByKind {
+				if !slices.Contains(ops, "s3 "+k) {
+					ops = append(ops, "s3 "+k)
+				}
+			}
+			for k := range p.RunPodByOp {
+				if !slices.Contains(ops, "runpod "+k) {
+					ops = append(ops, "runpod "+k)
 				}
 			}
 		}
 		slices.Sort(ops)
-		for _, op := range ops {
-			row("  · "+op, func(r *runResult) string { return num(r.SQSPerMsg[op], 3) })
-		}
-		row("SQS req/msg, steady 10-90% window (proxy)", func(r *runResult) string { return num(r.SQSSteadyPerMsg, 3) })
-		row("SQS req/msg, paced latency phase", func(r *runResult) string {
-			if !strings.HasPrefix(r.Latency.Mode, "paced") {
-				return "-"
-			}
-			return num(r.Latency.SQSPerMsg, 3)
-		})
-		row("S3 req/msg, drain (proxy)", func(r *runResult) string { return num(r.S3PerMsgTotal, 2) })
-		var kinds []string
-		for _, r := range runs {
-			for k := range r.S3PerMsg {
-				if !slices.Contains(kinds, k) {
-					kinds = append(kinds, k)
+		fmt.Fprintln(out, "\nrequests per message summarized:")
+		tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "load\tconsumer\t"+strings.Join(ops, "\t"))
+		for _, p := range res.Load {
+			cells := []string{fmt.Sprintf("%.2f", p.Load), p.Consumer}
+			for _, op := range ops {
+				kind, name, _ := strings.Cut(op, " ")
+				var v float64
+				switch kind {
+				case "sqs":
+					v = p.SQSByOp[name]
+				case "s3":
+					v = p.S3ByKind[name]
+				default:
+					v = p.RunPodByOp[name]
 				}
+				cells = append(cells, num(v, 3))
 			}
+			fmt.Fprintln(tw, strings.Join(cells, "\t"))
 		}
-		slices.Sort(kinds)
-		for _, k := range kinds {
-			row("  · "+k, func(r *runResult) string { return num(r.S3PerMsg[k], 2) })
-		}
-		row("RunPod jobs/msg; /status polls per job mean (max)", func(r *runResult) string {
-			return fmt.Sprintf("%s; %s (%d)", num(r.JobsPerMsg, 2), num(r.PollsPerJobMean, 2), r.PollsPerJobMax)
-		})
-		row("  polls/job from worker metrics", func(r *runResult) string { return num(r.PollsMetricPerJob, 2) })
-		row("worker CPU s per 1,000 msgs (drain)", func(r *runResult) string { return num(r.CPUPer1000, 2) })
-		row("worker peak RSS VmHWM / RSS at end (MB)", func(r *runResult) string {
-			return num(r.PeakRSSMB, 1) + " / " + num(r.EndRSSMB, 1)
-		})
-		row("max in flight: worker gauge / RunPod", func(r *runResult) string {
-			return fmt.Sprintf("%d / %d", r.MaxInflight, r.EmulatorMaxInFlight)
-		})
-		row("visibility extensions; redeliveries", func(r *runResult) string {
-			return fmt.Sprintf("%.0f; %d", r.VisibilityExtensions, r.Redelivered)
-		})
-		row("steady window: moto req/s; moto CPU %", func(r *runResult) string {
-			return num(r.MotoReqPerS, 0) + "; " + num(r.MotoCPUPct, 0) + "%"
-		})
-		row("steady: moto round trip ReceiveMessage (msgs each); S3 ms", func(r *runResult) string {
-			return num(r.RecvMS, 0) + " (" + num(r.MsgsPerRecv, 1) + "); " + num(r.S3MS, 0)
-		})
-		row("steady window: worker CPU %; bench CPU %", func(r *runResult) string {
-			return num(r.WorkerCPUPct, 0) + "%; " + num(r.BenchCPUPct, 0) + "%"
-		})
-		row("load average before → after", func(r *runResult) string {
-			return strings.Fields(r.LoadBefore)[0] + " → " + strings.Fields(r.LoadAfter)[0]
-		})
 		tw.Flush()
 	}
+	if len(res.Scale) > 0 {
+		fmt.Fprintln(out, "\nthroughput against concurrency (saturated: C + max(20, C/2) messages sent and not yet summarized):")
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "consumer\tC\tL s\tideal C/L\tthroughput/s\tratio\tslot s/msg (C/throughput)\tSQS/msg\tS3/msg\tpolls/job\tmax in flight\tCPU % worker / moto / bench\tmoto req/s")
+		for _, p := range res.Scale {
+			if p.L == 0 { // a reprinted results.json has 0 for NaN
+				p.Ideal, p.Ratio = math.NaN(), math.NaN()
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s / %s / %s\t%s\n", p.Consumer, p.Concurrency, num(p.L, 1), num(p.Ideal, 0),
+				p.ThroughputPerS, num(p.Ratio, 2), num(p.SlotS, 3), num(p.SQSPerMsg, 3), num(p.S3PerMsg, 2), num(p.PollsPerJob, 2), p.MaxInflight,
+				num(p.WorkerCPUPct, 0), num(p.MotoCPUPct, 0), num(p.BenchCPUPct, 0), num(p.MotoReqPerS, 0))
+		}
+		tw.Flush()
+	}
+	if m := res.Memory; m != nil {
+		fmt.Fprintf(out, "\nmemory: %d jobs, CONCURRENCY=%d, L=%s s, VISIBILITY_TIMEOUT=%s s; uploaded in %.0f s before the worker started; it received them all in %.0f s;"+
+			" max in flight %.0f (RunPod %d); all at once: %s\n",
+			m.Jobs, m.Concurrency, num(m.L, 0), num(m.VisibilityS, 0), m.UploadS, m.IntakeS, m.MaxInflight, m.RunPodMaxInflight, yes(m.AllInFlight))
+		fmt.Fprintf(out, "  worker peak RSS %.1f MB (%.1f MB at the most in flight), Go heap in use max %.1f MB, goroutines max %.0f\n",
+			m.PeakRSSMB, m.RSSAtMaxMB, m.HeapInuseMB, m.GoroutinesMax)
+		fmt.Fprintf(out, "  worker CPU %.1f s for %d messages = %.2f ms per message (start to last summary %.0f s); outcomes %v; redeliveries %d\n",
+			m.CPUSeconds, m.Written, m.CPUMsPerMsg, m.DurationS, m.Outcomes, m.Redelivered)
+		fmt.Fprintf(out, "  SQS %.3f/msg (%s); S3 %.2f/msg (%s); ReceiveMessage round trip p50/p99 %s ms; polls/job %s (max %d); visibility extensions %.0f; moto CPU %s%%\n",
+			m.SQSPerMsg, opsNote(m.SQSByOp), m.S3PerMsg, opsNote(m.S3ByKind), p2(m.ReceiveRoundTripMS, 0), num(m.PollsPerJob, 2), m.PollsMax,
+			m.VisibilityExtensions, num(m.MotoCPUPct, 0))
+	}
 	if ir := res.Idle; ir != nil {
-		interval := "- (fewer than 2 receives in the window)"
+		interval := "- (fewer than 2 receives)"
 		if ir.IntervalS > 0 {
 			interval = fmt.Sprintf("%.1f s (%.0f/h)", ir.IntervalS, ir.IntervalPerHour)
 		}
@@ -139,7 +167,7 @@ func printResults(out io.Writer, res *results) {
 			" ReceiveMessage of 10 from the %d-deep queue %.1f/s; HeadObject %.0f/s (1), %.0f/s (8)\n",
 			p.Window, p.SendMessageBatch1, p.DeepDepth, p.ReceiveMessage1, p.ReceiveMessage8, p.DeepDepth, p.ReceiveDeep1, p.HeadObject1, p.HeadObject8)
 	}
-	fmt.Fprintf(out, "host: %d CPUs, load average at start %s, at end %s\n", res.Host.CPUs, res.Host.LoadStart, res.Host.LoadEnd)
+	fmt.Fprintf(out, "host: %d CPUs, load average at start %s, at end %s; wall %.0f s\n", res.Host.CPUs, res.Host.LoadStart, res.Host.LoadEnd, res.WallS)
 	fmt.Fprintln(out, "\ntargets:")
 	for _, t := range res.Targets {
 		mark := "MET "
@@ -152,9 +180,19 @@ func printResults(out io.Writer, res *results) {
 		}
 		fmt.Fprintf(out, "  [%s] %-46s %s %s (limit %s)%s\n", mark, t.Name, num(t.Measured, 2), t.Unit, num(t.Limit, 2), note)
 	}
-	for _, r := range runs {
-		for _, n := range r.Notes {
-			fmt.Fprintf(out, "note (%s): %s\n", r.Name, n)
+	for _, p := range res.Load {
+		for _, n := range p.Notes {
+			fmt.Fprintf(out, "note (load %.2f %s): %s\n", p.Load, p.Consumer, n)
+		}
+	}
+	for _, p := range res.Scale {
+		for _, n := range p.Notes {
+			fmt.Fprintf(out, "note (scale %s C=%d): %s\n", p.Consumer, p.Concurrency, n)
+		}
+	}
+	if m := res.Memory; m != nil {
+		for _, n := range m.Notes {
+			fmt.Fprintf(out, "note (memory): %s\n", n)
 		}
 	}
 }

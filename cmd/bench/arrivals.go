@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// arrival is one upload: an S3 ObjectCreated event in the queue.
+type arrival struct {
+	id        int
+	scheduled time.Time // the plan's time (open loop) or when the feeder chose to send
+	start     time.Time // PutObject sent
+	acked     time.Time // PutObject acknowledged: the event is in the queue
+	err       error
+}
+
+// openLoop uploads the transcripts of ids first..first+n-1 at a steady rate
+// per second from start: each upload goes at its planned time in its own
+// goroutine, whether or not earlier ones (or the consumer) are done. It
+// returns when every upload has answered.
+func openLoop(ctx context.Context, s3c *s3.Client, first, n int, rate float64, start time.Time) []arrival {
+	plan := schedule(start, rate, n)
+	out := make([]arrival, len(plan))
+	var wg sync.WaitGroup
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	for i, at := range plan {
+		if d := time.Until(at); d > 0 {
+			timer.Reset(d)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				wg.Wait()
+				return out[:i]
+			}
+		}
+		wg.Go(func() {
+			a := &out[i] // each goroutine owns its element
+			a.id, a.scheduled = first+i, at
+			a.start, a.acked, a.err = upload(ctx, s3c, first+i)
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// feeder uploads transcripts as fast as a bound allows: never more than
+// limit ahead (ahead is given how many uploads were started), never faster
+// than rate per second (0: no cap), at most par uploads at once.
+type feeder struct {
+	s3c   *s3.Client
+	first int
+	n     int
+	rate  float64
+	par   int
+	limit int
+	ahead func(started int) int
+}
+
+// run feeds until n uploads were started or ctx is done, then waits for the
+// uploads in progress.
+func (f feeder) run(ctx context.Context) []arrival {
+	var (
+		mu  sync.Mutex
+		out []arrival
+		wg  sync.WaitGroup
+	)
+	sem := make(chan struct{}, max(f.par, 1))
+	next := time.Now()
+	for i := 0; i < f.n && ctx.Err() == nil; {
+		if f.ahead(i) >= f.limit {
+			time.Sleep(5 * time.Millisecond)
+			continue
+		}
+		if f.rate > 0 {
+			next = later(next, time.Now())
+			if d := time.Until(next); d > 0 {
+				time.Sleep(d)
+			}
+			next = next.Add(time.Duration(float64(time.Second) / f.rate))
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			continue
+		}
+		id := f.first + i
+		chosen := time.Now()
+		wg.Go(func() {
+			defer func() { <-sem }()
+			a := arrival{id: id, scheduled: chosen}
+			a.start, a.acked, a.err = upload(context.WithoutCancel(ctx), f.s3c, id)
+			mu.Lock()
+			out = append(out, a)
+			mu.Unlock()
+		})
+		i++
+	}
+	wg.Wait()
+	return out
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// arrivalStats splits arrivals into the acknowledged ones (by id) and
+// failures, with the first and last acknowledgement.
+func arrivalStats(as []arrival) (acked map[int]time.Time, failed int, first, last time.Time, firstErr error) {
+	acked = make(map[int]time.Time, len(as))
+	for _, a := range as {
+		if a.err != nil {
+			failed++
+			if firstErr == nil {
+				firstErr = a.err
+			}
+			continue
+		}
+		acked[a.id] = a.acked
+		if first.IsZero() || a.acked.Before(first) {
+			first = a.acked
+		}
+		if a.acked.After(last) {
+			last = a.acked
+		}
+	}
+	return acked, failed, first, last, firstErr
+}
