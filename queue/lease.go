@@ -212,6 +212,9 @@ func (l *leases) extend(ctx context.Context, batch []*lease, vt time.Duration) {
 		failed[i] = true
 		ls := batch[i]
 		if receiptGone(aws.ToString(f.Code)) {
+			if cur, tracked := l.byReceipt[ls.m.receipt]; !tracked || cur != ls || ls.finishing {
+				continue // deleted meanwhile (its outcome was stored): nothing lost
+			}
 			l.lose(ls, "SQS says the receipt is gone: "+aws.ToString(f.Code))
 			continue
 		}

@@ -37,6 +37,7 @@ type settings struct {
 	RunPodModel       string
 	JobTimeout        time.Duration
 	PollRate          float64
+	PProf             bool
 	ChunkTokens       int
 	SummaryTokens     int
 	S3ForcePathStyle  bool
@@ -102,6 +103,7 @@ func runOptions(s *settings) []option {
 		{env: "MAX_RECEIVES", def: "5", usage: "attempts before a transient failure is permanent", parse: positiveInt(&s.MaxReceives)},
 		{env: "RETRY_BACKOFF", def: "1m", usage: "visibility after a message's first transient failure, doubling per receive up to 15m (+0-25% jitter); the default spreads 5 attempts over 15 minutes", parse: duration(&s.RetryBackoff, time.Second)},
 		{env: "METRICS_ADDR", def: ":9090", usage: "/metrics, /healthz, /readyz listener, or off", parse: listenAddr(&s.MetricsAddr)},
+		{env: "PPROF", def: "false", isBool: true, usage: "also serve Go's /debug/pprof/ on METRICS_ADDR (heap, goroutines, CPU profiles)", parse: boolean(&s.PProf)},
 	}
 	opts = append(opts, outputOptions(s)...)
 	opts = append(opts, backendOptions(s)...)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -59,6 +60,11 @@ func awsConfig(ctx context.Context, getenv func(string) string) (aws.Config, err
 	if cfg.Region == "" {
 		return aws.Config{}, &usageError{"summarizer: bad settings: AWS_REGION: required (no region in the environment or the AWS config files)"}
 	}
+	// The SDK keeps 10 idle connections per host: with tens of messages in
+	// flight, most S3 and SQS calls would open a new one.
+	cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = 512, 256
+	})
 	return cfg, nil
 }
 

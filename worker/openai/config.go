@@ -105,7 +105,7 @@ func (c Config) withDefaults() Config {
 		c.RetryMax = max(RetryMaxDefault, c.RetryInitial)
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{}
+		c.HTTPClient = httpapi.NewClient(0)
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()

@@ -129,7 +129,9 @@ type Config struct {
 	// RetryMaxDefault.
 	RetryMax time.Duration
 
-	// HTTPClient sends the requests. Default: a client with HTTPTimeoutDefault timeout.
+	// HTTPClient sends the requests. Default: a client with HTTPTimeoutDefault timeout
+	// that keeps enough idle connections for every job of the process
+	// (httpapi.NewClient).
 	HTTPClient *http.Client
 
 	// Logger receives debug lines (retries, polls, resubmits) carrying job_id. nil is
@@ -184,7 +186,7 @@ func (c Config) withDefaults() Config {
 		c.RetryMax = max(RetryMaxDefault, c.RetryInitial)
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: HTTPTimeoutDefault}
+		c.HTTPClient = httpapi.NewClient(HTTPTimeoutDefault)
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
