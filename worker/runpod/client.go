@@ -317,9 +317,10 @@ const minPoll = 25 * time.Millisecond
 // and 1.5×PollInitial. Once a few jobs have completed, the jobs of an
 // endpoint are expected to take what they have been taking (RunPod's
 // delayTime+executionTime, a moving average): the first poll comes just
-// after that, counted from the submission (a resumed job submitted long ago
-// is polled at once), and the next ones a twentieth of it apart. For jobs of
-// stable length that is one poll per job, seen within ~2% of the job time.
+// after that (5 ms and half a percent), counted from the submission (a
+// resumed job submitted long ago is polled at once), and the next ones a
+// twentieth of it apart. For jobs of stable length that is one poll per
+// job, seen within ~1% of the job time.
 func (c *Client) schedule(submitted time.Time) (first time.Time, interval time.Duration, expectedEnd time.Time) {
 	now := time.Now()
 	expected, known := c.est.get()
@@ -328,7 +329,7 @@ func (c *Client) schedule(submitted time.Time) (first time.Time, interval time.D
 		return first, nextInterval(c.cfg.PollInitial, c.cfg.PollMax), first
 	}
 	expectedEnd = submitted.Add(expected)
-	first = expectedEnd.Add(max(expected/50, 5*time.Millisecond))
+	first = expectedEnd.Add(5*time.Millisecond + expected/200)
 	if first.Before(now) {
 		first = now
 	}
