@@ -202,11 +202,20 @@ func TestManifests(t *testing.T) {
 				t.Error("no image")
 			}
 		}},
-		{"KEDA queueLength is CONCURRENCY", func(t *testing.T, m *manifests) {
-			want := m.setting("CONCURRENCY", defaultConcurrency)
+		{"KEDA queueLength is CONCURRENCY + PREFETCH", func(t *testing.T, m *manifests) {
+			c, err := strconv.Atoi(m.setting("CONCURRENCY", defaultConcurrency))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := max(2, c/4) // PREFETCH=auto
+			if v := m.setting("PREFETCH", "auto"); v != "auto" {
+				if p, err = strconv.Atoi(v); err != nil {
+					t.Fatal(err)
+				}
+			}
 			trig := sqsTrigger(t, m)
-			if got := str(trig, "metadata", "queueLength"); got != want {
-				t.Errorf("queueLength = %q, want CONCURRENCY %q: one replica per CONCURRENCY messages", got, want)
+			if got, want := str(trig, "metadata", "queueLength"), strconv.Itoa(c+p); got != want {
+				t.Errorf("queueLength = %q, want CONCURRENCY + PREFETCH = %s: one replica per message slots of one pod", got, want)
 			}
 		}},
 		{"KEDA counts messages in flight", func(t *testing.T, m *manifests) {

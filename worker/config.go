@@ -37,6 +37,12 @@ type Config struct {
 	// MaxObjectBytes is the largest object read (default 20 MiB); larger ones
 	// are permanent failures (too_large), detected without reading them whole.
 	MaxObjectBytes int64
+	// Summarizing bounds the records in the summarize stage (their model
+	// calls under way) across the worker; 0 is no bound. Give the queue
+	// more message slots than this: the extra messages read their objects
+	// (and wait here) while the model works on the others, so S3 and SQS
+	// time hides behind model time.
+	Summarizing int
 	// Logger receives per-record logs; nil discards them.
 	Logger *zap.Logger
 	// Metrics records stage timings; nil records nothing.
@@ -50,6 +56,9 @@ func (c Config) Validate() error {
 	case "", "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("output format %q: want text or json", c.OutputFormat))
+	}
+	if c.Summarizing < 0 {
+		errs = append(errs, fmt.Errorf("summarizing %d: must not be negative", c.Summarizing))
 	}
 	if c.MaxObjectBytes < 0 {
 		errs = append(errs, fmt.Errorf("max object bytes %d: must be positive", c.MaxObjectBytes))

@@ -65,6 +65,8 @@ type Worker struct {
 	// background holds clean-ups that need not delay a message (the journal
 	// of a stored summary); Close waits for them.
 	background sync.WaitGroup
+	// summarizing bounds the records in the summarize stage (nil: no bound).
+	summarizing *Limiter
 }
 
 // Close waits for the worker's background clean-ups (journal deletes) to
@@ -85,7 +87,11 @@ func New(client s3API, sum Summarizer, cfg Config) (*Worker, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	return &Worker{s3: client, sum: sum, cfg: cfg, log: cfg.Logger}, nil
+	w := &Worker{s3: client, sum: sum, cfg: cfg, log: cfg.Logger}
+	if cfg.Summarizing > 0 {
+		w.summarizing = NewLimiter(cfg.Summarizing)
+	}
+	return w, nil
 }
 
 // Status is what happened to one record.
@@ -281,7 +287,13 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 	t := time.Now()
 	journal := newJournal(w.s3, location{out.bucket, JournalKey(out.key, obj.etag)}, obj.etag, d.Attempt <= 1, log)
 	sctx, sspan := startSpan(ctx, "summarize")
-	sum, err := w.sum.Summarize(sctx, Document{Text: obj.text, Bucket: rec.Bucket, Key: rec.Key, ETag: obj.etag, Journal: journal, Final: d.Final})
+	var sum Summary
+	release, err := w.summarizing.Acquire(sctx)
+	if err == nil {
+		t = time.Now() // the stage starts once a summarizing slot is free
+		sum, err = w.sum.Summarize(sctx, Document{Text: obj.text, Bucket: rec.Bucket, Key: rec.Key, ETag: obj.etag, Journal: journal, Final: d.Final})
+		release()
+	}
 	w.cfg.Metrics.Stage.WithLabelValues("summarize").Observe(time.Since(t).Seconds())
 	sspan.SetAttributes(attrModel.String(sum.Model), attrChunks.Int(sum.Chunks), attrJobs.Int(len(sum.JobIDs)))
 	endSpan(sspan, err)

@@ -12,6 +12,7 @@ type settings struct {
 	QueueURL          string
 	DLQURL            string
 	Concurrency       int
+	Prefetch          int // -1: auto
 	VisibilityTimeout time.Duration
 	ShutdownTimeout   time.Duration
 	MaxReceives       int
@@ -97,7 +98,8 @@ func runOptions(s *settings) []option {
 	opts := []option{
 		{env: "QUEUE_URL", usage: "source SQS queue (required)", parse: required(&s.QueueURL)},
 		{env: "DLQ_URL", usage: "dead-letter queue (default: from the queue's RedrivePolicy)", parse: str(&s.DLQURL)},
-		{env: "CONCURRENCY", def: "16", usage: "messages processed at once", parse: positiveInt(&s.Concurrency)},
+		{env: "CONCURRENCY", def: "16", usage: "messages summarized at once (their RunPod jobs in flight)", parse: positiveInt(&s.Concurrency)},
+		{env: "PREFETCH", def: "auto", usage: "messages received ahead of CONCURRENCY: their objects are read while RunPod works, so S3 and SQS time hides behind model time; auto is CONCURRENCY/4, at least 2", parse: autoInt(&s.Prefetch)},
 		{env: "VISIBILITY_TIMEOUT", def: "60s", usage: "asked for at receive and each extension (whole seconds)", parse: duration(&s.VisibilityTimeout, 2*time.Second)},
 		{env: "SHUTDOWN_TIMEOUT", def: "25s", usage: "drain time after SIGTERM", parse: duration(&s.ShutdownTimeout, 0)},
 		{env: "MAX_RECEIVES", def: "5", usage: "attempts before a transient failure is permanent", parse: positiveInt(&s.MaxReceives)},
@@ -111,10 +113,18 @@ func runOptions(s *settings) []option {
 	return append(opts, traceOptions(&s.Trace)...)
 }
 
+// prefetch is PREFETCH with auto resolved.
+func (s *settings) prefetch() int {
+	if s.Prefetch >= 0 {
+		return s.Prefetch
+	}
+	return max(2, s.Concurrency/4)
+}
+
 func (s *settings) queueConfig() queue.Config {
 	return queue.Config{
 		DLQURL:            s.DLQURL,
-		Concurrency:       s.Concurrency,
+		Concurrency:       s.Concurrency + s.prefetch(),
 		VisibilityTimeout: s.VisibilityTimeout,
 		ShutdownTimeout:   s.ShutdownTimeout,
 		MaxReceives:       s.MaxReceives,
@@ -131,5 +141,6 @@ func (s *settings) workerConfig() worker.Config {
 		OutputPrefix:   s.OutputPrefix,
 		OutputFormat:   s.OutputFormat,
 		MaxObjectBytes: s.MaxObjectBytes,
+		Summarizing:    s.Concurrency,
 	}
 }

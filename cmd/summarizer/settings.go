@@ -180,6 +180,22 @@ func nonNegativeFloat(dst *float64) func(string) error {
 	}
 }
 
+// autoInt parses "auto" (stored as -1) or a whole number, 0 or more.
+func autoInt(dst *int) func(string) error {
+	return func(v string) error {
+		if strings.EqualFold(v, "auto") {
+			*dst = -1
+			return nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return errors.New(`want "auto" or a whole number, 0 or more`)
+		}
+		*dst = n
+		return nil
+	}
+}
+
 func positiveFloat(dst *float64) func(string) error {
 	return func(v string) error {
 		f, err := strconv.ParseFloat(v, 64)
