@@ -16,6 +16,7 @@ const (
 	ConcurrencyDefault       = 16
 	VisibilityTimeoutDefault = 60 * time.Second
 	WaitTimeDefault          = 20 * time.Second
+	BatchWaitDefault         = 100 * time.Millisecond
 	ShutdownTimeoutDefault   = 25 * time.Second
 	MaxReceivesDefault       = 5
 	DeleteFlushDefault       = time.Second
@@ -39,6 +40,11 @@ type Config struct {
 	VisibilityTimeout time.Duration
 	// WaitTime is the long-poll wait of each receive (default 20s, at most 20s).
 	WaitTime time.Duration
+	// BatchWait is the most a busy consumer waits between receives so that
+	// each brings several messages (default 100ms; 0 keeps the default, a
+	// negative value never waits): more waits fewer SQS requests per message
+	// and adds up to that much latency.
+	BatchWait time.Duration
 	// ShutdownTimeout is how long work in flight may go on after the receive
 	// context is cancelled (default 25s). Then the work context is cancelled
 	// with cause ErrShutdown and unfinished messages are released
@@ -80,6 +86,9 @@ func (c Config) Validate() error {
 	if c.VisibilityTimeout%time.Second != 0 {
 		errs = append(errs, fmt.Errorf("visibility timeout %s: must be whole seconds", c.VisibilityTimeout))
 	}
+	if c.BatchWait > 5*time.Second {
+		errs = append(errs, fmt.Errorf("batch wait %s: at most 5s", c.BatchWait))
+	}
 	if c.WaitTime < 0 || c.WaitTime > 20*time.Second {
 		errs = append(errs, fmt.Errorf("wait time %s: must be between 0 and 20s", c.WaitTime))
 	}
@@ -107,6 +116,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WaitTime == 0 {
 		c.WaitTime = WaitTimeDefault
+	}
+	if c.BatchWait == 0 {
+		c.BatchWait = BatchWaitDefault
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = ShutdownTimeoutDefault

@@ -222,6 +222,7 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 	var failDelay time.Duration
 	var lastLog time.Time
 	busy := false // the last receive returned messages
+	var pace receivePace
 	for {
 		// Paused while holds are recent; a handler that succeeds meanwhile
 		// ends the pause at once.
@@ -230,10 +231,11 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 				return
 			}
 		}
-		n, ok := c.takeSlots(ctx, busy)
+		n, ok := c.takeSlots(ctx, busy, &pace)
 		if !ok {
 			return
 		}
+		started := time.Now()
 		c.m.request("ReceiveMessage")
 		out, err := c.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(c.queueURL),
@@ -265,6 +267,7 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 		failDelay = 0
 		c.freeSlots(n - len(out.Messages))
 		busy = len(out.Messages) > 0
+		pace.observe(started, len(out.Messages))
 		if len(out.Messages) == 0 {
 			c.m.EmptyReceives.Inc()
 			continue
@@ -284,20 +287,60 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 	}
 }
 
-// gatherWait is how long a busy consumer waits for more slots to free up
-// before a receive, so that it asks SQS for fuller batches.
-const gatherWait = 100 * time.Millisecond
+// A receive costs the same for 1 message as for 10. While the queue is busy
+// (the last receive returned messages), the consumer spaces its receives so
+// that each brings about gatherBatch messages at the rate they have been
+// arriving, waiting at most Config.BatchWait: a bounded delay for a few
+// times fewer SQS requests. After an empty receive it does not wait: the
+// next long poll returns as soon as a message arrives.
+const gatherBatch = 4
 
-// takeSlots blocks for one free slot, then takes as many more as are free,
-// up to a receive's maximum of 10. When the queue is busy (the last receive
-// returned messages) and fewer than 10 (or all) are free, it waits up to gatherWait
-// for more: a receive costs the same for 1 message as for 10. It never
-// waits after an empty receive, nor with a full batch of slots.
-func (c *Consumer) takeSlots(ctx context.Context, busy bool) (int, bool) {
+// receivePace remembers how fast messages have been arriving.
+type receivePace struct {
+	rate  float64   // messages per second, a moving average over busy receives
+	start time.Time // of the previous receive
+}
+
+// observe records a receive started at start that brought n messages.
+func (p *receivePace) observe(start time.Time, n int) {
+	if n > 0 && !p.start.IsZero() {
+		if gap := start.Sub(p.start).Seconds(); gap > 0 {
+			r := float64(n) / gap
+			if p.rate == 0 {
+				p.rate = r
+			} else {
+				p.rate += 0.3 * (r - p.rate)
+			}
+		}
+	}
+	if n == 0 {
+		p.rate = 0
+	}
+	p.start = start
+}
+
+// next is when a busy consumer receives next, waiting at most most.
+func (p *receivePace) next(most time.Duration) time.Time {
+	if p.rate <= 0 {
+		return p.start.Add(most)
+	}
+	return p.start.Add(min(time.Duration(gatherBatch/p.rate*float64(time.Second)), most))
+}
+
+// takeSlots blocks for one free slot; when the queue is busy it then waits
+// until the receive pace says (see gatherBatch); then it takes as many more
+// slots as are free, up to a receive's maximum of 10.
+func (c *Consumer) takeSlots(ctx context.Context, busy bool, pace *receivePace) (int, bool) {
 	select {
 	case c.slots <- struct{}{}:
 	case <-ctx.Done():
 		return 0, false
+	}
+	if busy {
+		if wait := time.Until(pace.next(c.cfg.BatchWait)); wait > 0 && !sleep(ctx, wait) {
+			<-c.slots
+			return 0, false
+		}
 	}
 	n := 1
 	for n < maxBatch {
@@ -308,22 +351,6 @@ func (c *Consumer) takeSlots(ctx context.Context, busy bool) (int, bool) {
 		default:
 		}
 		break
-	}
-	full := min(maxBatch, cap(c.slots))
-	if !busy || n >= full {
-		return n, true
-	}
-	gather := time.NewTimer(gatherWait)
-	defer gather.Stop()
-	for n < full {
-		select {
-		case c.slots <- struct{}{}:
-			n++
-		case <-gather.C:
-			return n, true
-		case <-ctx.Done():
-			return n, true
-		}
 	}
 	return n, true
 }

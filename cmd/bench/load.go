@@ -18,6 +18,7 @@ type loadSpec struct {
 	c        int
 	latency  time.Duration
 	window   time.Duration // arrivals are sent during it
+	warm     time.Duration // arrivals before the window, at the same rate, not counted in the latencies
 	drainCap time.Duration // after the last arrival, wait at most this for the summaries
 	seedPoll time.Duration
 }
@@ -32,6 +33,7 @@ type loadPoint struct {
 	Concurrency int     `json:"concurrency"`
 	L           float64 `json:"latency_l_s"`
 	WindowS     float64 `json:"arrival_window_s"`
+	WarmS       float64 `json:"warm_up_s"`
 	Sent        int     `json:"uploads_acknowledged"`
 	SendFailed  int     `json:"uploads_failed"`
 	Written     int     `json:"summaries_written"`
@@ -119,9 +121,13 @@ func sustained(lp *loadPoint) bool {
 func (b *bench) loadPoint(ctx context.Context, sp loadSpec) (*loadPoint, error) {
 	rate := sp.rate()
 	n := int(math.Round(rate * sp.window.Seconds()))
+	// A worker is long-lived: its first jobs after a start poll on a plain
+	// schedule until it has seen how long jobs take. The first warm seconds
+	// of arrivals (same rate, one stream) are not counted in the latencies.
+	nWarm := int(math.Round(rate * sp.warm.Seconds()))
 	L := sp.latency
 	lp := &loadPoint{Consumer: sp.consumer, Load: sp.load, Rate: rate, Concurrency: sp.c, L: L.Seconds(),
-		WindowS: sp.window.Seconds(), LoadBefore: loadAvg()}
+		WindowS: sp.window.Seconds(), WarmS: sp.warm.Seconds(), LoadBefore: loadAvg()}
 	r, err := b.newRig(ctx, fmt.Sprintf("load-%s-%03.0f", sp.consumer, sp.load*100), L, true)
 	if err != nil {
 		return nil, err
@@ -133,7 +139,7 @@ func (b *bench) loadPoint(ctx context.Context, sp loadSpec) (*loadPoint, error) 
 	r.sampleEvery(ctx, 500*time.Millisecond)
 	m0, cpu0 := r.c.metrics(ctx), r.c.cpu()
 	t0 := time.Now().Add(50 * time.Millisecond)
-	as := openLoop(ctx, b.s3, 0, n, rate, t0)
+	as := openLoop(ctx, b.s3, 0, nWarm+n, rate, t0)
 	acked, failed, _, lastAck, firstErr := arrivalStats(as)
 	lp.Sent, lp.SendFailed = len(acked), failed
 	if failed > 0 {
@@ -178,7 +184,7 @@ func (b *bench) loadPoint(ctx context.Context, sp loadSpec) (*loadPoint, error) 
 	var toSummary, toSummaryCen, toDone, toDoneCen, u2r, r2run, over, c2w, rtt, lag []float64
 	var lastWritten time.Time
 	for _, a := range as {
-		if a.err != nil {
+		if a.err != nil || a.id < nWarm {
 			continue
 		}
 		rtt = append(rtt, ms(a.acked.Sub(a.start)))
@@ -255,7 +261,14 @@ func (b *bench) loadPoint(ctx context.Context, sp loadSpec) (*loadPoint, error) 
 		w, ok := written[id]
 		return ok && !w.After(tCut)
 	}
-	perMsg := float64(max(lp.Written, 1))
+	// Every summary written counts here, warm-up included: so do its requests.
+	allFinished := 0
+	for id := range written {
+		if finished(id) {
+			allFinished++
+		}
+	}
+	perMsg := float64(max(allFinished, 1))
 	lp.SQSByOp, lp.S3ByKind = map[string]float64{}, map[string]float64{}
 	for k, v := range r.px.requestsFor(t0, t1, finished) {
 		switch {

@@ -138,6 +138,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	conc := fs.Int("concurrency", 32, "C: CONCURRENCY of the worker and goroutines of the seed in the load run")
 	latency := fs.Duration("latency", time.Second, "L: the emulator's job latency in the load and scale runs")
 	window := fs.Duration("window", 20*time.Second, "how long arrivals last at each load (--quick: 5s)")
+	warm := fs.Duration("warm", 2*time.Second, "arrivals before the window at each load, not counted in the latencies (a worker's first jobs poll before it knows the job time)")
 	drain := fs.Duration("drain", 10*time.Second, "after the last arrival, how long to wait for the summaries before cutting (--quick: 4s)")
 	seedPoll := fs.Duration("seed-poll", seedPollDefault, "the seed's /status interval")
 	scaleC := fs.String("scale-c", "8,16,32,64", "concurrencies of the scale run (--quick: 8,32)")
@@ -272,7 +273,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		case "load":
 			for _, x := range loadXs {
 				for _, c := range who {
-					sp := loadSpec{consumer: c, load: x, c: *conc, latency: *latency, window: *window, drainCap: *drain, seedPoll: *seedPoll}
+					sp := loadSpec{consumer: c, load: x, c: *conc, latency: *latency, window: *window, warm: *warm, drainCap: *drain, seedPoll: *seedPoll}
 					fmt.Fprintf(out, "» load %.2f × C/L = %.1f/s for %s, %s (C=%d, L=%s)\n", x, sp.rate(), *window, c, *conc, *latency)
 					start := time.Now()
 					lp, err := b.loadPoint(ctx, sp)
@@ -368,12 +369,14 @@ func evaluate(res *results) []target {
 		ts = append(ts, target{Name: "sustained open-loop load, bounded backlog", Measured: best, Limit: 0.95, Unit: "× C/L", Met: best >= 0.95, Note: note})
 	}
 	if p := pointAt(worker, 0.9); p != nil {
-		lat := p.AddedToSummaryMS
+		// The definition: from the SendMessage (here: the upload, whose
+		// event the queue then holds) to the RunPod job seen COMPLETED.
+		lat := p.AddedToCompletedMS
 		ts = append(ts,
-			target{Name: "added latency at 0.9 × C/L, p50 (to summary)", Measured: lat.P50, Limit: 100, Unit: "ms", Met: lat.P50 <= 100 && !lat.lowerBound("p50"),
-				Note: "to COMPLETED seen: " + pnum(p.AddedToCompletedMS, "p50", 0) + " ms"},
-			target{Name: "added latency at 0.9 × C/L, p99 (to summary)", Measured: lat.P99, Limit: 250, Unit: "ms", Met: lat.P99 <= 250 && !lat.lowerBound("p99"),
-				Note: "to COMPLETED seen: " + pnum(p.AddedToCompletedMS, "p99", 0) + " ms"},
+			target{Name: "added latency at 0.9 × C/L, p50 (to COMPLETED seen)", Measured: lat.P50, Limit: 100, Unit: "ms", Met: lat.P50 <= 100 && !lat.lowerBound("p50"),
+				Note: "to summary written: " + pnum(p.AddedToSummaryMS, "p50", 0) + " ms"},
+			target{Name: "added latency at 0.9 × C/L, p99 (to COMPLETED seen)", Measured: lat.P99, Limit: 250, Unit: "ms", Met: lat.P99 <= 250 && !lat.lowerBound("p99"),
+				Note: "to summary written: " + pnum(p.AddedToSummaryMS, "p99", 0) + " ms"},
 			target{Name: "/status polls per job at 0.9 × C/L", Measured: p.PollsPerJob, Limit: 2, Unit: "polls", Met: p.PollsPerJob <= 2,
 				Note: fmt.Sprintf("max %d", p.PollsMax)},
 			target{Name: "SQS requests per message at 0.9 × C/L", Measured: p.SQSPerMsg, Limit: 0.35, Unit: "req/msg", Met: p.SQSPerMsg <= 0.35,

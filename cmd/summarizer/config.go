@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/summarizer/summarizer/queue"
@@ -39,6 +40,7 @@ type settings struct {
 	JobTimeout        time.Duration
 	PollRate          float64
 	PProf             bool
+	BatchWait         time.Duration
 	ChunkTokens       int
 	SummaryTokens     int
 	S3ForcePathStyle  bool
@@ -104,6 +106,7 @@ func runOptions(s *settings) []option {
 		{env: "SHUTDOWN_TIMEOUT", def: "25s", usage: "drain time after SIGTERM", parse: duration(&s.ShutdownTimeout, 0)},
 		{env: "MAX_RECEIVES", def: "5", usage: "attempts before a transient failure is permanent", parse: positiveInt(&s.MaxReceives)},
 		{env: "RETRY_BACKOFF", def: "1m", usage: "visibility after a message's first transient failure, doubling per receive up to 15m (+0-25% jitter); the default spreads 5 attempts over 15 minutes", parse: duration(&s.RetryBackoff, time.Second)},
+		{env: "RECEIVE_BATCH_WAIT", def: "100ms", usage: "most a busy worker waits between receives so that each brings several messages: more is fewer SQS requests per message and up to that much latency; 0 never waits", parse: duration(&s.BatchWait, 0)},
 		{env: "METRICS_ADDR", def: ":9090", usage: "/metrics, /healthz, /readyz listener, or off", parse: listenAddr(&s.MetricsAddr)},
 		{env: "PPROF", def: "false", isBool: true, usage: "also serve Go's /debug/pprof/ on METRICS_ADDR (heap, goroutines, CPU profiles)", parse: boolean(&s.PProf)},
 	}
@@ -129,6 +132,7 @@ func (s *settings) queueConfig() queue.Config {
 		ShutdownTimeout:   s.ShutdownTimeout,
 		MaxReceives:       s.MaxReceives,
 		Backoff:           queue.ExponentialBackoff(s.RetryBackoff),
+		BatchWait:         cmp.Or(s.BatchWait, -1), // 0: never wait
 	}
 }
 

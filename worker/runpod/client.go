@@ -220,7 +220,7 @@ type statusResponse struct {
 // wait is the poll loop of one job, submitted at submitted.
 func (c *Client) wait(ctx context.Context, id string, submitted time.Time) (Result, error) {
 	log := c.log.With(zap.String("job_id", id))
-	next, interval, expectedEnd := c.schedule(submitted)
+	next, interval, expectedEnd, known := c.schedule(submitted)
 	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
 	path := "/status/" + url.PathEscape(id)
@@ -286,7 +286,26 @@ func (c *Client) wait(ctx context.Context, id string, submitted time.Time) (Resu
 		default:
 			log.Debug("unknown runpod job status, polling on", zap.String("status", httpapi.Excerpt(st.Status, c.cfg.APIKey, 40)))
 		}
-		timer.Reset(jitter(interval))
+		if !known {
+			// The endpoint's job time became known while this job waited on
+			// the plain schedule: aim at its expected end from now on.
+			if next, iv, end, ok := c.adaptive(submitted); ok {
+				known, interval, expectedEnd = true, iv, end
+				timer.Reset(time.Until(next))
+				continue
+			}
+		}
+		wait := jitter(interval)
+		if !known {
+			// The first completions hint at the job time: poll at the likely
+			// end if it comes before the next poll of the plain schedule.
+			if d, ok := c.est.hint(); ok {
+				if aim := time.Until(submitted.Add(d + 5*time.Millisecond + d/200)); aim > 0 && aim < wait {
+					wait = aim
+				}
+			}
+		}
+		timer.Reset(wait)
 		interval = nextInterval(interval, c.cfg.PollMax)
 	}
 }
@@ -321,19 +340,27 @@ const minPoll = 25 * time.Millisecond
 // resumed job submitted long ago is polled at once), and the next ones a
 // twentieth of it apart. For jobs of stable length that is one poll per
 // job, seen within ~1% of the job time.
-func (c *Client) schedule(submitted time.Time) (first time.Time, interval time.Duration, expectedEnd time.Time) {
-	now := time.Now()
+func (c *Client) schedule(submitted time.Time) (first time.Time, interval time.Duration, expectedEnd time.Time, known bool) {
+	if first, interval, expectedEnd, ok := c.adaptive(submitted); ok {
+		return first, interval, expectedEnd, true
+	}
+	first = time.Now().Add(jitter(c.cfg.PollInitial))
+	return first, nextInterval(c.cfg.PollInitial, c.cfg.PollMax), first, false
+}
+
+// adaptive is the schedule of a job submitted at submitted once the
+// endpoint's job time is known (ok false before).
+func (c *Client) adaptive(submitted time.Time) (first time.Time, interval time.Duration, expectedEnd time.Time, ok bool) {
 	expected, known := c.est.get()
 	if !known {
-		first = now.Add(jitter(c.cfg.PollInitial))
-		return first, nextInterval(c.cfg.PollInitial, c.cfg.PollMax), first
+		return time.Time{}, 0, time.Time{}, false
 	}
 	expectedEnd = submitted.Add(expected)
 	first = expectedEnd.Add(5*time.Millisecond + expected/200)
-	if first.Before(now) {
+	if now := time.Now(); first.Before(now) {
 		first = now
 	}
-	return first, min(max(expected/20, minPoll), c.cfg.PollMax), expectedEnd
+	return first, min(max(expected/20, minPoll), c.cfg.PollMax), expectedEnd, true
 }
 
 // jobDuration is a moving average of how long completed jobs took.
@@ -362,6 +389,14 @@ func (e *jobDuration) get() (time.Duration, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.avg, e.n >= 3
+}
+
+// hint returns the average as soon as one job has completed: too early to
+// plan a job's polls on, early enough to add one aimed at its likely end.
+func (e *jobDuration) hint() (time.Duration, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.avg, e.n >= 1
 }
 
 // completed turns a COMPLETED status into a Result.
