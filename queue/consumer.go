@@ -388,7 +388,7 @@ func (c *Consumer) process(ctx context.Context, m *Message) {
 		c.m.Inflight.Dec()
 		<-c.slots
 	}()
-	log := c.log.With(append([]zap.Field{zap.String("message_id", m.ID), zap.Int("receive_count", m.ReceiveCount)}, traceFields(span)...)...)
+	log := c.log.WithLazy(append([]zap.Field{zap.String("message_id", m.ID), zap.Int("receive_count", m.ReceiveCount)}, traceFields(span)...)...)
 	for holds := 1; ; holds++ {
 		err := c.call(ctx, m)
 		if ctx.Err() == nil && m.LeaseErr() != nil {

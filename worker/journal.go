@@ -131,7 +131,7 @@ type mutation struct {
 // first delivery the journal usually does not exist yet, so the first write
 // is tried as a creation without reading first; a conflict reads it.
 func newJournal(client s3API, loc location, etag string, firstDelivery bool, log *zap.Logger) *s3Journal {
-	j := &s3Journal{s3: client, loc: loc, etag: etag, owner: newOwner(), log: log.With(zap.String("journal", loc.key))}
+	j := &s3Journal{s3: client, loc: loc, etag: etag, owner: newOwner(), log: log.WithLazy(zap.String("journal", loc.key))}
 	j.doc = journalDoc{SourceETag: etag, Jobs: map[string]*journalEntry{}}
 	j.known = firstDelivery
 	return j

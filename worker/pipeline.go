@@ -127,7 +127,7 @@ func (p *Pipeline) Summarize(ctx context.Context, doc Document) (Summary, error)
 		return Summary{}, err
 	}
 	sum := Summary{Model: p.model.Name(), Chunks: len(chunks)}
-	log := logFor(ctx, p.cfg.Logger.With(zap.String("key", doc.Key)))
+	log := logFor(ctx, p.cfg.Logger.WithLazy(zap.String("key", doc.Key)))
 	start := time.Now()
 	mctx, span := startSpan(ctx, "map", attrChunks.Int(len(chunks)))
 	parts, ids, err := p.completeAll(mctx, p.cfg.Prompts.Map, chunks, doc.Journal, doc.Final)
@@ -285,7 +285,7 @@ func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs
 		if gctx.Err() != nil {
 			break
 		}
-		wg.Go(func() {
+		call := func() {
 			defer func() { <-sem }()
 			release, err := p.cfg.Limiter.Acquire(gctx)
 			if err != nil {
@@ -303,7 +303,12 @@ func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs
 			default:
 				out[i] = strings.TrimSpace(c.Text)
 			}
-		})
+		}
+		if len(inputs) == 1 {
+			call() // no goroutine (and stack) for the usual one-chunk transcript
+			break
+		}
+		wg.Go(call)
 	}
 	wg.Wait()
 	var ids []string

@@ -77,5 +77,5 @@ func logFor(ctx context.Context, log *zap.Logger) *zap.Logger {
 	if !sc.IsSampled() {
 		return log
 	}
-	return log.With(zap.String("trace_id", sc.TraceID().String()), zap.String("span_id", sc.SpanID().String()))
+	return log.WithLazy(zap.String("trace_id", sc.TraceID().String()), zap.String("span_id", sc.SpanID().String()))
 }

@@ -87,7 +87,7 @@ func New(client s3API, sum Summarizer, cfg Config) (*Worker, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	w := &Worker{s3: client, sum: sum, cfg: cfg, log: cfg.Logger}
+	w := &Worker{s3: shallowS3{client}, sum: sum, cfg: cfg, log: cfg.Logger}
 	if cfg.Summarizing > 0 {
 		w.summarizing = NewLimiter(cfg.Summarizing)
 	}
@@ -213,7 +213,7 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 		span.SetAttributes(attrETag.String(rec.ETag))
 	}
 	defer func() { endRecordSpan(span, rr) }()
-	log := logFor(ctx, w.log.With(zap.String("bucket", rec.Bucket), zap.String("key", rec.Key)))
+	log := logFor(ctx, w.log.WithLazy(zap.String("bucket", rec.Bucket), zap.String("key", rec.Key)))
 	if why := w.skip(rec); why != "" {
 		rr.Status, rr.Why = StatusSkipped, why
 		log.Debug("record skipped", zap.String("why", why))

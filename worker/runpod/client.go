@@ -219,7 +219,7 @@ type statusResponse struct {
 
 // wait is the poll loop of one job, submitted at submitted.
 func (c *Client) wait(ctx context.Context, id string, submitted time.Time) (Result, error) {
-	log := c.log.With(zap.String("job_id", id))
+	log := c.log.WithLazy(zap.String("job_id", id))
 	next, interval, expectedEnd, known := c.schedule(submitted)
 	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
@@ -442,7 +442,7 @@ func (c *Client) lastPoll(ctx context.Context, log *zap.Logger, id string) (res 
 func (c *Client) Abandon(ctx context.Context, id string) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CancelTimeout)
 	defer cancel()
-	log := c.log.With(zap.String("job_id", id))
+	log := c.log.WithLazy(zap.String("job_id", id))
 	if err := c.Cancel(cctx, id); err != nil && !IsExpired(err) {
 		log.Warn("cancel of an abandoned runpod job failed", zap.Error(err))
 	} else {
@@ -533,7 +533,7 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 	if r.op == opStatus && c.cfg.OnPoll != nil {
 		c.cfg.OnPoll()
 	}
-	resp, err := c.cfg.HTTPClient.Do(req)
+	resp, err := doOwnStack(c.cfg.HTTPClient, req)
 	if c.cfg.OnResponse != nil && (err == nil || ctx.Err() == nil) {
 		code := 0
 		if err == nil {
@@ -570,6 +570,23 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 			fmt.Errorf("decode answer: %w", err)), r.method == http.MethodGet, -1
 	}
 	return nil, false, -1
+}
+
+// doOwnStack sends req on a goroutine of its own: a job's goroutine lives as
+// long as the job, mostly waiting, and keeps the stack it once grew; the
+// HTTP client's is deep, and thousands of jobs in flight paid for it.
+func doOwnStack(c *http.Client, req *http.Request) (*http.Response, error) {
+	var (
+		resp *http.Response
+		err  error
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		resp, err = c.Do(req)
+	}()
+	<-done
+	return resp, err
 }
 
 // backoff is the wait before retry number attempt (1-based): Retry-After capped at

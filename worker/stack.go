@@ -1,0 +1,46 @@
+package worker
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// shallowS3 runs every S3 call on a goroutine of its own. A message's
+// goroutine lives as long as its RunPod jobs, minutes at times, mostly
+// waiting; the SDK's middleware stack is deep, and a goroutine's stack stays
+// as large as it once grew. With thousands of messages in flight that was
+// two thirds of the worker's memory; on a short-lived goroutine the deep
+// stack is freed with it.
+type shallowS3 struct{ s3API }
+
+func (c shallowS3) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	return onOwnStack(func() (*s3.GetObjectOutput, error) { return c.s3API.GetObject(ctx, in, opts...) })
+}
+
+func (c shallowS3) HeadObject(ctx context.Context, in *s3.HeadObjectInput, opts ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+	return onOwnStack(func() (*s3.HeadObjectOutput, error) { return c.s3API.HeadObject(ctx, in, opts...) })
+}
+
+func (c shallowS3) PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	return onOwnStack(func() (*s3.PutObjectOutput, error) { return c.s3API.PutObject(ctx, in, opts...) })
+}
+
+func (c shallowS3) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, opts ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
+	return onOwnStack(func() (*s3.DeleteObjectOutput, error) { return c.s3API.DeleteObject(ctx, in, opts...) })
+}
+
+// onOwnStack runs f on a new goroutine and waits for it.
+func onOwnStack[T any](f func() (T, error)) (T, error) {
+	var (
+		v    T
+		err  error
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		v, err = f()
+	}()
+	<-done
+	return v, err
+}
