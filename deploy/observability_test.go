@@ -107,6 +107,7 @@ func TestPrometheusScrapesWorkers(t *testing.T) {
 			"RUNPOD_API_KEY="+key,
 			"METRICS_ADDR=127.0.0.1:0",
 			"CONCURRENCY="+concurrency,
+			"PREFETCH=0",
 			"SHUTDOWN_TIMEOUT=5s",
 		)
 	}
@@ -125,8 +126,9 @@ func TestPrometheusScrapesWorkers(t *testing.T) {
 
 	// The replica with the wrong key gets the first message, alone: RunPod
 	// answers 401, the message is held and /readyz fails. With CONCURRENCY
-	// 1 the held message takes its only slot: it receives nothing more
-	// (with more slots it would take, and hold, more of the test's work).
+	// 1 and PREFETCH 0 the held message takes its only slot: it receives
+	// nothing more (with more slots it would take, and hold, more of the
+	// test's work).
 	bad := startWorker(t, bin, env("rp-obs-wrong", "1"))
 	badAddr := metricsAddr(bad)
 	put("held/first.txt", transcript)
