@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	"go.uber.org/zap"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
 // JournalSuffix ends the key of every job journal. It is not a transcript
@@ -316,7 +318,7 @@ func (j *s3Journal) Claim(ctx context.Context, key, failed string) (ref JobRef, 
 			return ref, claimed, err
 		}
 		// Another delivery is submitting this prompt's job right now.
-		if !sleepCtx(ctx, poll) {
+		if !httpapi.Sleep(ctx, poll) {
 			return JobRef{}, false, ctx.Err()
 		}
 		poll = min(2*poll, claimPollMax)
@@ -397,16 +399,5 @@ func deleteJournal(ctx context.Context, client s3API, loc location, log *zap.Log
 	defer cancel()
 	if _, err := client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(loc.bucket), Key: aws.String(loc.key)}); err != nil && !isNotFound(err) {
 		log.Warn("cannot delete the job journal (harmless: it expires by its tag)", zap.String("journal", loc.key), zap.Error(err))
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
 // shallowS3 runs every S3 call on a goroutine of its own. A message's
@@ -15,32 +17,17 @@ import (
 type shallowS3 struct{ s3API }
 
 func (c shallowS3) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
-	return onOwnStack(func() (*s3.GetObjectOutput, error) { return c.s3API.GetObject(ctx, in, opts...) })
+	return httpapi.OnOwnStack(func() (*s3.GetObjectOutput, error) { return c.s3API.GetObject(ctx, in, opts...) })
 }
 
 func (c shallowS3) HeadObject(ctx context.Context, in *s3.HeadObjectInput, opts ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
-	return onOwnStack(func() (*s3.HeadObjectOutput, error) { return c.s3API.HeadObject(ctx, in, opts...) })
+	return httpapi.OnOwnStack(func() (*s3.HeadObjectOutput, error) { return c.s3API.HeadObject(ctx, in, opts...) })
 }
 
 func (c shallowS3) PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
-	return onOwnStack(func() (*s3.PutObjectOutput, error) { return c.s3API.PutObject(ctx, in, opts...) })
+	return httpapi.OnOwnStack(func() (*s3.PutObjectOutput, error) { return c.s3API.PutObject(ctx, in, opts...) })
 }
 
 func (c shallowS3) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, opts ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
-	return onOwnStack(func() (*s3.DeleteObjectOutput, error) { return c.s3API.DeleteObject(ctx, in, opts...) })
-}
-
-// onOwnStack runs f on a new goroutine and waits for it.
-func onOwnStack[T any](f func() (T, error)) (T, error) {
-	var (
-		v    T
-		err  error
-		done = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		v, err = f()
-	}()
-	<-done
-	return v, err
+	return httpapi.OnOwnStack(func() (*s3.DeleteObjectOutput, error) { return c.s3API.DeleteObject(ctx, in, opts...) })
 }

@@ -533,7 +533,7 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 	if r.op == opStatus && c.cfg.OnPoll != nil {
 		c.cfg.OnPoll()
 	}
-	resp, err := doOwnStack(c.cfg.HTTPClient, req)
+	resp, err := httpapi.OnOwnStack(func() (*http.Response, error) { return c.cfg.HTTPClient.Do(req) })
 	if c.cfg.OnResponse != nil && (err == nil || ctx.Err() == nil) {
 		code := 0
 		if err == nil {
@@ -570,23 +570,6 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 			fmt.Errorf("decode answer: %w", err)), r.method == http.MethodGet, -1
 	}
 	return nil, false, -1
-}
-
-// doOwnStack sends req on a goroutine of its own: a job's goroutine lives as
-// long as the job, mostly waiting, and keeps the stack it once grew; the
-// HTTP client's is deep, and thousands of jobs in flight paid for it.
-func doOwnStack(c *http.Client, req *http.Request) (*http.Response, error) {
-	var (
-		resp *http.Response
-		err  error
-		done = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		resp, err = c.Do(req)
-	}()
-	<-done
-	return resp, err
 }
 
 // backoff is the wait before retry number attempt (1-based): Retry-After capped at
