@@ -49,10 +49,12 @@ func sanitizeETag(etag string) string {
 
 // Claim timing. A claim is written before /run and replaced by the job id
 // right after it; a claim older than claimTTL belongs to a delivery that
-// died in between (or whose /run hung), and may be taken over.
+// died in between (or whose /run hung past submitTimeout), and may be taken
+// over. A crash between claim and record thus delays that prompt by at most
+// claimTTL.
 const (
-	claimTTL       = 2 * time.Minute
-	submitTimeout  = claimTTL / 2
+	claimTTL       = 45 * time.Second
+	submitTimeout  = 30 * time.Second
 	claimPollMin   = 200 * time.Millisecond
 	claimPollMax   = 2 * time.Second
 	journalTimeout = 30 * time.Second
