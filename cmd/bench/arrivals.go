@@ -17,11 +17,11 @@ type arrival struct {
 	err       error
 }
 
-// openLoop uploads the transcripts of ids first..first+n-1 at a steady rate
+// openLoop uploads the transcripts of ids 0..n-1 at a steady rate
 // per second from start: each upload goes at its planned time in its own
 // goroutine, whether or not earlier ones (or the consumer) are done. It
 // returns when every upload has answered.
-func openLoop(ctx context.Context, s3c *s3.Client, first, n int, rate float64, start time.Time) []arrival {
+func openLoop(ctx context.Context, s3c *s3.Client, n int, rate float64, start time.Time) []arrival {
 	plan := schedule(start, rate, n)
 	out := make([]arrival, len(plan))
 	var wg sync.WaitGroup
@@ -40,22 +40,20 @@ func openLoop(ctx context.Context, s3c *s3.Client, first, n int, rate float64, s
 		}
 		wg.Go(func() {
 			a := &out[i] // each goroutine owns its element
-			a.id, a.scheduled = first+i, at
-			a.start, a.acked, a.err = upload(ctx, s3c, first+i)
+			a.id, a.scheduled = i, at
+			a.start, a.acked, a.err = upload(ctx, s3c, i)
 		})
 	}
 	wg.Wait()
 	return out
 }
 
-// feeder uploads transcripts as fast as a bound allows: never more than
-// limit ahead (ahead is given how many uploads were started), never faster
-// than rate per second (0: no cap), at most par uploads at once.
+// feeder uploads the transcripts of ids 0..n-1 as fast as a bound allows:
+// never more than limit ahead (ahead is given how many uploads were
+// started), at most par uploads at once.
 type feeder struct {
 	s3c   *s3.Client
-	first int
 	n     int
-	rate  float64
 	par   int
 	limit int
 	ahead func(started int) int
@@ -70,25 +68,17 @@ func (f feeder) run(ctx context.Context) []arrival {
 		wg  sync.WaitGroup
 	)
 	sem := make(chan struct{}, max(f.par, 1))
-	next := time.Now()
 	for i := 0; i < f.n && ctx.Err() == nil; {
 		if f.ahead(i) >= f.limit {
 			time.Sleep(5 * time.Millisecond)
 			continue
-		}
-		if f.rate > 0 {
-			next = later(next, time.Now())
-			if d := time.Until(next); d > 0 {
-				time.Sleep(d)
-			}
-			next = next.Add(time.Duration(float64(time.Second) / f.rate))
 		}
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
 			continue
 		}
-		id := f.first + i
+		id := i // the i++ below must not reach the upload
 		chosen := time.Now()
 		wg.Go(func() {
 			defer func() { <-sem }()
@@ -112,8 +102,8 @@ func later(a, b time.Time) time.Time {
 }
 
 // arrivalStats splits arrivals into the acknowledged ones (by id) and
-// failures, with the first and last acknowledgement.
-func arrivalStats(as []arrival) (acked map[int]time.Time, failed int, first, last time.Time, firstErr error) {
+// failures, with the last acknowledgement.
+func arrivalStats(as []arrival) (acked map[int]time.Time, failed int, last time.Time, firstErr error) {
 	acked = make(map[int]time.Time, len(as))
 	for _, a := range as {
 		if a.err != nil {
@@ -124,12 +114,9 @@ func arrivalStats(as []arrival) (acked map[int]time.Time, failed int, first, las
 			continue
 		}
 		acked[a.id] = a.acked
-		if first.IsZero() || a.acked.Before(first) {
-			first = a.acked
-		}
 		if a.acked.After(last) {
 			last = a.acked
 		}
 	}
-	return acked, failed, first, last, firstErr
+	return acked, failed, last, firstErr
 }

@@ -84,15 +84,14 @@ func (r *rig) close() {
 type consumerConfig struct {
 	kind        string
 	concurrency int
-	// worker only: VISIBILITY_TIMEOUT, and any other variables.
+	// worker only: VISIBILITY_TIMEOUT.
 	visibility time.Duration
-	env        []string
 	// seed only: the /status interval.
 	seedPoll time.Duration
 }
 
 func (r *rig) start(ctx context.Context, cc consumerConfig) error {
-	c := &consumer{kind: cc.kind}
+	c := &consumer{}
 	switch cc.kind {
 	case consumerWorker:
 		w, err := r.b.startWorker(ctx, r.queueURL, r.px.URL, r.em.EndpointURL(), cc)
@@ -175,9 +174,8 @@ func (r *rig) snapshot() []sample {
 
 // consumer is the worker process or the seed goroutines.
 type consumer struct {
-	kind string
-	w    *worker
-	s    *seed
+	w *worker
+	s *seed
 }
 
 func (c *consumer) stop() {
@@ -243,7 +241,6 @@ func (b *bench) startWorker(ctx context.Context, queueURL, proxyURL, endpoint st
 		"LOG_LEVEL=warn",
 		"LOG_FORMAT=json",
 	)
-	env = append(env, cc.env...)
 	cmd := exec.Command(b.bin, "run")
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = b.logs, b.logs

@@ -21,11 +21,10 @@ type emuTap struct {
 	srv *httptest.Server
 
 	mu          sync.Mutex
-	runAt       map[int]time.Time    // message → first /run
-	jobMsg      map[string]int       // job id → message
-	jobRun      map[string]time.Time // job id → /run answered
-	polls       map[string]int       // job id → /status requests
-	completedAt map[int]time.Time    // message → first COMPLETED seen
+	runAt       map[int]time.Time // message → first /run
+	jobMsg      map[string]int    // job id → message
+	polls       map[string]int    // job id → /status requests
+	completedAt map[int]time.Time // message → first COMPLETED seen
 }
 
 func startEmulator(latency time.Duration) (*emuTap, error) {
@@ -37,7 +36,6 @@ func startEmulator(latency time.Duration) (*emuTap, error) {
 		em:          em,
 		runAt:       map[int]time.Time{},
 		jobMsg:      map[string]int{},
-		jobRun:      map[string]time.Time{},
 		polls:       map[string]int{},
 		completedAt: map[int]time.Time{},
 	}
@@ -87,7 +85,6 @@ func (t *emuTap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if resp.ID != "" {
 			t.jobMsg[resp.ID] = id
-			t.jobRun[resp.ID] = now
 		}
 		t.mu.Unlock()
 	case strings.Contains(path, "/status/"):

@@ -1,11 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/summarizer/summarizer/worker/runpod/emulator"
@@ -139,8 +139,8 @@ func (b *bench) loadPoint(ctx context.Context, sp loadSpec) (*loadPoint, error) 
 	r.sampleEvery(ctx, 500*time.Millisecond)
 	m0, cpu0 := r.c.metrics(ctx), r.c.cpu()
 	t0 := time.Now().Add(50 * time.Millisecond)
-	as := openLoop(ctx, b.s3, 0, nWarm+n, rate, t0)
-	acked, failed, _, lastAck, firstErr := arrivalStats(as)
+	as := openLoop(ctx, b.s3, nWarm+n, rate, t0)
+	acked, failed, lastAck, firstErr := arrivalStats(as)
 	lp.Sent, lp.SendFailed = len(acked), failed
 	if failed > 0 {
 		lp.Notes = append(lp.Notes, fmt.Sprintf("%d uploads failed: %v", failed, firstErr))
@@ -149,10 +149,7 @@ func (b *bench) loadPoint(ctx context.Context, sp loadSpec) (*loadPoint, error) 
 		return nil, fmt.Errorf("no upload succeeded: %v", firstErr)
 	}
 	cut := lastAck.Add(sp.drainCap)
-	allWritten := func() bool {
-		_, w := r.px.progress()
-		return w >= len(acked)
-	}
+	allWritten := func() bool { return r.px.progress() >= len(acked) }
 	waitFor(ctx, allWritten, cut)
 	tCut := time.Now()
 	if allWritten() {
@@ -175,7 +172,7 @@ func (b *bench) loadPoint(ctx context.Context, sp loadSpec) (*loadPoint, error) 
 		}
 	}
 
-	_, received, written, redelivered := r.px.times()
+	received, written, redelivered := r.px.times()
 	runAt, completedAt, jobs := r.em.snapshot()
 	lp.Redelivered = redelivered
 	lp.CutS = tCut.Sub(lastAck).Seconds()
@@ -269,38 +266,19 @@ func (b *bench) loadPoint(ctx context.Context, sp loadSpec) (*loadPoint, error) 
 		}
 	}
 	perMsg := float64(max(allFinished, 1))
-	lp.SQSByOp, lp.S3ByKind = map[string]float64{}, map[string]float64{}
-	for k, v := range r.px.requestsFor(t0, t1, finished) {
-		switch {
-		case strings.HasPrefix(k, "sqs "):
-			lp.SQSByOp[strings.TrimPrefix(k, "sqs ")] = v / perMsg
-			lp.SQSPerMsg += v / perMsg
-		case strings.HasPrefix(k, "s3 "):
-			lp.S3ByKind[strings.TrimPrefix(k, "s3 ")] = v / perMsg
-			lp.S3PerMsg += v / perMsg
-		}
-	}
+	lp.SQSByOp, lp.S3ByKind, lp.SQSPerMsg, lp.S3PerMsg = perMessage(r.px.requestsFor(t0, t1, finished), perMsg)
 	var all int
 	for _, v := range r.px.countBetween(t0, t1) {
 		all += v
 	}
 	lp.MotoReqPerS = float64(all) / t1.Sub(t0).Seconds()
 	lp.RunPodByOp = map[string]float64{}
-	var runs, polls int
-	for _, j := range jobs {
-		if j.msg >= 0 && finished(j.msg) {
-			runs++
-			polls += j.polls
-			lp.PollsMax = max(lp.PollsMax, j.polls)
-		}
-	}
+	runs, polls, most := pollStats(jobs, finished)
+	lp.PollsPerJob, lp.PollsMax = pollsPerJob(runs, polls), most
 	if runs > 0 {
 		lp.RunPodByOp[emulator.OpRun] = float64(runs) / perMsg
 		lp.RunPodByOp[emulator.OpStatus] = float64(polls) / perMsg
 		lp.JobsPerMsg = float64(runs) / perMsg
-		lp.PollsPerJob = float64(polls) / float64(runs)
-	} else {
-		lp.PollsPerJob = math.NaN()
 	}
 	st := r.em.em.Stats()
 	for op, v := range st.Requests {
@@ -382,21 +360,26 @@ func backlogOf(t0, lastAck, tCut time.Time, acked, received, written map[int]tim
 	return bl
 }
 
-// pollStats is RunPod jobs per message and /status polls per job.
-func pollStats(jobs []jobPolls, perMsg float64) (jobsPerMsg, mean float64, most int) {
-	var n, polls int
+// pollStats counts the RunPod jobs of the messages keep accepts (nil: of
+// every message), their /status polls and the most polls of one job.
+func pollStats(jobs []jobPolls, keep func(msg int) bool) (runs, polls, most int) {
 	for _, j := range jobs {
-		if j.msg < 0 {
+		if j.msg < 0 || keep != nil && !keep(j.msg) {
 			continue
 		}
-		n++
+		runs++
 		polls += j.polls
 		most = max(most, j.polls)
 	}
-	if n == 0 {
-		return 0, math.NaN(), 0
+	return runs, polls, most
+}
+
+// pollsPerJob is the mean number of /status polls per job, NaN without jobs.
+func pollsPerJob(runs, polls int) float64 {
+	if runs == 0 {
+		return math.NaN()
 	}
-	return float64(n) / perMsg, float64(polls) / float64(n), most
+	return float64(polls) / float64(runs)
 }
 
 // waitFor polls cond every 50 ms until it holds, deadline passes or ctx is
@@ -421,14 +404,6 @@ func loadsOf(points []loadPoint, consumer string) []loadPoint {
 			out = append(out, p)
 		}
 	}
-	slices.SortFunc(out, func(a, b loadPoint) int {
-		switch {
-		case a.Load < b.Load:
-			return -1
-		case a.Load > b.Load:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b loadPoint) int { return cmp.Compare(a.Load, b.Load) })
 	return out
 }

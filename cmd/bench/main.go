@@ -68,7 +68,6 @@ type bench struct {
 	s3   *s3.Client // the bench's own, straight to moto (uploads)
 	sqs  *sqs.Client
 	logs io.Writer
-	out  io.Writer
 }
 
 // results is bench/results.json.
@@ -256,7 +255,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		res.Host.MotoVersion = strings.Join(argv, " ")
 	}
 	cfg := awsConfig(moto, moto.URL)
-	b := &bench{bin: binPath, moto: moto, s3: s3Client(cfg), sqs: sqs.NewFromConfig(cfg), logs: logs, out: out}
+	b := &bench{bin: binPath, moto: moto, s3: s3Client(cfg), sqs: sqs.NewFromConfig(cfg), logs: logs}
 	if *probe > 0 {
 		fmt.Fprintln(out, "» probing moto's raw request rate")
 		p, err := probeMoto(ctx, b.s3, b.sqs, *probe)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 )
 
@@ -82,7 +81,7 @@ func (b *bench) memoryRun(ctx context.Context, sp memorySpec) (*memoryResult, er
 	defer r.close()
 	tu := time.Now()
 	as := feeder{s3c: b.s3, n: sp.jobs, par: 16, limit: sp.jobs, ahead: func(int) int { return 0 }}.run(ctx)
-	acked, failed, _, _, firstErr := arrivalStats(as)
+	acked, failed, _, firstErr := arrivalStats(as)
 	if failed > 0 {
 		mr.Notes = append(mr.Notes, fmt.Sprintf("%d uploads failed: %v", failed, firstErr))
 	}
@@ -97,15 +96,11 @@ func (b *bench) memoryRun(ctx context.Context, sp memorySpec) (*memoryResult, er
 	cpu0 := r.c.cpu()
 	m0 := r.c.metrics(ctx)
 	r.sampleEvery(ctx, time.Second)
-	done := func() bool {
-		_, w := r.px.progress()
-		return w >= len(acked)
-	}
+	done := func() bool { return r.px.progress() >= len(acked) }
 	if !waitFor(ctx, done, t0.Add(sp.latency+sp.deadline)) {
-		_, w := r.px.progress()
-		mr.Notes = append(mr.Notes, fmt.Sprintf("only %d of %d summaries %s after the worker's start", w, len(acked), sp.latency+sp.deadline))
+		mr.Notes = append(mr.Notes, fmt.Sprintf("only %d of %d summaries %s after the worker's start", r.px.progress(), len(acked), sp.latency+sp.deadline))
 	}
-	_, received, ws, redelivered := r.px.times()
+	received, ws, redelivered := r.px.times()
 	var lastWritten, lastReceived time.Time
 	for _, t := range ws {
 		lastWritten = later(lastWritten, t)
@@ -144,20 +139,11 @@ func (b *bench) memoryRun(ctx context.Context, sp memorySpec) (*memoryResult, er
 	mr.CPUSeconds = cpu1 - cpu0
 	perMsg := float64(max(mr.Written, 1))
 	mr.CPUMsPerMsg = mr.CPUSeconds / perMsg * 1000
-	mr.SQSByOp, mr.S3ByKind = map[string]float64{}, map[string]float64{}
-	for k, v := range r.px.countBetween(t0, t1) {
-		switch {
-		case strings.HasPrefix(k, "sqs "):
-			mr.SQSByOp[strings.TrimPrefix(k, "sqs ")] = float64(v) / perMsg
-			mr.SQSPerMsg += float64(v) / perMsg
-		case strings.HasPrefix(k, "s3 "):
-			mr.S3ByKind[strings.TrimPrefix(k, "s3 ")] = float64(v) / perMsg
-			mr.S3PerMsg += float64(v) / perMsg
-		}
-	}
+	mr.SQSByOp, mr.S3ByKind, mr.SQSPerMsg, mr.S3PerMsg = perMessage(r.px.countBetween(t0, t1), perMsg)
 	mr.ReceiveRoundTripMS = percentiles(r.px.durations("sqs ReceiveMessage", t0, t1))
 	_, _, jobs := r.em.snapshot()
-	_, mr.PollsPerJob, mr.PollsMax = pollStats(jobs, perMsg)
+	runs, polls, most := pollStats(jobs, nil)
+	mr.PollsPerJob, mr.PollsMax = pollsPerJob(runs, polls), most
 	mr.VisibilityExtensions = m1.sum("summarizer_visibility_extensions_total", "") - m0.sum("summarizer_visibility_extensions_total", "")
 	mr.Outcomes = delta(m0.byLabel("summarizer_messages_total", "outcome"), m1.byLabel("summarizer_messages_total", "outcome"))
 	mr.MotoCPUPct = cpuPctBetween(samples, t0, t1, func(s sample) float64 { return s.moto })

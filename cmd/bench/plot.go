@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"image/color"
 	"io"
@@ -199,7 +200,7 @@ func drawThroughput(res *results, path string) (bool, error) {
 		if len(xys) == 0 {
 			continue
 		}
-		slices.SortFunc(xys, func(a, b plotter.XY) int { return int(a.X - b.X) })
+		slices.SortFunc(xys, func(a, b plotter.XY) int { return cmp.Compare(a.X, b.X) })
 		l, sc, err := plotter.NewLinePoints(xys)
 		if err != nil {
 			return false, err

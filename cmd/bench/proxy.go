@@ -40,8 +40,8 @@ type tapEvent struct {
 // countingProxy is a reverse proxy in front of moto that the worker uses as
 // AWS_ENDPOINT_URL. It records every request by operation (SQS: the
 // X-Amz-Target; S3: method and path pattern) and timestamps, per message, the
-// first S3 request, the first delivery (read from ReceiveMessage responses)
-// and the moment moto acknowledged the PutObject of the summary.
+// first delivery (read from ReceiveMessage responses) and the moment moto
+// acknowledged the PutObject of the summary.
 type countingProxy struct {
 	URL  string
 	base http.RoundTripper
@@ -49,19 +49,17 @@ type countingProxy struct {
 
 	mu          sync.Mutex
 	events      []tapEvent
-	firstTouch  map[int]time.Time
 	received    map[int]time.Time
 	redelivered int
 	written     map[int]time.Time
 	receives    []time.Time // start of every ReceiveMessage
 }
 
-// progress is how many messages were received (first delivery) and had
-// their summary written so far.
-func (p *countingProxy) progress() (received, written int) {
+// progress is how many messages had their summary written so far.
+func (p *countingProxy) progress() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.received), len(p.written)
+	return len(p.written)
 }
 
 func startProxy(target string) (*countingProxy, error) {
@@ -82,9 +80,8 @@ func startProxy(target string) (*countingProxy, error) {
 			IdleConnTimeout:     90 * time.Second,
 			DisableCompression:  true,
 		},
-		firstTouch: map[int]time.Time{},
-		received:   map[int]time.Time{},
-		written:    map[int]time.Time{},
+		received: map[int]time.Time{},
+		written:  map[int]time.Time{},
 	}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	rp.Transport = p
@@ -164,14 +161,9 @@ func (p *countingProxy) RoundTrip(r *http.Request) (*http.Response, error) {
 		ev.ids = []int{id}
 	}
 	p.events = append(p.events, ev)
-	if id >= 0 {
-		if _, ok := p.firstTouch[id]; !ok {
-			p.firstTouch[id] = start
-		}
-		if kind == "s3 PUT summary" {
-			if _, ok := p.written[id]; !ok {
-				p.written[id] = now
-			}
+	if id >= 0 && kind == "s3 PUT summary" {
+		if _, ok := p.written[id]; !ok {
+			p.written[id] = now
 		}
 	}
 	for _, n := range ids {
@@ -244,7 +236,7 @@ func (p *countingProxy) durations(kind string, from, to time.Time) []float64 {
 }
 
 // times returns copies of the per-message timestamps.
-func (p *countingProxy) times() (firstTouch, received, written map[int]time.Time, redelivered int) {
+func (p *countingProxy) times() (received, written map[int]time.Time, redelivered int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	cp := func(m map[int]time.Time) map[int]time.Time {
@@ -254,7 +246,25 @@ func (p *countingProxy) times() (firstTouch, received, written map[int]time.Time
 		}
 		return out
 	}
-	return cp(p.firstTouch), cp(p.received), cp(p.written), p.redelivered
+	return cp(p.received), cp(p.written), p.redelivered
+}
+
+// perMessage splits request counts into SQS operations and S3 kinds (their
+// "sqs " and "s3 " prefixes trimmed), each divided by perMsg, with the sums.
+func perMessage[N int | float64](counts map[string]N, perMsg float64) (sqsBy, s3By map[string]float64, sqsTotal, s3Total float64) {
+	sqsBy, s3By = map[string]float64{}, map[string]float64{}
+	for k, v := range counts {
+		x := float64(v) / perMsg
+		switch {
+		case strings.HasPrefix(k, "sqs "):
+			sqsBy[strings.TrimPrefix(k, "sqs ")] = x
+			sqsTotal += x
+		case strings.HasPrefix(k, "s3 "):
+			s3By[strings.TrimPrefix(k, "s3 ")] = x
+			s3Total += x
+		}
+	}
+	return sqsBy, s3By, sqsTotal, s3Total
 }
 
 func (p *countingProxy) receiveStarts(from, to time.Time) []time.Time {

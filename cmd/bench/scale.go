@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 )
 
@@ -68,8 +67,7 @@ func (b *bench) scalePoint(ctx context.Context, sp scaleSpec) (*scalePoint, erro
 	fed := make(chan []arrival, 1)
 	go func() {
 		f := feeder{s3c: b.s3, n: 999_999, par: 16, limit: pt.Lookahead, ahead: func(started int) int {
-			_, w := r.px.progress()
-			return started - w
+			return started - r.px.progress()
 		}}
 		fed <- f.run(fctx)
 	}()
@@ -87,10 +85,10 @@ func (b *bench) scalePoint(ctx context.Context, sp scaleSpec) (*scalePoint, erro
 	as := <-fed
 	r.stopSampling()
 	samples := r.snapshot()
-	if _, failed, _, _, err := arrivalStats(as); failed > 0 {
+	if _, failed, _, err := arrivalStats(as); failed > 0 {
 		pt.Notes = append(pt.Notes, fmt.Sprintf("%d uploads failed: %v", failed, err))
 	}
-	_, _, written, _ := r.px.times()
+	_, written, _ := r.px.times()
 	for _, t := range written {
 		if !t.Before(w0) && t.Before(w1) {
 			pt.Written++
@@ -106,19 +104,16 @@ func (b *bench) scalePoint(ctx context.Context, sp scaleSpec) (*scalePoint, erro
 		pt.Ratio = pt.ThroughputPerS / pt.Ideal
 	}
 	perMsg := float64(max(pt.Written, 1))
+	counts := r.px.countBetween(w0, w1)
+	_, _, pt.SQSPerMsg, pt.S3PerMsg = perMessage(counts, perMsg)
 	var all int
-	for k, v := range r.px.countBetween(w0, w1) {
+	for _, v := range counts {
 		all += v
-		switch {
-		case strings.HasPrefix(k, "sqs "):
-			pt.SQSPerMsg += float64(v) / perMsg
-		case strings.HasPrefix(k, "s3 "):
-			pt.S3PerMsg += float64(v) / perMsg
-		}
 	}
 	pt.MotoReqPerS = float64(all) / win
 	_, _, jobs := r.em.snapshot()
-	_, pt.PollsPerJob, _ = pollStats(jobs, perMsg)
+	runs, polls, _ := pollStats(jobs, nil)
+	pt.PollsPerJob = pollsPerJob(runs, polls)
 	pt.WorkerCPUPct = cpuPctBetween(samples, w0, w1, func(s sample) float64 { return s.worker })
 	pt.MotoCPUPct = cpuPctBetween(samples, w0, w1, func(s sample) float64 { return s.moto })
 	pt.BenchCPUPct = cpuPctBetween(samples, w0, w1, func(s sample) float64 { return s.bench })
