@@ -58,7 +58,7 @@ func (w *Worker) head(ctx context.Context, bucket, key, etag string) (object, er
 	if size == 0 {
 		return object{}, Permanent(ReasonBadFormat, fmt.Errorf("s3://%s/%s: empty transcript", bucket, key))
 	}
-	return object{etag: strings.Trim(aws.ToString(out.ETag), `"`), size: size}, nil
+	return object{etag: unquoteETag(out.ETag), size: size}, nil
 }
 
 // ReadObject reads the transcript text of s3://bucket/key, at most limit
@@ -92,7 +92,7 @@ func fetchObject(ctx context.Context, client s3API, bucket, key, etag string, li
 	if err != nil {
 		return object{}, fmt.Errorf("s3://%s/%s: %w", bucket, key, err)
 	}
-	return object{text: text, etag: strings.Trim(aws.ToString(out.ETag), `"`), size: size}, nil
+	return object{text: text, etag: unquoteETag(out.ETag), size: size}, nil
 }
 
 // ReadText reads at most limit bytes of transcript from r and decodes them
@@ -118,16 +118,25 @@ func ReadText(r io.Reader, key, contentEncoding string, limit int64) (text strin
 	return text, int64(len(data)), nil
 }
 
+// quoteETag makes an ETag an If-Match value: the ETag in double quotes.
 func quoteETag(etag string) string { return `"` + strings.Trim(etag, `"`) + `"` }
 
+// unquoteETag is an ETag as S3 returned it, without its double quotes, the
+// form the worker compares and stores.
+func unquoteETag(etag *string) string { return strings.Trim(aws.ToString(etag), `"`) }
+
 // isPreconditionFailed reports whether S3 answered 412 to a conditional request.
-func isPreconditionFailed(err error) bool {
+func isPreconditionFailed(err error) bool { return isS3Error(err, "PreconditionFailed", 412) }
+
+// isS3Error reports whether err is an S3 error with the given code, or an
+// HTTP response with the given status.
+func isS3Error(err error, code string, status int) bool {
 	var ae smithy.APIError
-	if errors.As(err, &ae) && ae.ErrorCode() == "PreconditionFailed" {
+	if errors.As(err, &ae) && ae.ErrorCode() == code {
 		return true
 	}
 	var re interface{ HTTPStatusCode() int }
-	return errors.As(err, &re) && re.HTTPStatusCode() == 412
+	return errors.As(err, &re) && re.HTTPStatusCode() == status
 }
 
 // isNotFound reports whether an S3 error says the object or bucket is missing.

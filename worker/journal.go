@@ -15,7 +15,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go"
 	"go.uber.org/zap"
 
 	"github.com/summarizer/summarizer/worker/internal/httpapi"
@@ -179,7 +178,7 @@ func (j *s3Journal) load(ctx context.Context) error {
 		}
 	}
 	j.mu.Lock()
-	j.doc, j.objETag, j.known = doc, strings.Trim(aws.ToString(out.ETag), `"`), true
+	j.doc, j.objETag, j.known = doc, unquoteETag(out.ETag), true
 	j.mu.Unlock()
 	return nil
 }
@@ -251,7 +250,7 @@ func (j *s3Journal) commit(ctx context.Context, batch []*mutation) error {
 		if objETag == "" {
 			in.IfNoneMatch = aws.String("*")
 		} else {
-			in.IfMatch = aws.String(`"` + objETag + `"`)
+			in.IfMatch = aws.String(quoteETag(objETag))
 		}
 		out, err := j.s3.PutObject(wctx, in)
 		if err != nil {
@@ -264,7 +263,7 @@ func (j *s3Journal) commit(ctx context.Context, batch []*mutation) error {
 			return fmt.Errorf("write job journal s3://%s/%s: %w", j.loc.bucket, j.loc.key, err)
 		}
 		j.mu.Lock()
-		j.doc, j.objETag, j.known, j.wrote = doc, strings.Trim(aws.ToString(out.ETag), `"`), true, true
+		j.doc, j.objETag, j.known, j.wrote = doc, unquoteETag(out.ETag), true, true
 		j.mu.Unlock()
 		return nil
 	}
@@ -274,18 +273,7 @@ func (j *s3Journal) commit(ctx context.Context, batch []*mutation) error {
 // isConflict reports whether S3 refused a conditional write because the
 // object changed (412) or a concurrent conditional write won (409).
 func isConflict(err error) bool {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		switch ae.ErrorCode() {
-		case "PreconditionFailed", "ConditionalRequestConflict":
-			return true
-		}
-	}
-	var re interface{ HTTPStatusCode() int }
-	if errors.As(err, &re) {
-		return re.HTTPStatusCode() == 412 || re.HTTPStatusCode() == 409
-	}
-	return false
+	return isPreconditionFailed(err) || isS3Error(err, "ConditionalRequestConflict", 409)
 }
 
 // Claim returns the job journaled for key, or claims key for this delivery

@@ -90,7 +90,7 @@ func (w *Worker) headSummary(ctx context.Context, out location) (summaryHead, er
 		}
 		return summaryHead{}, fmt.Errorf("head s3://%s/%s: %w", out.bucket, out.key, err)
 	}
-	return summaryHead{exists: true, objETag: strings.Trim(aws.ToString(head.ETag), `"`), sourceETag: head.Metadata[MetaSourceETag]}, nil
+	return summaryHead{exists: true, objETag: unquoteETag(head.ETag), sourceETag: head.Metadata[MetaSourceETag]}, nil
 }
 
 // errSummaryExists: another delivery stored the summary of this very version
@@ -166,7 +166,7 @@ func (w *Worker) store(ctx context.Context, out location, rec event.Record, obj 
 				return errObjectChanged // deleted since: nothing to summarize any more
 			case err != nil:
 				return fmt.Errorf("head s3://%s/%s: %w", rec.Bucket, rec.Key, err)
-			case strings.Trim(aws.ToString(cur.ETag), `"`) != obj.etag:
+			case unquoteETag(cur.ETag) != obj.etag:
 				return errObjectChanged
 			}
 		}

@@ -54,11 +54,7 @@ func (u URLMode) Summarize(ctx context.Context, doc Document) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	var j Journal
-	if doc.Journal != nil {
-		j = doc.Journal
-	}
-	c, err := u.Model.CompleteInput(ctx, PromptKey("url\x00"+doc.Bucket+"\x00"+doc.Key+"\x00"+doc.ETag), map[string]any{"url": url}, j)
+	c, err := u.Model.CompleteInput(ctx, PromptKey("url\x00"+doc.Bucket+"\x00"+doc.Key+"\x00"+doc.ETag), map[string]any{"url": url}, doc.Journal)
 	return Summary{Text: c.Text, Model: u.Model.Name(), Chunks: 1, JobIDs: c.JobIDs}, err
 }
 

@@ -77,9 +77,6 @@ const (
 //
 // Summarize is deterministic and safe for concurrent use.
 func Summarize(text string, maxWords int) string {
-	if maxWords <= 0 {
-		maxWords = MaxWordsDefault
-	}
 	sents := split(text)
 	if len(sents) == 0 {
 		return ""
