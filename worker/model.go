@@ -30,6 +30,12 @@ type Model interface {
 // for it are cancelled, not left for a later delivery.
 var ErrGiveUp = errors.New("transcript given up for good")
 
+// abandoner is a Summarizer or Model that cancels the backend jobs of a
+// transcript given up for good.
+type abandoner interface {
+	Abandon(ctx context.Context, ids []string)
+}
+
 // Completion is a model's answer to one prompt.
 type Completion struct {
 	Text   string
@@ -51,6 +57,16 @@ type Journal interface {
 	Record(ctx context.Context, key, jobID string) error
 	Release(ctx context.Context, key string)
 }
+
+// noJournal is the Journal of a call made without one: every prompt is
+// claimed, and nothing is kept.
+type noJournal struct{}
+
+func (noJournal) Claim(context.Context, string, string) (JobRef, bool, error) {
+	return JobRef{}, true, nil
+}
+func (noJournal) Record(context.Context, string, string) error { return nil }
+func (noJournal) Release(context.Context, string)              {}
 
 // PromptKey names a prompt in a Journal: chunking is deterministic, so the
 // same transcript gives the same prompts on every delivery.
@@ -119,21 +135,19 @@ func (m RunPodModel) run(ctx context.Context, key string, j Journal, submit func
 	if resubmits == 0 {
 		resubmits = MaxResubmitsDefault
 	}
+	if j == nil {
+		j = noJournal{}
+	}
 	var ids []string
 	failed := ""
 	for attempt := 0; ; {
-		ref, claimed := JobRef{}, true
-		if j != nil {
-			var err error
-			if ref, claimed, err = j.Claim(ctx, key, failed); err != nil {
-				return Completion{JobIDs: ids}, err
-			}
+		ref, claimed, err := j.Claim(ctx, key, failed)
+		if err != nil {
+			return Completion{JobIDs: ids}, err
 		}
 		if claimed {
 			if err := ctx.Err(); err != nil {
-				if j != nil {
-					j.Release(ctx, key)
-				}
+				j.Release(ctx, key)
 				return Completion{JobIDs: ids}, err
 			}
 			// Claim, /run and Record go through together even if the caller
@@ -143,22 +157,18 @@ func (m RunPodModel) run(ctx context.Context, key string, j Journal, submit func
 			id, err := submit(sctx)
 			cancel()
 			if err != nil {
-				if j != nil {
-					j.Release(ctx, key)
-				}
+				j.Release(ctx, key)
 				return Completion{JobIDs: ids}, err
 			}
 			ref = JobRef{ID: id, Submitted: time.Now()}
 			jt.started(id, jobSubmitted)
-			if j != nil {
-				switch err := j.Record(ctx, key, id); {
-				case errors.Is(err, errClaimLost):
-					log.Warn("another delivery took this prompt over while its job was submitted: cancelling ours", zap.String("job_id", id))
-					m.Client.Abandon(ctx, id)
-					continue
-				case err != nil:
-					log.Warn("could not journal the job: a crash now would pay for it again", zap.String("job_id", id), zap.Error(err))
-				}
+			switch err := j.Record(ctx, key, id); {
+			case errors.Is(err, errClaimLost):
+				log.Warn("another delivery took this prompt over while its job was submitted: cancelling ours", zap.String("job_id", id))
+				m.Client.Abandon(ctx, id)
+				continue
+			case err != nil:
+				log.Warn("could not journal the job: a crash now would pay for it again", zap.String("job_id", id), zap.Error(err))
 			}
 		} else {
 			log.Debug("waiting for a journaled job", zap.String("job_id", ref.ID))

@@ -276,17 +276,14 @@ func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs
 			cancel(errSiblingFailed)
 		}
 	}
-	sem := make(chan struct{}, p.cfg.PerDocument)
+	perDocument := NewLimiter(p.cfg.PerDocument)
 	for i, in := range inputs {
-		select {
-		case sem <- struct{}{}:
-		case <-gctx.Done():
-		}
-		if gctx.Err() != nil {
-			break
+		free, err := perDocument.Acquire(gctx)
+		if err != nil || gctx.Err() != nil {
+			break // stopped, even if a slot came free at the same time
 		}
 		call := func() {
-			defer func() { <-sem }()
+			defer free()
 			release, err := p.cfg.Limiter.Acquire(gctx)
 			if err != nil {
 				fail(err)
@@ -348,9 +345,7 @@ func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
 // Abandon cancels jobs of a transcript given up for good, if the model has
 // jobs to cancel.
 func (p *Pipeline) Abandon(ctx context.Context, ids []string) {
-	if a, ok := p.model.(interface {
-		Abandon(context.Context, []string)
-	}); ok {
+	if a, ok := p.model.(abandoner); ok {
 		a.Abandon(ctx, ids)
 	}
 }

@@ -355,16 +355,15 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 func (w *Worker) superseded(ctx context.Context, rr RecordResult, out location, etag, why string, log *zap.Logger) RecordResult {
 	rr.Status, rr.Why = StatusSuperseded, why
 	if etag != "" {
-		loc := location{out.bucket, JournalKey(out.key, etag)}
-		j := newJournal(w.s3, loc, etag, false, log)
+		j := newJournal(w.s3, location{out.bucket, JournalKey(out.key, etag)}, etag, false, log)
 		if err := j.load(ctx); err == nil {
-			if c, ok := w.sum.(interface {
-				Abandon(context.Context, []string)
-			}); ok {
-				c.Abandon(ctx, j.Jobs())
+			if a, ok := w.sum.(abandoner); ok {
+				a.Abandon(ctx, j.Jobs())
 			}
 		}
-		deleteJournal(ctx, w.s3, loc, log)
+		// Deletes unless the load found no journal; after a failed load it
+		// still tries.
+		j.Delete(ctx)
 	}
 	log.Info("superseded: the object changed since this event; its newer version's event does the work", zap.String("why", why))
 	return rr
