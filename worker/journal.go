@@ -384,10 +384,11 @@ func (j *s3Journal) Delete(ctx context.Context) {
 	}
 }
 
+// deleteJournal deletes the journal at loc; log names it already.
 func deleteJournal(ctx context.Context, client s3API, loc location, log *zap.Logger) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
 	defer cancel()
 	if _, err := client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(loc.bucket), Key: aws.String(loc.key)}); err != nil && !isNotFound(err) {
-		log.Warn("cannot delete the job journal (harmless: it expires by its tag)", zap.String("journal", loc.key), zap.Error(err))
+		log.Warn("cannot delete the job journal (harmless: it expires by its tag)", zap.Error(err))
 	}
 }

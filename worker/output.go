@@ -205,7 +205,8 @@ func (w *Worker) discardJournal(ctx context.Context, out location, etag string, 
 	if d.Attempt <= 1 || etag == "" {
 		return
 	}
-	deleteJournal(ctx, w.s3, location{out.bucket, JournalKey(out.key, etag)}, log)
+	loc := location{out.bucket, JournalKey(out.key, etag)}
+	deleteJournal(ctx, w.s3, loc, log.With(zap.String("journal", loc.key)))
 }
 
 // MetadataEscape makes a key safe for S3 user metadata, which is ASCII only:
