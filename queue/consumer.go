@@ -554,32 +554,18 @@ func (c *Consumer) deadLetter(ctx context.Context, m *Message, reason string, ca
 // those whose change failed for a reason other than an invalid receipt.
 func (c *Consumer) changeVisibility(ctx context.Context, msgs []*Message, d time.Duration) (failed []*Message) {
 	for chunk := range chunks(msgs, maxBatch) {
-		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
-		byID := make(map[string]*Message, len(chunk))
-		for i, m := range chunk {
-			id := strconv.Itoa(i)
-			byID[id] = m
-			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{
-				Id:                aws.String(id),
-				ReceiptHandle:     aws.String(m.receipt),
-				VisibilityTimeout: int32(d / time.Second),
-			}
-		}
-		c.m.request("ChangeMessageVisibilityBatch")
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		out, err := c.sqs.ChangeMessageVisibilityBatch(cctx, &sqs.ChangeMessageVisibilityBatchInput{
-			QueueUrl: aws.String(c.queueURL),
-			Entries:  entries,
-		})
+		out, err := c.changeVisibilityBatch(cctx, chunk, d)
 		cancel()
 		if err != nil {
 			c.log.Warn("change visibility failed", zap.Error(err), zap.Int("messages", len(chunk)))
 			failed = append(failed, chunk...)
 			continue
 		}
-		for _, f := range out.Failed {
-			m := byID[aws.ToString(f.Id)]
-			if m == nil {
+		fails := batchFailures(out.Failed, len(chunk))
+		for i, m := range chunk {
+			f, ok := fails[i]
+			if !ok {
 				continue
 			}
 			if receiptGone(aws.ToString(f.Code)) {
@@ -592,6 +578,39 @@ func (c *Consumer) changeVisibility(ctx context.Context, msgs []*Message, d time
 		}
 	}
 	return failed
+}
+
+// changeVisibilityBatch asks SQS to set the visibility of msgs (one batch:
+// at most maxBatch) to d, counting the request. Each entry's Id is its
+// message's index in msgs (see batchFailures). The caller sets the
+// deadline in ctx and handles the failures.
+func (c *Consumer) changeVisibilityBatch(ctx context.Context, msgs []*Message, d time.Duration) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
+	entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(msgs))
+	for i, m := range msgs {
+		entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{
+			Id:                aws.String(strconv.Itoa(i)),
+			ReceiptHandle:     aws.String(m.receipt),
+			VisibilityTimeout: int32(d / time.Second),
+		}
+	}
+	c.m.request("ChangeMessageVisibilityBatch")
+	return c.sqs.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{
+		QueueUrl: aws.String(c.queueURL),
+		Entries:  entries,
+	})
+}
+
+// batchFailures maps the failed entries of a batch request of n entries,
+// sent with each entry's index as its Id, to those indexes. An Id that is
+// not such an index is ignored.
+func batchFailures(failed []types.BatchResultErrorEntry, n int) map[int]types.BatchResultErrorEntry {
+	byIndex := make(map[int]types.BatchResultErrorEntry, len(failed))
+	for _, f := range failed {
+		if i, err := strconv.Atoi(aws.ToString(f.Id)); err == nil && i >= 0 && i < n {
+			byIndex[i] = f
+		}
+	}
+	return byIndex
 }
 
 // receiptGone reports whether an SQS error code says the receipt is no

@@ -123,14 +123,12 @@ func (d *deleter) flush(ctx context.Context, batch []pendingDelete) (retry []pen
 			retry = append(retry, d.again(chunk...)...)
 			continue
 		}
-		failed := make(map[int]bool, len(out.Failed))
-		for _, f := range out.Failed {
-			i, err := strconv.Atoi(aws.ToString(f.Id))
-			if err != nil || i < 0 || i >= len(chunk) {
+		failed := batchFailures(out.Failed, len(chunk))
+		for i, p := range chunk {
+			f, ok := failed[i]
+			if !ok {
 				continue
 			}
-			p := chunk[i]
-			failed[i] = true
 			if receiptGone(aws.ToString(f.Code)) {
 				d.c.leases.remove(p.m)
 				d.c.log.Warn("delete: receipt no longer valid; the message may be redelivered and found done",
@@ -142,7 +140,7 @@ func (d *deleter) flush(ctx context.Context, batch []pendingDelete) (retry []pen
 			retry = append(retry, d.again(p)...)
 		}
 		for i, p := range chunk {
-			if !failed[i] {
+			if _, ok := failed[i]; !ok {
 				d.c.leases.remove(p.m)
 			}
 		}

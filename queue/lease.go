@@ -2,13 +2,10 @@ package queue
 
 import (
 	"context"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 )
@@ -173,24 +170,16 @@ func (l *leases) heartbeat(ctx context.Context) {
 func (l *leases) extend(ctx context.Context, batch []*lease, vt time.Duration) {
 	sent := time.Now()
 	deadline := batch[0].expires
-	entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(batch))
+	msgs := make([]*Message, len(batch))
 	for i, ls := range batch {
 		if ls.expires.Before(deadline) {
 			deadline = ls.expires
 		}
-		entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{
-			Id:                aws.String(strconv.Itoa(i)),
-			ReceiptHandle:     aws.String(ls.m.receipt),
-			VisibilityTimeout: int32(vt / time.Second),
-		}
+		msgs[i] = ls.m
 	}
 	cctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	l.c.m.request("ChangeMessageVisibilityBatch")
-	out, err := l.c.sqs.ChangeMessageVisibilityBatch(cctx, &sqs.ChangeMessageVisibilityBatchInput{
-		QueueUrl: aws.String(l.c.queueURL),
-		Entries:  entries,
-	})
+	out, err := l.c.changeVisibilityBatch(cctx, msgs, vt)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, ls := range batch {
@@ -203,14 +192,12 @@ func (l *leases) extend(ctx context.Context, batch []*lease, vt time.Duration) {
 		}
 		return
 	}
-	failed := make(map[int]bool, len(out.Failed))
-	for _, f := range out.Failed {
-		i, err := strconv.Atoi(aws.ToString(f.Id))
-		if err != nil || i < 0 || i >= len(batch) {
+	failed := batchFailures(out.Failed, len(batch))
+	for i, ls := range batch {
+		f, ok := failed[i]
+		if !ok {
 			continue
 		}
-		failed[i] = true
-		ls := batch[i]
 		if receiptGone(aws.ToString(f.Code)) {
 			if cur, tracked := l.byReceipt[ls.m.receipt]; !tracked || cur != ls || ls.finishing {
 				continue // deleted meanwhile (its outcome was stored): nothing lost
@@ -227,7 +214,7 @@ func (l *leases) extend(ctx context.Context, batch []*lease, vt time.Duration) {
 		return
 	}
 	for i, ls := range batch {
-		if !failed[i] && !ls.lost {
+		if _, ok := failed[i]; !ok && !ls.lost {
 			ls.expires = sent.Add(vt - leaseMargin(vt))
 			l.c.m.VisibilityExtension.Inc()
 		}

@@ -370,10 +370,8 @@ func deleteBatch(ctx context.Context, client replayAPI, url string, msgs []types
 		}
 		return failed
 	}
-	for _, f := range out.Failed {
-		if i, err := strconv.Atoi(aws.ToString(f.Id)); err == nil && i >= 0 && i < len(msgs) {
-			failed[aws.ToString(msgs[i].MessageId)] = true
-		}
+	for i := range batchFailures(out.Failed, len(msgs)) {
+		failed[aws.ToString(msgs[i].MessageId)] = true
 	}
 	return failed
 }
