@@ -282,16 +282,7 @@ func (h *replayHold) keep(ctx context.Context) (stop func()) {
 				return
 			case <-t.C:
 			}
-			for chunk := range chunks(h.all(), maxBatch) {
-				entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
-				for i, m := range chunk {
-					entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)),
-						ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: int32(h.hold / time.Second)}
-				}
-				cctx, cc := context.WithTimeout(ctx, h.hold/3)
-				_, _ = h.client.ChangeMessageVisibilityBatch(cctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(h.url), Entries: entries})
-				cc()
-			}
+			setVisibility(ctx, h.client, h.url, h.all(), h.hold, h.hold/3)
 		}
 	}()
 	return func() { cancel(); <-done }
@@ -378,12 +369,20 @@ func deleteBatch(ctx context.Context, client replayAPI, url string, msgs []types
 
 // releaseBatch makes held messages visible again.
 func releaseBatch(ctx context.Context, client replayAPI, url string, msgs []types.Message) {
+	setVisibility(ctx, client, url, msgs, 0, 30*time.Second)
+}
+
+// setVisibility sets the visibility of msgs to d, in batches of maxBatch,
+// each call given at most timeout. Failures are ignored: a message whose
+// change failed keeps the visibility it had.
+func setVisibility(ctx context.Context, client replayAPI, url string, msgs []types.Message, d, timeout time.Duration) {
 	for chunk := range chunks(msgs, maxBatch) {
 		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
 		for i, m := range chunk {
-			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
+			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)),
+				ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: int32(d / time.Second)}
 		}
-		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		cctx, cancel := context.WithTimeout(ctx, timeout)
 		_, _ = client.ChangeMessageVisibilityBatch(cctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(url), Entries: entries})
 		cancel()
 	}
