@@ -102,35 +102,35 @@ func (b *backlog) refresh() {
 	b.lastFinished, b.lastAt = finished, now
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	b.c.m.request("GetQueueAttributes")
-	out, err := b.c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(b.c.queueURL),
-		AttributeNames: []types.QueueAttributeName{
-			types.QueueAttributeNameApproximateNumberOfMessages,
-			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-		},
-	})
-	if err == nil {
-		b.visible, _ = strconv.ParseFloat(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)], 64)
-		b.inFlight, _ = strconv.ParseFloat(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)], 64)
+	if visible, inFlight, err := b.c.depth(ctx, b.c.queueURL); err == nil {
+		b.visible, b.inFlight = visible, inFlight
 	} // else keep the last values
 	if !b.c.running.Load() { // the DLQ is known once Run has started
 		return
 	}
-	dlqURL := b.c.dlqURL
-	b.c.m.request("GetQueueAttributes")
-	out, err = b.c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(dlqURL),
+	if visible, inFlight, err := b.c.depth(ctx, b.c.dlqURL); err == nil {
+		b.dlq = visible + inFlight
+	} // else keep the last value
+}
+
+// depth reads the approximate numbers of visible and in-flight messages of
+// the queue at url (one GetQueueAttributes request, counted). A missing count
+// reads as 0.
+func (c *Consumer) depth(ctx context.Context, url string) (visible, inFlight float64, err error) {
+	c.m.request("GetQueueAttributes")
+	out, err := c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(url),
 		AttributeNames: []types.QueueAttributeName{
 			types.QueueAttributeNameApproximateNumberOfMessages,
 			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
 		},
 	})
-	if err == nil {
-		v, _ := strconv.ParseFloat(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)], 64)
-		n, _ := strconv.ParseFloat(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)], 64)
-		b.dlq = v + n
+	if err != nil {
+		return 0, 0, err
 	}
+	visible, _ = strconv.ParseFloat(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)], 64)
+	inFlight, _ = strconv.ParseFloat(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)], 64)
+	return visible, inFlight, nil
 }
 
 // finished counts messages this replica has finished (any outcome but
