@@ -221,7 +221,6 @@ func (c *Consumer) resolveDLQ(ctx context.Context) (string, error) {
 func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 	var failDelay time.Duration
 	var lastLog time.Time
-	busy := false // the last receive returned messages
 	var pace receivePace
 	for {
 		// Paused while holds are recent; a handler that succeeds meanwhile
@@ -231,7 +230,7 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 				return
 			}
 		}
-		n, ok := c.takeSlots(ctx, busy, &pace)
+		n, ok := c.takeSlots(ctx, &pace)
 		if !ok {
 			return
 		}
@@ -266,7 +265,6 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 		}
 		failDelay = 0
 		c.freeSlots(n - len(out.Messages))
-		busy = len(out.Messages) > 0
 		pace.observe(started, len(out.Messages))
 		if len(out.Messages) == 0 {
 			c.m.EmptyReceives.Inc()
@@ -297,6 +295,7 @@ const gatherBatch = 4
 
 // receivePace remembers how fast messages have been arriving.
 type receivePace struct {
+	busy  bool      // the last receive returned messages
 	rate  float64   // messages per second, a moving average over busy receives
 	start time.Time // of the previous receive
 }
@@ -316,6 +315,7 @@ func (p *receivePace) observe(start time.Time, n int) {
 	if n == 0 {
 		p.rate = 0
 	}
+	p.busy = n > 0
 	p.start = start
 }
 
@@ -330,13 +330,13 @@ func (p *receivePace) next(most time.Duration) time.Time {
 // takeSlots blocks for one free slot; when the queue is busy it then waits
 // until the receive pace says (see gatherBatch); then it takes as many more
 // slots as are free, up to a receive's maximum of 10.
-func (c *Consumer) takeSlots(ctx context.Context, busy bool, pace *receivePace) (int, bool) {
+func (c *Consumer) takeSlots(ctx context.Context, pace *receivePace) (int, bool) {
 	select {
 	case c.slots <- struct{}{}:
 	case <-ctx.Done():
 		return 0, false
 	}
-	if busy {
+	if pace.busy {
 		if wait := time.Until(pace.next(c.cfg.BatchWait)); wait > 0 && !sleep(ctx, wait) {
 			<-c.slots
 			return 0, false
