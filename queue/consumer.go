@@ -389,8 +389,10 @@ func (c *Consumer) process(ctx context.Context, m *Message) {
 		<-c.slots
 	}()
 	log := c.log.WithLazy(append([]zap.Field{zap.String("message_id", m.ID), zap.Int("receive_count", m.ReceiveCount)}, traceFields(span)...)...)
+	// The handler runs once, and again after each completed hold backoff;
+	// a backoff cut short by ctx ends the delivery as interrupted.
+	err := c.call(ctx, m)
 	for holds := 1; ; holds++ {
-		err := c.call(ctx, m)
 		if ctx.Err() == nil && m.LeaseErr() != nil {
 			c.leases.loseNow(m, "the lease ran out while the handler worked")
 		}
@@ -416,11 +418,8 @@ func (c *Consumer) process(ctx context.Context, m *Message) {
 		g.Inc()
 		slept := sleep(ctx, wait)
 		g.Dec()
-		if !slept {
-			if o, ok := c.interrupted(ctx, m, err, log); ok {
-				traceOutcome(span, o, context.Cause(ctx))
-				return
-			}
+		if slept {
+			err = c.call(ctx, m)
 		}
 	}
 }
