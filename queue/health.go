@@ -35,10 +35,10 @@ const (
 func (h *holdState) held(cause string, err error) time.Duration {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	// pauseOf never shrinks between two successes (ok resets until too),
+	// so this never moves until earlier.
 	h.pauseOf = min(max(2*h.pauseOf, holdPauseMin), holdPauseMax)
-	if u := time.Now().Add(h.pauseOf); u.After(h.until) {
-		h.until = u
-	}
+	h.until = time.Now().Add(h.pauseOf)
 	if cause == HoldConfig || cause == HoldOutage {
 		h.fault, h.faultAt = err, time.Now()
 	}

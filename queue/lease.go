@@ -26,6 +26,10 @@ type lease struct {
 	extending bool
 }
 
+// owned reports whether the consumer still owns the message at now: its
+// lease is not lost and has not run out.
+func (ls *lease) owned(now time.Time) bool { return !ls.lost && now.Before(ls.expires) }
+
 // leases tracks every message in flight; one heartbeat extends those whose
 // visibility is about to run out, in batches.
 type leases struct {
@@ -61,7 +65,7 @@ func (l *leases) finishing(m *Message) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	ls, ok := l.byReceipt[m.receipt]
-	if !ok || ls.lost || !time.Now().Before(ls.expires) {
+	if !ok || !ls.owned(time.Now()) {
 		return false
 	}
 	ls.finishing = true
@@ -83,7 +87,7 @@ func (l *leases) check(m *Message) error {
 	if !ok {
 		return nil
 	}
-	if ls.lost || !time.Now().Before(ls.expires) {
+	if !ls.owned(time.Now()) {
 		return ErrLeaseLost
 	}
 	return nil
@@ -231,7 +235,7 @@ func (l *leases) releaseAll(ctx context.Context) {
 		if ls.finishing {
 			continue
 		}
-		if !ls.lost && time.Now().Before(ls.expires) {
+		if ls.owned(time.Now()) {
 			msgs = append(msgs, ls.m)
 		}
 		delete(l.byReceipt, r)
