@@ -38,10 +38,11 @@ type Message struct {
 	// Attributes are the message attributes it was sent with.
 	Attributes map[string]types.MessageAttributeValue
 
-	receipt    string
-	receivedAt time.Time
-	lease      *leases
-	span       trace.Span // of this delivery; set before the lease is tracked
+	receipt     string
+	receivedAt  time.Time
+	maxReceives int // the consumer's Config.MaxReceives
+	lease       *leases
+	span        trace.Span // of this delivery; set before the lease is tracked
 }
 
 // LeaseErr returns ErrLeaseLost once the consumer no longer owns m (its
@@ -53,6 +54,14 @@ func (m *Message) LeaseErr() error {
 		return nil
 	}
 	return m.lease.check(m)
+}
+
+// Final reports whether this delivery is the message's last try: its
+// receive count has reached Config.MaxReceives, so a transient failure now
+// dead-letters it (reason retries_exhausted) instead of retrying it. A hold
+// never does. Final is false for a Message no Consumer received.
+func (m *Message) Final() bool {
+	return m.maxReceives > 0 && m.ReceiveCount >= m.maxReceives
 }
 
 // Handler does the work of one message. Its error decides the outcome (see
@@ -273,6 +282,7 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 		now := time.Now()
 		for _, sm := range out.Messages {
 			m := newMessage(sm, now)
+			m.maxReceives = c.cfg.MaxReceives
 			mctx, cancel := context.WithCancelCause(workCtx)
 			mctx = c.startSpan(mctx, m)
 			c.leases.add(m, now, cancel)
@@ -476,7 +486,7 @@ func (c *Consumer) finish(ctx context.Context, m *Message, err error, log *zap.L
 		return c.complete(m, OutcomeSuperseded, log)
 	case errors.As(err, &perm):
 		return c.deadLetter(ctx, m, perm.Reason, err, log)
-	case m.ReceiveCount >= c.cfg.MaxReceives:
+	case m.Final():
 		return c.deadLetter(ctx, m, ReasonRetriesExhausted, fmt.Errorf("after %d receives: %w", m.ReceiveCount, err), log)
 	default:
 		if errors.As(err, &pe) {

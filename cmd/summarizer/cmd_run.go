@@ -62,7 +62,7 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	}
 	qcfg := s.queueConfig()
 	qcfg.Logger, qcfg.Metrics, qcfg.TracerProvider = log, queue.NewMetrics(reg), tp
-	c, err := queue.New(newSQS(awsCfg, getenv), s.QueueURL, handler(w, qcfg.MaxReceives), qcfg)
+	c, err := queue.New(newSQS(awsCfg, getenv), s.QueueURL, handler(w), qcfg)
 	if err != nil {
 		return &usageError{"summarizer run: bad settings: " + oneLine(err)}
 	}
@@ -99,16 +99,13 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 }
 
 // handler turns the worker's view of a message into the queue's outcomes.
-// maxReceives is the queue's MaxReceives (0: its default): a transient
-// failure at that receive count is the message's last.
-func handler(w *worker.Worker, maxReceives int) queue.Handler {
-	if maxReceives == 0 {
-		maxReceives = queue.MaxReceivesDefault
-	}
+// A delivery is final when the queue says so (queue.Message.Final): a
+// transient failure of it dead-letters the message.
+func handler(w *worker.Worker) queue.Handler {
 	return queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
 		res, err := w.Process(ctx, []byte(m.Body), worker.Delivery{
 			Attempt: m.ReceiveCount,
-			Final:   m.ReceiveCount >= maxReceives,
+			Final:   m.Final(),
 			Owned:   m.LeaseErr,
 		})
 		if err == nil {
