@@ -137,7 +137,7 @@ func (c *Consumer) depth(ctx context.Context, url string) (visible, inFlight flo
 // retried or released).
 func (c *Consumer) finished() float64 {
 	var n float64
-	for _, o := range []Outcome{OutcomeDone, OutcomeSkipped, OutcomeDeadLettered} {
+	for _, o := range []Outcome{OutcomeDone, OutcomeSkipped, OutcomeSuperseded, OutcomeDeadLettered} {
 		n += counterValue(c.m.Messages.WithLabelValues(string(o)))
 	}
 	return n
