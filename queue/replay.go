@@ -372,18 +372,31 @@ func releaseBatch(ctx context.Context, client replayAPI, url string, msgs []type
 	setVisibility(ctx, client, url, msgs, 0, 30*time.Second)
 }
 
-// setVisibility sets the visibility of msgs to d, in batches of maxBatch,
-// each call given at most timeout. Failures are ignored: a message whose
-// change failed keeps the visibility it had.
+// visibilityParallel is how many visibility batches setVisibility sends at
+// once: a dry run holds the whole DLQ, and its renewals (one request per 10
+// messages) must all go out within a third of the hold.
+const visibilityParallel = 8
+
+// setVisibility sets the visibility of msgs to d, in batches of maxBatch
+// sent visibilityParallel at a time, each call given at most timeout.
+// Failures are ignored: a message whose change failed keeps the visibility
+// it had.
 func setVisibility(ctx context.Context, client replayAPI, url string, msgs []types.Message, d, timeout time.Duration) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, visibilityParallel)
 	for chunk := range chunks(msgs, maxBatch) {
-		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
-		for i, m := range chunk {
-			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)),
-				ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: int32(d / time.Second)}
-		}
-		cctx, cancel := context.WithTimeout(ctx, timeout)
-		_, _ = client.ChangeMessageVisibilityBatch(cctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(url), Entries: entries})
-		cancel()
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
+			for i, m := range chunk {
+				entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)),
+					ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: int32(d / time.Second)}
+			}
+			cctx, cancel := context.WithTimeout(ctx, timeout)
+			_, _ = client.ChangeMessageVisibilityBatch(cctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(url), Entries: entries})
+			cancel()
+		})
 	}
+	wg.Wait()
 }
