@@ -266,26 +266,13 @@ func (c *Client) wait(ctx context.Context, id string, submitted time.Time) (Resu
 		}
 		failures = 0
 		c.gate.ok()
-		switch st.Status {
-		case StatusCompleted:
-			c.report(st.Status)
-			res, err := c.completed(log, id, &st, polls)
-			res.Polls = polls
+		if res, err, final := c.finished(log, id, &st, polls); final {
 			return res, err
-		case StatusFailed, StatusCancelled, StatusTimedOut:
-			c.report(st.Status)
-			log.Debug("runpod job ended", zap.String("status", st.Status), zap.Int("polls", polls))
-			e := &Error{Op: opStatus, JobID: id, JobStatus: st.Status, class: classTransient}
-			if msg := errorText(st.Error, c.cfg.APIKey); msg != "" {
-				e.Err = errors.New(msg)
-			} else {
-				e.Err = fmt.Errorf("job ended %s", st.Status)
-			}
-			return Result{Polls: polls}, e
-		case StatusInQueue, StatusInProgress:
-		default:
+		}
+		if st.Status != StatusInQueue && st.Status != StatusInProgress {
 			log.Debug("unknown runpod job status, polling on", zap.String("status", httpapi.Excerpt(st.Status, c.cfg.APIKey, 40)))
 		}
+		wait := jitter(interval)
 		if !known {
 			// The endpoint's job time became known while this job waited on
 			// the plain schedule: aim at its expected end from now on.
@@ -294,13 +281,10 @@ func (c *Client) wait(ctx context.Context, id string, submitted time.Time) (Resu
 				timer.Reset(time.Until(next))
 				continue
 			}
-		}
-		wait := jitter(interval)
-		if !known {
 			// The first completions hint at the job time: poll at the likely
 			// end if it comes before the next poll of the plain schedule.
 			if d, ok := c.est.hint(); ok {
-				if aim := time.Until(submitted.Add(d + 5*time.Millisecond + d/200)); aim > 0 && aim < wait {
+				if aim := time.Until(pollAfter(submitted, d)); aim > 0 && aim < wait {
 					wait = aim
 				}
 			}
@@ -336,8 +320,8 @@ const minPoll = 25 * time.Millisecond
 // and 1.5×PollInitial. Once a few jobs have completed, the jobs of an
 // endpoint are expected to take what they have been taking (RunPod's
 // delayTime+executionTime, a moving average): the first poll comes just
-// after that (5 ms and half a percent), counted from the submission (a
-// resumed job submitted long ago is polled at once), and the next ones a
+// after that (pollAfter), counted from the submission (a resumed job
+// submitted long ago is polled at once), and the next ones a
 // twentieth of it apart. For jobs of stable length that is one poll per
 // job, seen within ~1% of the job time.
 func (c *Client) schedule(submitted time.Time) (first time.Time, interval time.Duration, expectedEnd time.Time, known bool) {
@@ -356,11 +340,18 @@ func (c *Client) adaptive(submitted time.Time) (first time.Time, interval time.D
 		return time.Time{}, 0, time.Time{}, false
 	}
 	expectedEnd = submitted.Add(expected)
-	first = expectedEnd.Add(5*time.Millisecond + expected/200)
+	first = pollAfter(submitted, expected)
 	if now := time.Now(); first.Before(now) {
 		first = now
 	}
 	return first, min(max(expected/20, minPoll), c.cfg.PollMax), expectedEnd, true
+}
+
+// pollAfter is when to poll a job submitted at submitted that is expected
+// to take d: just after its expected end (5 ms and half a percent later),
+// so that one poll sees it finished.
+func pollAfter(submitted time.Time, d time.Duration) time.Time {
+	return submitted.Add(d + 5*time.Millisecond + d/200)
 }
 
 // jobDuration is a moving average of how long completed jobs took.
@@ -399,6 +390,32 @@ func (e *jobDuration) hint() (time.Duration, bool) {
 	return e.avg, e.n >= 1
 }
 
+// finished reports whether st, the answer of the polls-th /status request of
+// a wait for job id, is a final state: COMPLETED, FAILED, CANCELLED or
+// TIMED_OUT, reported to OnJob. Then res and err are what Wait returns for
+// the job (FAILED and the like carry RunPod's error text).
+func (c *Client) finished(log *zap.Logger, id string, st *statusResponse, polls int) (res Result, err error, final bool) {
+	switch st.Status {
+	case StatusCompleted:
+		c.report(st.Status)
+		res, err = c.completed(log, id, st, polls)
+	case StatusFailed, StatusCancelled, StatusTimedOut:
+		c.report(st.Status)
+		log.Debug("runpod job ended", zap.String("status", st.Status), zap.Int("polls", polls))
+		e := &Error{Op: opStatus, JobID: id, JobStatus: st.Status, class: classTransient}
+		if msg := errorText(st.Error, c.cfg.APIKey); msg != "" {
+			e.Err = errors.New(msg)
+		} else {
+			e.Err = fmt.Errorf("job ended %s", st.Status)
+		}
+		err = e
+	default:
+		return Result{}, nil, false
+	}
+	res.Polls = polls
+	return res, err, true
+}
+
 // completed turns a COMPLETED status into a Result.
 func (c *Client) completed(log *zap.Logger, id string, st *statusResponse, polls int) (Result, error) {
 	res := Result{DelayTime: msDuration(st.DelayTime), ExecutionTime: msDuration(st.ExecutionTime)}
@@ -423,17 +440,7 @@ func (c *Client) lastPoll(ctx context.Context, log *zap.Logger, id string) (res 
 	if e := c.do(pctx, request{op: opStatus, method: http.MethodGet, path: "/status/" + url.PathEscape(id), jobID: id}, &st); e != nil {
 		return Result{}, nil, false
 	}
-	switch st.Status {
-	case StatusCompleted:
-		c.report(st.Status)
-		res, err := c.completed(log, id, &st, 1)
-		res.Polls = 1
-		return res, err, true
-	case StatusFailed, StatusCancelled, StatusTimedOut:
-		c.report(st.Status)
-		return Result{Polls: 1}, &Error{Op: opStatus, JobID: id, JobStatus: st.Status, Err: fmt.Errorf("job ended %s", st.Status), class: classTransient}, true
-	}
-	return Result{}, nil, false
+	return c.finished(log, id, &st, 1)
 }
 
 // Abandon gives job id up for good: it is cancelled at RunPod on a context detached
@@ -481,7 +488,7 @@ type request struct {
 // answer into out (if non-nil). It never sleeps past ctx.
 func (c *Client) do(ctx context.Context, r request, out any) error {
 	for attempt := 1; ; attempt++ {
-		e, retry, retryAfter := c.once(ctx, r, out)
+		e, retry := c.once(ctx, r, out)
 		if e == nil {
 			return nil
 		}
@@ -489,7 +496,6 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		// of the process down (pollGate): retrying it here would add load.
 		if r.op == opStatus && e.StatusCode == http.StatusTooManyRequests {
 			retry = false
-			e.retryAfter = max(retryAfter, 0)
 		}
 		if !retry || attempt >= c.cfg.MaxAttempts || ctx.Err() != nil {
 			if ctx.Err() != nil && !errors.Is(e, ctx.Err()) {
@@ -497,7 +503,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			}
 			return e
 		}
-		wait := c.backoff(attempt, retryAfter)
+		wait := c.backoff(attempt, e.retryAfter)
 		c.log.Debug("retrying runpod request",
 			zap.String("op", r.op), zap.String("job_id", r.jobID), zap.Int("attempt", attempt),
 			zap.Int("status_code", e.StatusCode), zap.Duration("wait", wait), zap.Error(e))
@@ -511,9 +517,9 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 // addCtxErr makes e wrap ctx's error, keeping the last attempt's error.
 func addCtxErr(ctx context.Context, e *Error) { e.Err = httpapi.CtxDoneErr(ctx, e.Err) }
 
-// once performs one attempt of r. It returns nil on success, or the error, whether it
-// may be retried, and the server's Retry-After (negative if none).
-func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry bool, retryAfter time.Duration) {
+// once performs one attempt of r. It returns nil on success, or the error (with the
+// server's Retry-After, if any, for a non-2xx answer) and whether it may be retried.
+func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry bool) {
 	fail := func(code int, cl class, body string, err error) *Error {
 		return &Error{Op: r.op, StatusCode: code, JobID: r.jobID, Body: body, Err: redactErr(err, c.cfg.APIKey), class: cl}
 	}
@@ -523,7 +529,7 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, c.base+r.path, body)
 	if err != nil {
-		return fail(0, classConfig, "", fmt.Errorf("build request: %w", err)), false, -1
+		return fail(0, classConfig, "", fmt.Errorf("build request: %w", err)), false
 	}
 	if c.cfg.APIKey != "" {
 		req.Header.Set("Authorization", "Bearer "+c.cfg.APIKey)
@@ -542,34 +548,34 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 		c.cfg.OnResponse(r.op, code)
 	}
 	if err != nil {
-		return fail(0, classTransient, "", err), ctx.Err() == nil, -1
+		return fail(0, classTransient, "", err), ctx.Err() == nil
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
-		return fail(resp.StatusCode, classTransient, "", fmt.Errorf("read answer: %w", err)), ctx.Err() == nil, -1
+		return fail(resp.StatusCode, classTransient, "", fmt.Errorf("read answer: %w", err)), ctx.Err() == nil
 	}
 	if len(data) > maxResponseBytes {
-		return fail(resp.StatusCode, classTransient, "", fmt.Errorf("answer exceeds %d bytes", maxResponseBytes)), false, -1
+		return fail(resp.StatusCode, classTransient, "", fmt.Errorf("answer exceeds %d bytes", maxResponseBytes)), false
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		rule := classify(r.op, resp.StatusCode)
-		retryAfter = -1
+		e = fail(resp.StatusCode, rule.class, httpapi.Excerpt(string(data), c.cfg.APIKey, httpapi.BodyExcerptBytes), nil)
 		if d, ok := httpapi.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			retryAfter = d
+			e.retryAfter = d
 		}
-		return fail(resp.StatusCode, rule.class, httpapi.Excerpt(string(data), c.cfg.APIKey, httpapi.BodyExcerptBytes), nil), rule.retry, retryAfter
+		return e, rule.retry
 	}
 	if out == nil {
-		return nil, false, -1
+		return nil, false
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		// A garbled answer to a GET is retried; one to a POST is not, as the POST may
 		// have taken effect (a duplicate job would be created).
 		return fail(resp.StatusCode, classTransient, httpapi.Excerpt(string(data), c.cfg.APIKey, httpapi.BodyExcerptBytes),
-			fmt.Errorf("decode answer: %w", err)), r.method == http.MethodGet, -1
+			fmt.Errorf("decode answer: %w", err)), r.method == http.MethodGet
 	}
-	return nil, false, -1
+	return nil, false
 }
 
 // backoff is the wait before retry number attempt (1-based): Retry-After capped at

@@ -408,6 +408,32 @@ func TestJobTimeoutCancelsJob(t *testing.T) {
 	}
 }
 
+// The last look at JobTimeout reports a job that ended like any poll does,
+// RunPod's error text included, and does not cancel it.
+func TestLastPollAtJobTimeoutReportsEndedJob(t *testing.T) {
+	t.Parallel()
+	f := (&fakeRunPod{status: func(id string, n int) reply {
+		return ok(`{"id":"` + id + `","status":"FAILED","error":"CUDA out of memory"}`)
+	}}).start(t)
+	cfg := testConfig(t, f.url())
+	var jobs jobLog
+	cfg.OnJob = jobs.add
+	c := newTestClient(t, cfg)
+	res, err := c.WaitFrom(t.Context(), "old-job", time.Now().Add(-time.Minute))
+	if errClass(err) != "temporary" || res.Polls != 1 {
+		t.Fatalf("WaitFrom = %+v, %v; want a temporary error after 1 poll", res, err)
+	}
+	if e := asError(t, err); e.JobStatus != StatusFailed || !strings.Contains(err.Error(), "CUDA out of memory") {
+		t.Errorf("error %v: JobStatus %q, want FAILED with RunPod's error text", err, e.JobStatus)
+	}
+	if _, _, cancels := f.snapshot(); len(cancels) != 0 || f.pollCount() != 1 {
+		t.Errorf("cancels %v, %d polls; want none and 1", cancels, f.pollCount())
+	}
+	if got := jobs.get(); !slices.Equal(got, []string{StatusFailed}) {
+		t.Errorf("OnJob = %v, want [FAILED]", got)
+	}
+}
+
 func TestPollIntervalsGrow(t *testing.T) {
 	t.Parallel()
 	var start atomic.Int64

@@ -124,7 +124,11 @@ func ParseFault(s string) (Fault, error) {
 	return FaultNone, fmt.Errorf("emulator: unknown fault %q (want one of %s)", s, strings.Join(faultNames[:], ", "))
 }
 
-func (f Fault) http() bool { return f == Fault429 || f == Fault500 || f == Fault401 || f == Fault503 }
+// http reports whether f answers for the request (httpFaults).
+func (f Fault) http() bool {
+	_, ok := httpFaults[f]
+	return ok
+}
 
 // Limits are requests allowed per operation in any 10 s window.
 type Limits struct {
