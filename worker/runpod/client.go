@@ -96,7 +96,7 @@ type Result struct {
 }
 
 // Submit sends prompt with POST /run and returns the new job's id. It does not wait;
-// Wait polls the job. Retried within the client (Config.MaxAttempts); note that a /run
+// Wait polls the job. Retried like every call (Config.MaxAttempts); note that a /run
 // retried after a network error may have created a job whose id was never received.
 // A prompt that cannot be sent (empty, over MaxPayloadBytes) is a Permanent error and
 // nothing is sent.
@@ -189,12 +189,9 @@ func (c *Client) Wait(ctx context.Context, jobID string) (Result, error) {
 // errors with JobStatus set, and a job RunPod no longer knows gives an error for which
 // IsExpired is true.
 //
-// A poll that fails (429, 408, 5xx, network, a garbled answer) is not retried at once:
-// the job is polled again later, through the poll gate like every poll, at a growing
-// interval or after the answer's Retry-After (capped at RetryMax); a 429 slows every
-// poll of the process down instead. So a brownout of RunPod's API neither exceeds
-// Config.PollRate nor gives the job up. Only a ConfigFault (401, 403) ends the wait
-// early.
+// Polls that fail (429, 5xx, network, after the client's own retries) are retried with
+// a growing interval: a brownout of RunPod's API never gives the job up. Only a
+// ConfigFault (401, 403) ends the wait early.
 //
 // The job is cancelled at RunPod (POST /cancel, reported as ABANDONED) only when
 // Config.JobTimeout, counted from submitted, passes: the job is given up for good.
@@ -258,22 +255,12 @@ func (c *Client) wait(ctx context.Context, id string, submitted time.Time) (Resu
 			}
 			c.gate.ok()
 			// RunPod's API is failing, not (as far as we know) the job: poll on,
-			// less often, until it answers or JobTimeout gives the job up. A
-			// lone failed poll is noise (do does not retry /status); a few in
-			// a row are worth a warning.
+			// less often, until it answers or JobTimeout gives the job up.
 			failures++
-			if failures == statusFailuresWarn || failures%10 == 0 {
+			if failures == 1 || failures%10 == 0 {
 				log.Warn("runpod /status failing: polling on with backoff", zap.Int("failures", failures), zap.Error(err))
-			} else {
-				log.Debug("runpod /status failed: polling on with backoff", zap.Int("failures", failures), zap.Error(err))
 			}
-			// A Retry-After (a 503's, say) is honoured as a retry within
-			// do would: capped at RetryMax.
-			wait := jitter(interval)
-			if ra := err.(*Error).retryAfter; ra > 0 {
-				wait = max(wait, min(ra, c.cfg.RetryMax))
-			}
-			timer.Reset(wait)
+			timer.Reset(jitter(interval))
 			interval = nextInterval(interval, c.cfg.PollMax)
 			continue
 		}
@@ -323,10 +310,6 @@ func (c *Client) stopped(ctx context.Context, log *zap.Logger, id string) (Resul
 	log.Debug("stopped waiting for a runpod job; it runs on", zap.Error(context.Cause(ctx)))
 	return Result{}, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxErr(ctx), class: classTransient}
 }
-
-// statusFailuresWarn is the number of failed polls of one job in a row that
-// is logged as a warning (and every tenth after it).
-const statusFailuresWarn = 3
 
 // minPoll is the shortest wait between two polls of one job.
 const minPoll = 25 * time.Millisecond
@@ -447,10 +430,9 @@ func (c *Client) completed(log *zap.Logger, id string, st *statusResponse, polls
 	return res, nil
 }
 
-// lastPoll asks for job id's status once (one attempt, as every /status),
-// on a context detached from ctx and bounded by CancelTimeout, and reports
-// whether the job is in a final state (then res and err are what Wait
-// returns for it).
+// lastPoll asks for job id's status once, on a context detached from ctx
+// and bounded by CancelTimeout, and reports whether the job is in a final
+// state (then res and err are what Wait returns for it).
 func (c *Client) lastPoll(ctx context.Context, log *zap.Logger, id string) (res Result, err error, final bool) {
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CancelTimeout)
 	defer cancel()
@@ -476,8 +458,7 @@ func (c *Client) Abandon(ctx context.Context, id string) {
 	c.report(StatusAbandoned)
 }
 
-// Cancel asks RunPod to cancel job jobID (POST /cancel/{id}). Retried within the client
-// like Submit (Config.MaxAttempts).
+// Cancel asks RunPod to cancel job jobID (POST /cancel/{id}). Retried like every call.
 // A job RunPod no longer knows gives an error for which IsExpired is true.
 func (c *Client) Cancel(ctx context.Context, jobID string) error {
 	if jobID == "" {
@@ -505,18 +486,15 @@ type request struct {
 // do performs r, retrying 429, 408, 5xx and network errors up to MaxAttempts times with
 // full-jitter exponential backoff or the server's Retry-After, and decodes a 2xx JSON
 // answer into out (if non-nil). It never sleeps past ctx.
-//
-// A /status request is never retried here: every failure goes back to Wait's poll
-// loop, which polls again through the poll gate, with backoff (and after a 429 slows
-// every poll of the process down). A retry here would pass the gate, and in a brownout
-// each gated poll would become MaxAttempts requests, breaking Config.PollRate.
 func (c *Client) do(ctx context.Context, r request, out any) error {
 	for attempt := 1; ; attempt++ {
 		e, retry := c.once(ctx, r, out)
 		if e == nil {
 			return nil
 		}
-		if r.op == opStatus {
+		// A 429 on /status goes back to the poll loop, which slows every poll
+		// of the process down (pollGate): retrying it here would add load.
+		if r.op == opStatus && e.StatusCode == http.StatusTooManyRequests {
 			retry = false
 		}
 		if !retry || attempt >= c.cfg.MaxAttempts || ctx.Err() != nil {

@@ -273,7 +273,7 @@ func TestJobOutcomes(t *testing.T) {
 			wantClass: "temporary", wantOnJob: []string{"COMPLETED"}, wantStatus: "COMPLETED", wantIs: ErrNoOutput,
 		},
 		{
-			name: "status 500 twice: the poll loop polls again",
+			name: "status 500 retried within the client",
 			status: func(id string, n int) reply {
 				if n <= 2 {
 					return code(500)
@@ -283,7 +283,7 @@ func TestJobOutcomes(t *testing.T) {
 			wantClass: "ok", wantText: "done", wantOnJob: []string{"COMPLETED"},
 		},
 		{
-			name: "status 503 many times: polling goes on with backoff",
+			name: "status 503 past the client's retries: polling goes on",
 			status: func(id string, n int) reply {
 				if n <= 7 {
 					return code(503)
@@ -405,33 +405,6 @@ func TestJobTimeoutCancelsJob(t *testing.T) {
 	}
 	if _, _, cancels := f.snapshot(); !slices.Equal(cancels, []string{"job-1", "old-job"}) {
 		t.Errorf("cancels %v, want job-1 and old-job", cancels)
-	}
-}
-
-// A failed poll's Retry-After is honoured (capped at RetryMax) before the
-// job is polled again, as RunPod's contract asks.
-func TestStatusRetryAfterHonoured(t *testing.T) {
-	t.Parallel()
-	f := (&fakeRunPod{status: func(id string, n int) reply {
-		if n == 1 {
-			return reply{code: 503, body: `{"error":"busy"}`, header: map[string]string{"Retry-After": "1"}}
-		}
-		return ok(statusBody(id, StatusCompleted, `"done"`))
-	}}).start(t)
-	cfg := testConfig(t, f.url())
-	cfg.RetryMax = 5 * time.Second
-	c := newTestClient(t, cfg)
-	id, err := c.Submit(t.Context(), "prompt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	res, err := c.Wait(t.Context(), id)
-	if err != nil || res.Text != "done" || res.Polls != 2 {
-		t.Fatalf("Wait = %+v, %v; want done after 2 polls", res, err)
-	}
-	if elapsed := time.Since(start); elapsed < 900*time.Millisecond {
-		t.Errorf("polled again after %v, want Retry-After's 1 s", elapsed)
 	}
 }
 

@@ -42,7 +42,7 @@ const (
 // rule is one row of the classification table.
 type rule struct {
 	class class
-	retry bool // retried inside the client, with backoff (never on /status: see Client.do)
+	retry bool // retried inside the client, with backoff
 }
 
 // statusRules is the one table mapping HTTP status codes to classes. A code missing here

@@ -103,26 +103,3 @@ func TestPollGateBacksOff(t *testing.T) {
 		t.Errorf("rate after many 429s = %v, want the floor %v", r, gateMinRate)
 	}
 }
-
-// Every poll waits at the gate, the next try of a failed one included: in a
-// brownout (503 on every poll) the client makes no more than PollRate
-// requests per second, where retrying each gated poll within the client
-// would multiply them by MaxAttempts. Load can only lower the count.
-func TestPollRateHoldsWhileStatusFails(t *testing.T) {
-	t.Parallel()
-	f := (&fakeRunPod{status: func(id string, n int) reply { return code(503) }}).start(t)
-	cfg := testConfig(t, f.url())
-	cfg.PollRate = 5
-	cfg.MaxAttempts = 5
-	cfg.JobTimeout = time.Second
-	c := newTestClient(t, cfg)
-	_, _, err := summarizeJob(t.Context(), c, "prompt")
-	if e := asError(t, err); e.JobStatus != StatusAbandoned {
-		t.Fatalf("err = %v, want the job abandoned at JobTimeout", err)
-	}
-	// One token at the start, 5 a second for 1 s, the last look at
-	// JobTimeout (not gated), and one to spare.
-	if n := f.pollCount(); n < 2 || n > 1+5+1+1 {
-		t.Errorf("%d /status requests in 1 s at PollRate 5, want 2..8", n)
-	}
-}
