@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/summarizer/summarizer/queue/outcome"
 )
 
 // backlogRefresh is the least time between two GetQueueAttributes calls
@@ -137,8 +139,8 @@ func (c *Consumer) depth(ctx context.Context, url string) (visible, inFlight flo
 // retried or released).
 func (c *Consumer) finished() float64 {
 	var n float64
-	for _, o := range []Outcome{OutcomeDone, OutcomeSkipped, OutcomeSuperseded, OutcomeDeadLettered} {
-		n += counterValue(c.m.Messages.WithLabelValues(string(o)))
+	for _, o := range []outcome.Kind{outcome.Done, outcome.Skipped, outcome.Superseded, outcome.DeadLettered} {
+		n += counterValue(c.m.Messages.WithLabelValues(o.String()))
 	}
 	return n
 }

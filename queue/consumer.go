@@ -16,6 +16,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
+
+	"github.com/summarizer/summarizer/queue/outcome"
 )
 
 // sqsAPI is the part of the SQS client the package uses.
@@ -410,21 +412,21 @@ func (c *Consumer) process(ctx context.Context, m *Message) {
 			traceOutcome(span, o, context.Cause(ctx))
 			return
 		}
-		var h *HoldError
-		if !errors.As(err, &h) {
-			traceOutcome(span, c.finish(context.WithoutCancel(ctx), m, err, log), err)
+		class := outcome.Decide(err, m.Final())
+		if class.Kind != outcome.Held {
+			traceOutcome(span, c.finish(context.WithoutCancel(ctx), m, class, err, log), err)
 			return
 		}
-		pause := c.holds.held(h.Cause, err)
+		pause := c.holds.held(class.Cause, err)
 		wait := holdBackoff(holds)
 		span.SetAttributes(attrHolds.Int(holds))
 		if holds == 1 || holds%10 == 0 {
 			log.Warn("held: not the message's fault; lease kept, receiving paused, handler runs again after a backoff",
-				zap.String("cause", h.Cause), zap.Error(err), zap.Duration("retry_in", wait),
+				zap.String("cause", string(class.Cause)), zap.Error(err), zap.Duration("retry_in", wait),
 				zap.Duration("receive_pause", pause), zap.Int("holds", holds))
-			traceHold(span, h.Cause, err, holds, wait)
+			traceHold(span, class.Cause, err, holds, wait)
 		}
-		g := c.m.Held.WithLabelValues(h.Cause)
+		g := c.m.Held.WithLabelValues(string(class.Cause))
 		g.Inc()
 		slept := sleep(ctx, wait)
 		g.Dec()
@@ -437,15 +439,15 @@ func (c *Consumer) process(ctx context.Context, m *Message) {
 // interrupted handles a handler whose context was cancelled: the lease was
 // lost, the shutdown timeout passed or the visibility ceiling was reached.
 // It returns how the delivery ended, or false if the context is still live.
-func (c *Consumer) interrupted(ctx context.Context, m *Message, err error, log *zap.Logger) (Outcome, bool) {
+func (c *Consumer) interrupted(ctx context.Context, m *Message, err error, log *zap.Logger) (outcome.Kind, bool) {
 	if ctx.Err() == nil {
-		return "", false
+		return 0, false
 	}
 	switch cause := context.Cause(ctx); {
 	case errors.Is(cause, ErrLeaseLost):
 		c.leases.remove(m)
 		log.Warn("lease lost: outcome not stored, the new owner decides", zap.NamedError("handler_error", err))
-		return OutcomeLeaseLost, true
+		return outcome.LeaseLost, true
 	case errors.Is(cause, ErrVisibilityCeiling):
 		c.leases.remove(m)
 		c.changeVisibility(context.WithoutCancel(ctx), []*Message{m}, 0)
@@ -454,8 +456,8 @@ func (c *Consumer) interrupted(ctx context.Context, m *Message, err error, log *
 		// The lease stays: Run releases it once every handler has returned.
 		log.Info("released at shutdown", zap.NamedError("handler_error", err))
 	}
-	c.m.Messages.WithLabelValues(string(OutcomeReleased)).Inc()
-	return OutcomeReleased, true
+	c.m.Messages.WithLabelValues(outcome.Released.String()).Inc()
+	return outcome.Released, true
 }
 
 // call runs the handler, turning a panic into an error with its stack.
@@ -468,27 +470,28 @@ func (c *Consumer) call(ctx context.Context, m *Message) (err error) {
 	return c.h.Handle(ctx, m)
 }
 
-// finish stores the outcome of a handled message and returns it.
-func (c *Consumer) finish(ctx context.Context, m *Message, err error, log *zap.Logger) Outcome {
-	var perm *PermanentError
-	var pe *panicError
-	switch {
-	case err == nil:
+// finish stores the outcome of a handled message, as outcome.Decide
+// classed its error, and returns it.
+func (c *Consumer) finish(ctx context.Context, m *Message, class outcome.Class, err error, log *zap.Logger) outcome.Kind {
+	switch class.Kind {
+	case outcome.Done:
 		c.holds.ok()
 		log.Debug("done")
-		return c.complete(m, OutcomeDone, log)
-	case errors.Is(err, ErrSkip):
+		return c.complete(m, outcome.Done, log)
+	case outcome.Skipped:
 		log.Info("skipped", zap.String("why", err.Error()))
-		return c.complete(m, OutcomeSkipped, log)
-	case errors.Is(err, ErrSuperseded):
+		return c.complete(m, outcome.Skipped, log)
+	case outcome.Superseded:
 		c.holds.ok()
 		log.Info("superseded", zap.String("why", err.Error()))
-		return c.complete(m, OutcomeSuperseded, log)
-	case errors.As(err, &perm):
-		return c.deadLetter(ctx, m, perm.Reason, err, log)
-	case m.Final():
-		return c.deadLetter(ctx, m, ReasonRetriesExhausted, fmt.Errorf("after %d receives: %w", m.ReceiveCount, err), log)
+		return c.complete(m, outcome.Superseded, log)
+	case outcome.DeadLettered:
+		if class.Reason == outcome.ReasonRetriesExhausted {
+			err = fmt.Errorf("after %d receives: %w", m.ReceiveCount, err)
+		}
+		return c.deadLetter(ctx, m, class.Reason, err, log)
 	default:
+		var pe *panicError
 		if errors.As(err, &pe) {
 			log.Error("handler panicked", zap.Any("panic", pe.value), zap.ByteString("stack", pe.stack))
 		} else {
@@ -499,45 +502,45 @@ func (c *Consumer) finish(ctx context.Context, m *Message, err error, log *zap.L
 }
 
 // complete deletes a finished message (batched). Its lease is kept, and
-// extended, until the delete is done. It returns o, or OutcomeLeaseLost.
-func (c *Consumer) complete(m *Message, o Outcome, log *zap.Logger) Outcome {
+// extended, until the delete is done. It returns o, or outcome.LeaseLost.
+func (c *Consumer) complete(m *Message, o outcome.Kind, log *zap.Logger) outcome.Kind {
 	if !c.leases.finishing(m) {
 		c.leases.remove(m)
-		log.Warn("lease lost before the delete: the message comes back and is found "+string(o), zap.String("outcome", string(o)))
-		return OutcomeLeaseLost
+		log.Warn("lease lost before the delete: the message comes back and is found "+o.String(), zap.Stringer("outcome", o))
+		return outcome.LeaseLost
 	}
 	c.deletes.add(m)
-	c.m.Messages.WithLabelValues(string(o)).Inc()
+	c.m.Messages.WithLabelValues(o.String()).Inc()
 	return o
 }
 
 // retry makes the message visible again after a backoff.
-func (c *Consumer) retry(ctx context.Context, m *Message, log *zap.Logger) Outcome {
+func (c *Consumer) retry(ctx context.Context, m *Message, log *zap.Logger) outcome.Kind {
 	if err := m.LeaseErr(); err != nil {
 		c.leases.remove(m)
 		log.Warn("lease lost: no retry backoff set, the new owner decides")
-		return OutcomeLeaseLost
+		return outcome.LeaseLost
 	}
 	c.leases.remove(m)
-	c.m.Messages.WithLabelValues(string(OutcomeRetried)).Inc()
+	c.m.Messages.WithLabelValues(outcome.Retried.String()).Inc()
 	backoff := c.cfg.Backoff(m.ReceiveCount)
 	backoff = min(max(backoff, 0), c.cfg.VisibilityCeiling-time.Since(m.receivedAt))
 	failed := c.changeVisibility(ctx, []*Message{m}, max(backoff, 0))
 	if len(failed) > 0 {
 		log.Warn("could not set retry backoff; the message comes back when its lease expires")
 	}
-	return OutcomeRetried
+	return outcome.Retried
 }
 
 // deadLetter sends the message to the DLQ with its reason, then deletes it.
 // If the DLQ refuses it, the message is retried instead: nothing is lost.
-func (c *Consumer) deadLetter(ctx context.Context, m *Message, reason string, cause error, log *zap.Logger) Outcome {
+func (c *Consumer) deadLetter(ctx context.Context, m *Message, reason outcome.Reason, cause error, log *zap.Logger) outcome.Kind {
 	if err := m.LeaseErr(); err != nil {
 		c.leases.remove(m)
-		log.Warn("lease lost: not dead-lettered, the new owner decides", zap.String("reason", reason), zap.Error(cause))
-		return OutcomeLeaseLost
+		log.Warn("lease lost: not dead-lettered, the new owner decides", zap.String("reason", string(reason)), zap.Error(cause))
+		return outcome.LeaseLost
 	}
-	attrs := DeadLetterAttributes(m.Attributes, reason, cause, c.queueURL, m.ReceiveCount, time.Now())
+	attrs := DeadLetterAttributes(m.Attributes, string(reason), cause, c.queueURL, m.ReceiveCount, time.Now())
 	in := &sqs.SendMessageInput{
 		QueueUrl:          aws.String(c.dlqURL),
 		MessageBody:       aws.String(m.Body),
@@ -551,12 +554,12 @@ func (c *Consumer) deadLetter(ctx context.Context, m *Message, reason string, ca
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if _, err := c.sqs.SendMessage(sctx, in); err != nil {
-		log.Error("dead-letter send failed: message retried", zap.Error(err), zap.String("reason", reason))
+		log.Error("dead-letter send failed: message retried", zap.Error(err), zap.String("reason", string(reason)))
 		return c.retry(ctx, m, log)
 	}
-	log.Warn("dead-lettered", zap.String("reason", reason), zap.Error(cause))
-	m.span.SetAttributes(attrReason.String(reason))
-	return c.complete(m, OutcomeDeadLettered, log)
+	log.Warn("dead-lettered", zap.String("reason", string(reason)), zap.Error(cause))
+	m.span.SetAttributes(attrReason.String(string(reason)))
+	return c.complete(m, outcome.DeadLettered, log)
 }
 
 // changeVisibility sets the visibility of msgs in batches of 10 and returns

@@ -3,15 +3,16 @@
 // extends the visibility of every message in flight, batched deletes, the
 // dead-letter queue and graceful shutdown.
 //
-// A message ends in exactly one outcome, decided from the error its Handler
-// returns:
+// A message ends in exactly one outcome, decided by outcome.Decide (package
+// queue/outcome, the vocabulary the worker classifies its errors in) from the
+// error its Handler returns and whether the delivery is its last:
 //
 //   - nil: done, the message is deleted;
-//   - an error wrapping ErrSkip: skipped, the message is deleted;
-//   - an error wrapping ErrSuperseded: superseded, the message is deleted;
-//   - an error from Permanent: dead-lettered, the message is sent to the DLQ
-//     with its reason and then deleted;
-//   - an error from Hold: held, the failure is not the message's fault (a
+//   - an error from outcome.Skip: skipped, the message is deleted;
+//   - an error from outcome.Supersede: superseded, the message is deleted;
+//   - an error from outcome.Permanent: dead-lettered, the message is sent to
+//     the DLQ with its reason and then deleted;
+//   - an error from outcome.Hold: held, the failure is not the message's fault (a
 //     configuration fault, throttling, an outage): the consumer keeps the
 //     message, its lease extended and its receive count unchanged, pauses
 //     receiving and calls the handler again after a backoff, until it

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/summarizer/summarizer/queue"
+	"github.com/summarizer/summarizer/queue/outcome"
 )
 
 // A consumer that handles messages until SIGTERM, then drains. The handler's
@@ -26,9 +27,9 @@ func ExampleConsumer_Run() {
 	h := queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
 		switch {
 		case m.Body == "":
-			return queue.Permanent("bad_message", fmt.Errorf("empty body")) // to the DLQ
+			return outcome.Permanent(outcome.ReasonBadMessage, fmt.Errorf("empty body")) // to the DLQ
 		case m.Body == "ping":
-			return fmt.Errorf("%w: health check", queue.ErrSkip) // deleted, counted as skipped
+			return outcome.Skip("health check") // deleted, counted as skipped
 		}
 		return nil // done: deleted
 	})

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/summarizer/summarizer/queue/outcome"
 )
 
 // holdState remembers the holds of recent handlers: while one is recent the
@@ -32,14 +34,14 @@ const (
 )
 
 // held records a hold and returns how long receiving now pauses.
-func (h *holdState) held(cause string, err error) time.Duration {
+func (h *holdState) held(cause outcome.Cause, err error) time.Duration {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	// pauseOf never shrinks between two successes (ok resets until too),
 	// so this never moves until earlier.
 	h.pauseOf = min(max(2*h.pauseOf, holdPauseMin), holdPauseMax)
 	h.until = time.Now().Add(h.pauseOf)
-	if cause == HoldConfig || cause == HoldOutage {
+	if cause == outcome.CauseConfig || cause == outcome.CauseOutage {
 		h.fault, h.faultAt = err, time.Now()
 	}
 	return h.pauseOf

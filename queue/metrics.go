@@ -1,6 +1,9 @@
 package queue
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/summarizer/summarizer/queue/outcome"
+)
 
 // Metrics are the consumer's Prometheus collectors.
 type Metrics struct {
@@ -46,11 +49,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Messages held (lease kept, handler retried later) by cause: config, throttled, outage.",
 		}, []string{"cause"}),
 	}
-	for _, o := range []Outcome{OutcomeDone, OutcomeSkipped, OutcomeSuperseded, OutcomeDeadLettered, OutcomeRetried, OutcomeReleased} {
-		m.Messages.WithLabelValues(string(o))
+	for _, o := range []outcome.Kind{outcome.Done, outcome.Skipped, outcome.Superseded, outcome.DeadLettered, outcome.Retried, outcome.Released} {
+		m.Messages.WithLabelValues(o.String())
 	}
-	for _, c := range []string{HoldConfig, HoldThrottled, HoldOutage} {
-		m.Held.WithLabelValues(c)
+	for _, c := range []outcome.Cause{outcome.CauseConfig, outcome.CauseThrottled, outcome.CauseOutage} {
+		m.Held.WithLabelValues(string(c))
 	}
 	if reg != nil {
 		reg.MustRegister(m.Messages, m.Inflight, m.SQSRequests, m.EmptyReceives, m.VisibilityExtension, m.LeasesLost, m.Held)

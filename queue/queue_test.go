@@ -23,6 +23,7 @@ import (
 
 	"github.com/summarizer/summarizer/deploy/localstack"
 	"github.com/summarizer/summarizer/queue"
+	"github.com/summarizer/summarizer/queue/outcome"
 )
 
 var moto *localstack.Moto
@@ -150,13 +151,13 @@ func TestOutcomes(t *testing.T) {
 			return nil
 		case "skip":
 			finished.Add(1)
-			return fmt.Errorf("%w: test event", queue.ErrSkip)
+			return outcome.Skip("test event")
 		case "permanent":
 			finished.Add(1)
-			return queue.Permanent("bad_message", errors.New("cannot parse"))
+			return outcome.Permanent(outcome.ReasonBadMessage, errors.New("cannot parse"))
 		case "superseded":
 			finished.Add(1)
-			return fmt.Errorf("%w: object overwritten", queue.ErrSuperseded)
+			return outcome.Supersede("object overwritten")
 		case "flaky": // fails once, then works
 			if n == 1 {
 				return errors.New("throttled")
@@ -212,7 +213,7 @@ func TestOutcomes(t *testing.T) {
 			t.Errorf("source_queue = %q", got)
 		}
 	}
-	want := map[string]string{"permanent": "bad_message", "panic": queue.ReasonRetriesExhausted}
+	want := map[string]string{"permanent": "bad_message", "panic": string(outcome.ReasonRetriesExhausted)}
 	if fmt.Sprint(reasons) != fmt.Sprint(want) {
 		t.Errorf("DLQ reasons = %v, want %v", reasons, want)
 	}
@@ -370,12 +371,12 @@ func TestHoldKeepsTheMessage(t *testing.T) {
 		counts.Store(n, m.ReceiveCount)
 		switch n {
 		case 1:
-			return queue.ConfigFault(errors.New("401 from backend"))
+			return outcome.Hold(outcome.CauseConfig, errors.New("401 from backend"))
 		case 2:
 			readyDuringFault.Store(fmt.Sprint(c.Ready()))
-			return queue.Hold(queue.HoldOutage, errors.New("503 from backend"))
+			return outcome.Hold(outcome.CauseOutage, errors.New("503 from backend"))
 		case 3, 4:
-			return queue.Hold(queue.HoldThrottled, errors.New("429 from backend"))
+			return outcome.Hold(outcome.CauseThrottled, errors.New("429 from backend"))
 		}
 		return nil
 	})
@@ -463,7 +464,7 @@ func TestLeaseLostStopsTheWork(t *testing.T) {
 			<-ctx.Done()
 			cause.Store(context.Cause(ctx))
 			leaseErr.Store(fmt.Sprint(m.LeaseErr()))
-			return queue.Permanent("bad_message", errors.New("must not reach the DLQ"))
+			return outcome.Permanent(outcome.ReasonBadMessage, errors.New("must not reach the DLQ"))
 		}
 		redelivered.Store(int32(m.ReceiveCount))
 		return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/summarizer/summarizer/queue"
+	"github.com/summarizer/summarizer/queue/outcome"
 )
 
 // deadLetter puts n messages on the fixture's DLQ as the consumer would,
@@ -22,7 +23,7 @@ func (f *fixture) deadLetter(t *testing.T, n int) {
 	for i := range n {
 		reason := "not_found"
 		if i%2 == 1 {
-			reason = queue.ReasonRetriesExhausted
+			reason = string(outcome.ReasonRetriesExhausted)
 		}
 		orig := map[string]types.MessageAttributeValue{"origin": {DataType: aws.String("String"), StringValue: aws.String("upload-" + strconv.Itoa(i))}}
 		attrs := queue.DeadLetterAttributes(orig, reason, errors.New("it failed"), f.queueURL, 5, time.Now())

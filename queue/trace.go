@@ -6,6 +6,7 @@ import (
 	"path"
 	"time"
 
+	"github.com/summarizer/summarizer/queue/outcome"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -54,10 +55,10 @@ func queueName(url string) string { return path.Base(url) }
 // traceOutcome records how the delivery ended on its span: the outcome, and
 // the status: Ok for the outcomes that finish the message (done, skipped,
 // superseded), Error with why for the others.
-func traceOutcome(span trace.Span, o Outcome, why error) {
-	span.SetAttributes(attrOutcome.String(string(o)))
+func traceOutcome(span trace.Span, o outcome.Kind, why error) {
+	span.SetAttributes(attrOutcome.String(o.String()))
 	switch o {
-	case OutcomeDone, OutcomeSkipped, OutcomeSuperseded:
+	case outcome.Done, outcome.Skipped, outcome.Superseded:
 		if why != nil {
 			span.SetAttributes(attrWhy.String(why.Error()))
 		}
@@ -65,7 +66,7 @@ func traceOutcome(span trace.Span, o Outcome, why error) {
 		return
 	}
 	if why == nil {
-		span.SetStatus(codes.Error, string(o))
+		span.SetStatus(codes.Error, o.String())
 		return
 	}
 	var opts []trace.EventOption
@@ -78,9 +79,9 @@ func traceOutcome(span trace.Span, o Outcome, why error) {
 }
 
 // traceHold adds a hold to the delivery's span, as an event.
-func traceHold(span trace.Span, cause string, err error, holds int, retryIn time.Duration) {
+func traceHold(span trace.Span, cause outcome.Cause, err error, holds int, retryIn time.Duration) {
 	span.AddEvent("held", trace.WithAttributes(
-		attrHoldCause.String(cause),
+		attrHoldCause.String(string(cause)),
 		attrHolds.Int(holds),
 		attrRetryIn.Int64(retryIn.Milliseconds()),
 		semconv.ExceptionMessage(err.Error()),

@@ -3,7 +3,6 @@ package queue_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/summarizer/summarizer/queue"
+	"github.com/summarizer/summarizer/queue/outcome"
 )
 
 // newRecorder returns a tracer provider whose ended spans the recorder keeps.
@@ -73,13 +73,13 @@ func TestTraceOneSpanPerDelivery(t *testing.T) {
 			return nil
 		case "skip":
 			finished.Add(1)
-			return fmt.Errorf("%w: test event", queue.ErrSkip)
+			return outcome.Skip("test event")
 		case "permanent":
 			finished.Add(1)
-			return queue.Permanent("bad_message", errors.New("cannot parse"))
+			return outcome.Permanent(outcome.ReasonBadMessage, errors.New("cannot parse"))
 		case "superseded":
 			finished.Add(1)
-			return fmt.Errorf("%w: object overwritten", queue.ErrSuperseded)
+			return outcome.Supersede("object overwritten")
 		case "flaky": // fails once, then works
 			if n == 1 {
 				return errors.New("throttled")
@@ -88,7 +88,7 @@ func TestTraceOneSpanPerDelivery(t *testing.T) {
 			return nil
 		case "held": // held once, then works, in the same delivery
 			if n == 1 {
-				return queue.Hold(queue.HoldOutage, errors.New("503 from backend"))
+				return outcome.Hold(outcome.CauseOutage, errors.New("503 from backend"))
 			}
 			finished.Add(1)
 			return nil
@@ -146,11 +146,11 @@ func TestTraceOneSpanPerDelivery(t *testing.T) {
 			}
 		}
 		body := byID[str(r, "messaging.message.id")]
-		outcome := str(r, "summarizer.outcome")
-		rootsOf = append(rootsOf, body+":"+outcome)
-		wantOK := outcome == "done" || outcome == "skipped" || outcome == "superseded"
+		got := str(r, "summarizer.outcome")
+		rootsOf = append(rootsOf, body+":"+got)
+		wantOK := got == "done" || got == "skipped" || got == "superseded"
 		if got := r.Status().Code; (got == codes.Ok) != wantOK || (got == codes.Error) == wantOK {
-			t.Errorf("%s (%s): status %v", body, outcome, r.Status())
+			t.Errorf("%s (%s): status %v", body, str(r, "summarizer.outcome"), r.Status())
 		}
 		switch body {
 		case "permanent":
@@ -162,14 +162,14 @@ func TestTraceOneSpanPerDelivery(t *testing.T) {
 				t.Errorf("held: events %v, holds %q", r.Events(), str(r, "summarizer.holds"))
 			}
 		case "panic":
-			if str(r, "summarizer.receive_count") == "2" && str(r, "summarizer.reason") != queue.ReasonRetriesExhausted {
+			if str(r, "summarizer.receive_count") == "2" && str(r, "summarizer.reason") != string(outcome.ReasonRetriesExhausted) {
 				t.Errorf("panic, second receive: reason %q", str(r, "summarizer.reason"))
 			}
 			if !hasEvent(r, "exception") {
 				t.Errorf("panic: no exception event: %v", r.Events())
 			}
 		case "skip":
-			if got := str(r, "summarizer.why"); got != "skip: test event" {
+			if got := str(r, "summarizer.why"); got != "test event" {
 				t.Errorf("skip: why %q", got)
 			}
 		}

@@ -31,11 +31,14 @@
 // or a job carry trace_id and span_id. No span attribute holds a prompt,
 // an API key or a presigned URL.
 //
-// Errors are classified once, here: Permanent errors carry a Reason and can
-// never succeed; HoldCause names failures that are not the message's fault
-// (configuration, throttling, outages: the caller holds the message);
-// everything else is a transient failure of this message. A record whose
-// object changed since its event is StatusSuperseded. The package never
+// Errors are classified once, where they happen, in the outcome vocabulary
+// of package queue/outcome that the queue stores: S3 answers by
+// worker/internal/s3x, RunPod's and the chat API's by their clients. The
+// worker adds the permanent failures it finds itself (bad_message,
+// bucket_not_allowed, not_found, too_large, bad_format) and asks
+// outcome.GivenUp, the rule the queue also follows, before it cancels a
+// transcript's jobs or deletes its journal. A record whose object changed
+// since its event is StatusSuperseded. The package never
 // knows where a message came from: it has no notion of SQS, receive counts
 // or visibility; Delivery tells it what it needs (attempt, last attempt,
 // whether the delivery still owns its message).

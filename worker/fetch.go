@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 
+	"github.com/summarizer/summarizer/queue/outcome"
+	"github.com/summarizer/summarizer/worker/internal/s3x"
 	"github.com/summarizer/summarizer/worker/transcript"
 )
 
@@ -39,26 +38,26 @@ func (w *Worker) fetch(ctx context.Context, bucket, key, etag string) (object, e
 func (w *Worker) head(ctx context.Context, bucket, key, etag string) (object, error) {
 	in := &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
 	if etag != "" {
-		in.IfMatch = aws.String(quoteETag(etag))
+		in.IfMatch = aws.String(s3x.QuoteETag(etag))
 	}
 	out, err := w.s3.HeadObject(ctx, in)
 	if err != nil {
-		if isPreconditionFailed(err) {
+		if s3x.IsPreconditionFailed(err) {
 			return object{}, errObjectChanged
 		}
-		if isNotFound(err) {
-			return object{}, Permanent(ReasonNotFound, fmt.Errorf("s3://%s/%s does not exist: %w", bucket, key, err))
+		if s3x.IsNotFound(err) {
+			return object{}, outcome.Permanent(outcome.ReasonNotFound, fmt.Errorf("s3://%s/%s does not exist: %w", bucket, key, err))
 		}
-		return object{}, fmt.Errorf("head s3://%s/%s: %w", bucket, key, err)
+		return object{}, s3x.Err("head", bucket, key, err)
 	}
 	size := aws.ToInt64(out.ContentLength)
 	if size > w.cfg.MaxObjectBytes {
-		return object{}, Permanent(ReasonTooLarge, fmt.Errorf("s3://%s/%s is %d bytes, over MAX_OBJECT_BYTES %d", bucket, key, size, w.cfg.MaxObjectBytes))
+		return object{}, outcome.Permanent(outcome.ReasonTooLarge, fmt.Errorf("s3://%s/%s is %d bytes, over MAX_OBJECT_BYTES %d", bucket, key, size, w.cfg.MaxObjectBytes))
 	}
 	if size == 0 {
-		return object{}, Permanent(ReasonBadFormat, fmt.Errorf("s3://%s/%s: empty transcript", bucket, key))
+		return object{}, outcome.Permanent(outcome.ReasonBadFormat, fmt.Errorf("s3://%s/%s: empty transcript", bucket, key))
 	}
-	return object{etag: unquoteETag(out.ETag), size: size}, nil
+	return object{etag: s3x.UnquoteETag(out.ETag), size: size}, nil
 }
 
 // ReadObject reads the transcript text of s3://bucket/key, at most limit
@@ -72,27 +71,27 @@ func ReadObject(ctx context.Context, client s3API, bucket, key string, limit int
 func fetchObject(ctx context.Context, client s3API, bucket, key, etag string, limit int64) (object, error) {
 	in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
 	if etag != "" {
-		in.IfMatch = aws.String(quoteETag(etag))
+		in.IfMatch = aws.String(s3x.QuoteETag(etag))
 	}
 	out, err := client.GetObject(ctx, in)
 	if err != nil {
-		if isPreconditionFailed(err) {
+		if s3x.IsPreconditionFailed(err) {
 			return object{}, errObjectChanged
 		}
-		if isNotFound(err) {
-			return object{}, Permanent(ReasonNotFound, fmt.Errorf("s3://%s/%s does not exist: %w", bucket, key, err))
+		if s3x.IsNotFound(err) {
+			return object{}, outcome.Permanent(outcome.ReasonNotFound, fmt.Errorf("s3://%s/%s does not exist: %w", bucket, key, err))
 		}
-		return object{}, fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
+		return object{}, s3x.Err("get", bucket, key, err)
 	}
 	defer out.Body.Close()
 	if n := aws.ToInt64(out.ContentLength); n > limit {
-		return object{}, Permanent(ReasonTooLarge, fmt.Errorf("s3://%s/%s is %d bytes, over MAX_OBJECT_BYTES %d", bucket, key, n, limit))
+		return object{}, outcome.Permanent(outcome.ReasonTooLarge, fmt.Errorf("s3://%s/%s is %d bytes, over MAX_OBJECT_BYTES %d", bucket, key, n, limit))
 	}
 	text, size, err := ReadText(out.Body, key, aws.ToString(out.ContentEncoding), limit)
 	if err != nil {
 		return object{}, fmt.Errorf("s3://%s/%s: %w", bucket, key, err)
 	}
-	return object{text: text, etag: unquoteETag(out.ETag), size: size}, nil
+	return object{text: text, etag: s3x.UnquoteETag(out.ETag), size: size}, nil
 }
 
 // ReadText reads at most limit bytes of transcript from r and decodes them
@@ -106,53 +105,14 @@ func ReadText(r io.Reader, key, contentEncoding string, limit int64) (text strin
 		return "", 0, fmt.Errorf("read: %w", err)
 	}
 	if int64(len(data)) > limit {
-		return "", 0, Permanent(ReasonTooLarge, fmt.Errorf("over MAX_OBJECT_BYTES %d", limit))
+		return "", 0, outcome.Permanent(outcome.ReasonTooLarge, fmt.Errorf("over MAX_OBJECT_BYTES %d", limit))
 	}
 	text, _, err = transcript.Decode(data, key, contentEncoding, limit)
 	switch {
 	case errors.Is(err, transcript.ErrTooLarge):
-		return "", 0, Permanent(ReasonTooLarge, err)
+		return "", 0, outcome.Permanent(outcome.ReasonTooLarge, err)
 	case err != nil:
-		return "", 0, Permanent(ReasonBadFormat, err)
+		return "", 0, outcome.Permanent(outcome.ReasonBadFormat, err)
 	}
 	return text, int64(len(data)), nil
-}
-
-// quoteETag makes an ETag an If-Match value: the ETag in double quotes.
-func quoteETag(etag string) string { return `"` + strings.Trim(etag, `"`) + `"` }
-
-// unquoteETag is an ETag as S3 returned it, without its double quotes, the
-// form the worker compares and stores.
-func unquoteETag(etag *string) string { return strings.Trim(aws.ToString(etag), `"`) }
-
-// isPreconditionFailed reports whether S3 answered 412 to a conditional request.
-func isPreconditionFailed(err error) bool { return isS3Error(err, "PreconditionFailed", 412) }
-
-// isS3Error reports whether err is an S3 error with the given code, or an
-// HTTP response with the given status.
-func isS3Error(err error, code string, status int) bool {
-	var ae smithy.APIError
-	if errors.As(err, &ae) && ae.ErrorCode() == code {
-		return true
-	}
-	var re interface{ HTTPStatusCode() int }
-	return errors.As(err, &re) && re.HTTPStatusCode() == status
-}
-
-// isNotFound reports whether an S3 error says the object or bucket is missing.
-func isNotFound(err error) bool {
-	var nsk *types.NoSuchKey
-	var nf *types.NotFound
-	var nsb *types.NoSuchBucket
-	if errors.As(err, &nsk) || errors.As(err, &nf) || errors.As(err, &nsb) {
-		return true
-	}
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		switch ae.ErrorCode() {
-		case "NoSuchKey", "NotFound", "NoSuchBucket", "404":
-			return true
-		}
-	}
-	return false
 }

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/summarizer/summarizer/worker/internal/httpapi"
+	"github.com/summarizer/summarizer/worker/internal/s3x"
 )
 
 // JournalSuffix ends the key of every job journal. It is not a transcript
@@ -153,8 +154,8 @@ func (j *s3Journal) load(ctx context.Context) error {
 	doc := journalDoc{SourceETag: j.etag, Jobs: map[string]*journalEntry{}}
 	out, err := j.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(j.loc.bucket), Key: aws.String(j.loc.key)})
 	if err != nil {
-		if !isNotFound(err) {
-			return fmt.Errorf("read job journal s3://%s/%s: %w", j.loc.bucket, j.loc.key, err)
+		if !s3x.IsNotFound(err) {
+			return s3x.Err("read job journal", j.loc.bucket, j.loc.key, err)
 		}
 		j.mu.Lock()
 		j.doc, j.objETag, j.known = doc, "", true
@@ -164,7 +165,7 @@ func (j *s3Journal) load(ctx context.Context) error {
 	defer out.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(out.Body, 4<<20))
 	if err != nil {
-		return fmt.Errorf("read job journal s3://%s/%s: %w", j.loc.bucket, j.loc.key, err)
+		return s3x.Err("read job journal", j.loc.bucket, j.loc.key, err)
 	}
 	var got journalDoc
 	if err := json.Unmarshal(body, &got); err != nil || got.SourceETag != j.etag {
@@ -178,7 +179,7 @@ func (j *s3Journal) load(ctx context.Context) error {
 		}
 	}
 	j.mu.Lock()
-	j.doc, j.objETag, j.known = doc, unquoteETag(out.ETag), true
+	j.doc, j.objETag, j.known = doc, s3x.UnquoteETag(out.ETag), true
 	j.mu.Unlock()
 	return nil
 }
@@ -250,30 +251,24 @@ func (j *s3Journal) commit(ctx context.Context, batch []*mutation) error {
 		if objETag == "" {
 			in.IfNoneMatch = aws.String("*")
 		} else {
-			in.IfMatch = aws.String(quoteETag(objETag))
+			in.IfMatch = aws.String(s3x.QuoteETag(objETag))
 		}
 		out, err := j.s3.PutObject(wctx, in)
 		if err != nil {
-			if isConflict(err) || (objETag != "" && isNotFound(err)) {
+			if s3x.IsConflict(err) || (objETag != "" && s3x.IsNotFound(err)) {
 				j.mu.Lock()
 				j.known = false // someone else wrote (or deleted) it: read it again
 				j.mu.Unlock()
 				continue
 			}
-			return fmt.Errorf("write job journal s3://%s/%s: %w", j.loc.bucket, j.loc.key, err)
+			return s3x.Err("write job journal", j.loc.bucket, j.loc.key, err)
 		}
 		j.mu.Lock()
-		j.doc, j.objETag, j.known, j.wrote = doc, unquoteETag(out.ETag), true, true
+		j.doc, j.objETag, j.known, j.wrote = doc, s3x.UnquoteETag(out.ETag), true, true
 		j.mu.Unlock()
 		return nil
 	}
 	return fmt.Errorf("write job journal s3://%s/%s: %d conflicts in a row", j.loc.bucket, j.loc.key, maxConflicts)
-}
-
-// isConflict reports whether S3 refused a conditional write because the
-// object changed (412) or a concurrent conditional write won (409).
-func isConflict(err error) bool {
-	return isPreconditionFailed(err) || isS3Error(err, "ConditionalRequestConflict", 409)
 }
 
 // Claim returns the job journaled for key, or claims key for this delivery
@@ -388,7 +383,7 @@ func (j *s3Journal) Delete(ctx context.Context) {
 func deleteJournal(ctx context.Context, client s3API, loc location, log *zap.Logger) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
 	defer cancel()
-	if _, err := client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(loc.bucket), Key: aws.String(loc.key)}); err != nil && !isNotFound(err) {
+	if _, err := client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(loc.bucket), Key: aws.String(loc.key)}); err != nil && !s3x.IsNotFound(err) {
 		log.Warn("cannot delete the job journal (harmless: it expires by its tag)", zap.Error(err))
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/summarizer/summarizer/deploy/localstack"
+	"github.com/summarizer/summarizer/queue/outcome"
 )
 
 var moto *localstack.Moto
@@ -108,7 +109,7 @@ func TestMultiRecordMessage(t *testing.T) {
 		{"eventVersion":"2.1","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"inbox"},"object":{"key":"ok.txt"}}},
 		{"eventVersion":"2.1","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"inbox"},"object":{"key":"gone.txt"}}}]}`)
 	res, err := w.Process(t.Context(), body, Delivery{Attempt: 1})
-	if r, ok := PermanentReason(err); !ok || r != ReasonNotFound {
+	if r, ok := outcome.IsPermanent(err); !ok || r != outcome.ReasonNotFound {
 		t.Fatalf("err = %v, want not_found", err)
 	}
 	if res.Records[0].Status != StatusDone || res.Records[1].Status != StatusFailed {

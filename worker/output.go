@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/summarizer/summarizer/worker/event"
+	"github.com/summarizer/summarizer/worker/internal/s3x"
 	"github.com/summarizer/summarizer/worker/transcript"
 )
 
@@ -78,19 +79,19 @@ type summaryHead struct {
 func (w *Worker) headSummary(ctx context.Context, out location) (summaryHead, error) {
 	head, err := w.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(out.bucket), Key: aws.String(out.key)})
 	if err != nil {
-		if isNotFound(err) {
+		if s3x.IsNotFound(err) {
 			return summaryHead{}, nil
 		}
-		if IsConfigFault(err) {
+		if s3x.IsAccessDenied(err) {
 			// Without s3:ListBucket, S3 answers 403 for a missing key. Carry on:
 			// the PutObject tells whether we may write at all.
 			w.log.Warn("cannot check for an existing summary (grant s3:ListBucket on the output bucket to skip redelivered work)",
 				zap.String("output", out.key), zap.Error(err))
 			return summaryHead{unknown: true}, nil
 		}
-		return summaryHead{}, fmt.Errorf("head s3://%s/%s: %w", out.bucket, out.key, err)
+		return summaryHead{}, s3x.Err("head", out.bucket, out.key, err)
 	}
-	return summaryHead{exists: true, objETag: unquoteETag(head.ETag), sourceETag: head.Metadata[MetaSourceETag]}, nil
+	return summaryHead{exists: true, objETag: s3x.UnquoteETag(head.ETag), sourceETag: head.Metadata[MetaSourceETag]}, nil
 }
 
 // errSummaryExists: another delivery stored the summary of this very version
@@ -142,7 +143,7 @@ func (w *Worker) store(ctx context.Context, out location, rec event.Record, obj 
 		switch {
 		case prior.unknown:
 		case prior.exists:
-			in.IfMatch = aws.String(quoteETag(prior.objETag))
+			in.IfMatch = aws.String(s3x.QuoteETag(prior.objETag))
 		default:
 			in.IfNoneMatch = aws.String("*")
 		}
@@ -150,8 +151,8 @@ func (w *Worker) store(ctx context.Context, out location, rec event.Record, obj 
 		if err == nil {
 			return nil
 		}
-		if !isConflict(err) && !(prior.exists && isNotFound(err)) {
-			return fmt.Errorf("put s3://%s/%s: %w", out.bucket, out.key, err)
+		if !s3x.IsConflict(err) && !(prior.exists && s3x.IsNotFound(err)) {
+			return s3x.Err("put", out.bucket, out.key, err)
 		}
 		if prior, err = w.headSummary(ctx, out); err != nil {
 			return err
@@ -162,11 +163,11 @@ func (w *Worker) store(ctx context.Context, out location, rec event.Record, obj 
 		if obj.etag != "" {
 			cur, err := w.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(rec.Bucket), Key: aws.String(rec.Key)})
 			switch {
-			case isNotFound(err):
+			case s3x.IsNotFound(err):
 				return errObjectChanged // deleted since: nothing to summarize any more
 			case err != nil:
-				return fmt.Errorf("head s3://%s/%s: %w", rec.Bucket, rec.Key, err)
-			case unquoteETag(cur.ETag) != obj.etag:
+				return s3x.Err("head", rec.Bucket, rec.Key, err)
+			case s3x.UnquoteETag(cur.ETag) != obj.etag:
 				return errObjectChanged
 			}
 		}

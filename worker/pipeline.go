@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker/chunk"
 )
 
@@ -197,7 +198,7 @@ func (p *Pipeline) split(text string, t *template.Template) ([]string, error) {
 			return nil, fmt.Errorf("split transcript: %w", err)
 		}
 		if len(chunks) == 0 {
-			return nil, Permanent(ReasonBadFormat, errors.New("empty transcript"))
+			return nil, outcome.Permanent(outcome.ReasonBadFormat, errors.New("empty transcript"))
 		}
 		fits := true
 		for _, c := range chunks {
@@ -251,8 +252,9 @@ func (p *Pipeline) truncate(s string, budget int) string {
 // and returns the answers in input order with every job id. When a call
 // fails no new call starts, and the others stop waiting: their jobs run on,
 // journaled, for the next delivery to pick up, unless the failure gives the
-// transcript up for good (a permanent one, or any on the final delivery):
-// then their jobs are cancelled (ErrGiveUp).
+// transcript up for good (outcome.GivenUp: dead-lettered now; never a
+// hold, which keeps the message even on its final delivery): then their
+// jobs are cancelled (ErrGiveUp).
 func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs []string, j Journal, final bool) ([]string, []string, error) {
 	out := make([]string, len(inputs))
 	idsOf := make([][]string, len(inputs))
@@ -270,7 +272,7 @@ func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs
 			return
 		}
 		firstErr = err
-		if _, permanent := PermanentReason(err); permanent || final {
+		if outcome.GivenUp(err, final) {
 			cancel(ErrGiveUp)
 		} else {
 			cancel(errSiblingFailed)

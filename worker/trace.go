@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 
+	"github.com/summarizer/summarizer/queue/outcome"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -54,11 +55,11 @@ func failSpan(span trace.Span, err error) {
 	if err == nil || !span.IsRecording() {
 		return
 	}
-	if reason, ok := PermanentReason(err); ok {
-		span.SetAttributes(attrReason.String(string(reason)))
-	}
-	if cause, ok := HoldCause(err); ok {
-		span.SetAttributes(attrHoldCause.String(cause))
+	switch c := outcome.Of(err); c.Kind {
+	case outcome.DeadLettered:
+		span.SetAttributes(attrReason.String(string(c.Reason)))
+	case outcome.Held:
+		span.SetAttributes(attrHoldCause.String(string(c.Cause)))
 	}
 	span.RecordError(err)
 	span.SetStatus(codes.Error, err.Error())

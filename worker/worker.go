@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
+	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker/event"
 	"github.com/summarizer/summarizer/worker/transcript"
 )
@@ -28,10 +29,10 @@ type s3API interface {
 
 var _ s3API = (*s3.Client)(nil)
 
-// Summarizer turns a transcript into a summary. Implementations classify
-// their errors with `Permanent() bool` (the input is refused) and
-// `ConfigFault() bool` (credentials, endpoint) methods; any other error is
-// transient. They must return promptly when ctx is cancelled.
+// Summarizer turns a transcript into a summary. Its errors are classified
+// in the outcome vocabulary (package queue/outcome) by the backend client
+// that met them; an error no one classified is a transient failure of the
+// message. Implementations return promptly when ctx is cancelled.
 type Summarizer interface {
 	Summarize(ctx context.Context, doc Document) (Summary, error)
 }
@@ -156,7 +157,7 @@ func (d Delivery) owned() error {
 func (w *Worker) Process(ctx context.Context, body []byte, d Delivery) (Result, error) {
 	env, err := event.Parse(body)
 	if err != nil {
-		return Result{}, Permanent(ReasonBadMessage, err)
+		return Result{}, outcome.Permanent(outcome.ReasonBadMessage, err)
 	}
 	if env.TestEvent {
 		return Result{Skipped: true, Why: "s3:TestEvent"}, nil
@@ -166,11 +167,11 @@ func (w *Worker) Process(ctx context.Context, body []byte, d Delivery) (Result, 
 	for _, rec := range env.Records {
 		rr := w.record(ctx, rec, d)
 		res.Records = append(res.Records, rr)
-		switch {
-		case rr.Err == nil:
-		case isHold(rr.Err):
+		switch outcome.Of(rr.Err).Kind {
+		case outcome.Done:
+		case outcome.Held:
 			hold = cmp.Or(hold, rr.Err)
-		case isPermanent(rr.Err):
+		case outcome.DeadLettered:
 			permanent = cmp.Or(permanent, rr.Err)
 		default:
 			transient = cmp.Or(transient, rr.Err)
@@ -200,9 +201,6 @@ func (w *Worker) Process(ctx context.Context, body []byte, d Delivery) (Result, 
 	return res, nil
 }
 
-func isHold(err error) bool      { _, ok := HoldCause(err); return ok }
-func isPermanent(err error) bool { _, ok := PermanentReason(err); return ok }
-
 // record handles one record: filter, check for an existing summary and read
 // the object (at once), summarize, store. Its span, "record", holds the
 // spans of those steps.
@@ -220,7 +218,7 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 		return rr
 	}
 	if len(w.cfg.AllowedBuckets) > 0 && !slices.Contains(w.cfg.AllowedBuckets, rec.Bucket) {
-		return failed(rr, Permanent(ReasonBucketNotAllowed, fmt.Errorf("bucket %q is not in ALLOWED_BUCKETS", rec.Bucket)))
+		return failed(rr, outcome.Permanent(outcome.ReasonBucketNotAllowed, fmt.Errorf("bucket %q is not in ALLOWED_BUCKETS", rec.Bucket)))
 	}
 	start := time.Now()
 	out := w.outputLocation(rec.Bucket, rec.Key)
@@ -307,7 +305,7 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 			}
 		}
 		err = fmt.Errorf("summarize s3://%s/%s: %w", rec.Bucket, rec.Key, err)
-		if ctx.Err() == nil && (isPermanent(err) || (d.Final && !isHold(err))) {
+		if ctx.Err() == nil && outcome.GivenUp(err, d.Final) {
 			journal.Delete(ctx) // given up for good
 		}
 		return failed(rr, err)

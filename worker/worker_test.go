@@ -1,15 +1,11 @@
 package worker
 
 import (
-	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/aws/smithy-go"
-
+	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker/event"
 )
 
@@ -72,20 +68,20 @@ func TestReadTextClassifies(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		in, key, want string
-		reason        Reason
+		reason        outcome.Reason
 	}{
 		{"hello\r\nworld", "a.txt", "hello\nworld", ""},
 		{"\xef\xbb\xbfBOM text", "a.txt", "BOM text", ""},
 		{"café 会议 🎉", "a.txt", "café 会议 🎉", ""},
-		{"a\x00b", "a.txt", "", ReasonBadFormat},
-		{"caf\xe9", "a.txt", "", ReasonBadFormat},
-		{"  \n\t ", "a.txt", "", ReasonBadFormat},
-		{"", "a.txt", "", ReasonBadFormat},
+		{"a\x00b", "a.txt", "", outcome.ReasonBadFormat},
+		{"caf\xe9", "a.txt", "", outcome.ReasonBadFormat},
+		{"  \n\t ", "a.txt", "", outcome.ReasonBadFormat},
+		{"", "a.txt", "", outcome.ReasonBadFormat},
 		{"1\n00:00:01,000 --> 00:00:02,000\nAlice: hi there\n", "a.srt", "Alice: hi there", ""},
 	}
 	for _, tt := range tests {
 		got, _, err := ReadText(strings.NewReader(tt.in), tt.key, "", 1<<20)
-		r, _ := PermanentReason(err)
+		r, _ := outcome.IsPermanent(err)
 		if strings.TrimSpace(got) != tt.want || r != tt.reason || (err == nil) != (tt.reason == "") {
 			t.Errorf("ReadText(%q) = %q, %v; want %q, %q", tt.in, got, err, tt.want, tt.reason)
 		}
@@ -95,7 +91,7 @@ func TestReadTextClassifies(t *testing.T) {
 func TestReadTextLimit(t *testing.T) {
 	t.Parallel()
 	_, _, err := ReadText(strings.NewReader(strings.Repeat("a", 11)), "a.txt", "", 10)
-	if r, ok := PermanentReason(err); !ok || r != ReasonTooLarge {
+	if r, ok := outcome.IsPermanent(err); !ok || r != outcome.ReasonTooLarge {
 		t.Errorf("11 bytes with limit 10: %v, want too_large", err)
 	}
 	text, n, err := ReadText(strings.NewReader(strings.Repeat("a", 10)), "a.txt", "", 10)
@@ -119,45 +115,5 @@ func TestMetadataEscapeRoundTrips(t *testing.T) {
 	}
 	if got := MetadataEscape("plain/a b+c.txt"); got != "plain/a b+c.txt" {
 		t.Errorf("an ASCII key changed: %q", got)
-	}
-}
-
-type codeErr struct{ code string }
-
-func (e codeErr) Error() string                 { return e.code }
-func (e codeErr) ErrorCode() string             { return e.code }
-func (e codeErr) ErrorMessage() string          { return e.code }
-func (e codeErr) ErrorFault() smithy.ErrorFault { return smithy.FaultClient }
-
-type behaviour struct{ perm, cfg bool }
-
-func (b behaviour) Error() string          { return fmt.Sprintf("perm=%v cfg=%v", b.perm, b.cfg) }
-func (b behaviour) Permanent() bool        { return b.perm }
-func (b behaviour) ConfigFault() bool      { return b.cfg }
-func (b behaviour) Temporary() bool        { return !b.perm && !b.cfg }
-func (b behaviour) Timeout() time.Duration { return 0 }
-
-func TestClassification(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		err    error
-		reason Reason
-		perm   bool
-		cfg    bool
-	}{
-		{Permanent(ReasonNotFound, errors.New("x")), ReasonNotFound, true, false},
-		{fmt.Errorf("wrapped: %w", Permanent(ReasonTooLarge, errors.New("x"))), ReasonTooLarge, true, false},
-		{fmt.Errorf("summarize: %w", behaviour{perm: true}), ReasonBackendRejected, true, false},
-		{fmt.Errorf("summarize: %w", behaviour{cfg: true}), "", false, true},
-		{behaviour{}, "", false, false},
-		{fmt.Errorf("get: %w", codeErr{"AccessDenied"}), "", false, true},
-		{codeErr{"SlowDown"}, "", false, false},
-		{errors.New("network"), "", false, false},
-	}
-	for _, tt := range tests {
-		r, perm := PermanentReason(tt.err)
-		if r != tt.reason || perm != tt.perm || IsConfigFault(tt.err) != tt.cfg {
-			t.Errorf("%v: reason %q perm %v cfg %v; want %q %v %v", tt.err, r, perm, IsConfigFault(tt.err), tt.reason, tt.perm, tt.cfg)
-		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/summarizer/summarizer/queue"
+	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker"
 )
 
@@ -98,9 +99,9 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	return err
 }
 
-// handler turns the worker's view of a message into the queue's outcomes.
-// A delivery is final when the queue says so (queue.Message.Final): a
-// transient failure of it dead-letters the message.
+// handler hands each message to the worker; the worker's errors are
+// already classified in the outcome vocabulary the queue stores. A delivery
+// is final when the queue says so (queue.Message.Final).
 func handler(w *worker.Worker) queue.Handler {
 	return queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
 		res, err := w.Process(ctx, []byte(m.Body), worker.Delivery{
@@ -108,21 +109,14 @@ func handler(w *worker.Worker) queue.Handler {
 			Final:   m.Final(),
 			Owned:   m.LeaseErr,
 		})
-		if err == nil {
-			switch {
-			case res.Superseded:
-				return fmt.Errorf("%w: %s", queue.ErrSuperseded, res.Why)
-			case res.Skipped:
-				return fmt.Errorf("%w: %s", queue.ErrSkip, res.Why)
-			}
-			return nil
+		switch {
+		case err != nil:
+			return err
+		case res.Superseded:
+			return outcome.Supersede(res.Why)
+		case res.Skipped:
+			return outcome.Skip(res.Why)
 		}
-		if reason, ok := worker.PermanentReason(err); ok {
-			return queue.Permanent(string(reason), err)
-		}
-		if cause, ok := worker.HoldCause(err); ok {
-			return queue.Hold(cause, err)
-		}
-		return err
+		return nil
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
@@ -214,6 +215,11 @@ func (e *Error) ConfigFault() bool { return e.class == classConfig }
 // client's own retries, timeouts, a cancelled context, garbled or empty answers. The
 // caller tries the work item again later.
 func (e *Error) Temporary() bool { return !e.Permanent() && !e.ConfigFault() }
+
+// Class is the error's outcome class (httpapi.Class).
+func (e *Error) Class() outcome.Class {
+	return httpapi.Class(e.Permanent(), e.ConfigFault(), e.StatusCode, e.Err)
+}
 
 // redactErr returns err, or, if its message quotes secret, an error with the secret
 // replaced that still matches the sentinels it matched.

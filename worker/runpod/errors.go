@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
@@ -157,6 +158,16 @@ func (e *Error) ConfigFault() bool { return e.class == classConfig }
 // network errors, jobs that FAILED, TIMED_OUT, expired or were abandoned, unusable
 // output. The caller tries the work item again later.
 func (e *Error) Temporary() bool { return !e.Permanent() && !e.ConfigFault() }
+
+// Class is the error's outcome class (httpapi.Class). A job that ended
+// badly (FAILED, TIMED_OUT, COMPLETED without usable output, expired,
+// abandoned at JOB_TIMEOUT) is the message's own transient failure.
+func (e *Error) Class() outcome.Class {
+	if e.JobStatus != "" || e.Expired() {
+		return outcome.Class{Kind: outcome.Retried}
+	}
+	return httpapi.Class(e.Permanent(), e.ConfigFault(), e.StatusCode, e.Err)
+}
 
 // Expired reports that RunPod no longer knows the job (404 on /status or /cancel):
 // results of /run jobs are kept 30 minutes.
