@@ -29,6 +29,7 @@ import (
 
 	"github.com/summarizer/summarizer/deploy/localstack"
 	workerpkg "github.com/summarizer/summarizer/worker"
+	"github.com/summarizer/summarizer/worker/journal"
 	"github.com/summarizer/summarizer/worker/runpod/emulator"
 )
 
@@ -137,18 +138,18 @@ func TestTemplateMatchesWorker(t *testing.T) {
 			}
 		}},
 		{"job journals never match a notification and expire", func(t *testing.T) {
-			journal := strings.ToLower(workerpkg.JournalKey("summaries/a.summary.txt", "d41d8cd98f00b204e9800998ecf8427e"))
+			jk := strings.ToLower(journal.Key("summaries/a.summary.txt", "d41d8cd98f00b204e9800998ecf8427e"))
 			for _, qc := range notificationConfig(t, tpl) {
-				if strings.HasSuffix(journal, strings.ToLower(qc.suffix)) {
-					t.Errorf("journal key %s matches the notification suffix %s", journal, qc.suffix)
+				if strings.HasSuffix(jk, strings.ToLower(qc.suffix)) {
+					t.Errorf("journal key %s matches the notification suffix %s", jk, qc.suffix)
 				}
 			}
 			for _, sfx := range workerpkg.InputSuffixesDefault {
-				if strings.HasSuffix(journal, sfx) {
-					t.Errorf("journal key %s matches the input suffix %s", journal, sfx)
+				if strings.HasSuffix(jk, sfx) {
+					t.Errorf("journal key %s matches the input suffix %s", jk, sfx)
 				}
 			}
-			key, value, _ := strings.Cut(workerpkg.JournalTag, "=")
+			key, value, _ := strings.Cut(journal.Tag, "=")
 			found := false
 			for _, r := range list(tpl, "Resources", "Bucket", "Properties", "LifecycleConfiguration", "Rules") {
 				for _, tf := range list(r, "TagFilters") {
@@ -158,7 +159,7 @@ func TestTemplateMatchesWorker(t *testing.T) {
 				}
 			}
 			if !found {
-				t.Errorf("no enabled lifecycle rule expires objects tagged %s", workerpkg.JournalTag)
+				t.Errorf("no enabled lifecycle rule expires objects tagged %s", journal.Tag)
 			}
 		}},
 		{"ConfigMap keys are settings", func(t *testing.T) {

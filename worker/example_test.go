@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/summarizer/summarizer/worker"
+	"github.com/summarizer/summarizer/worker/journal"
 )
 
 // Where the summary of an upload goes, below OUTPUT_PREFIX, and which keys
@@ -12,8 +13,8 @@ func ExampleSummaryKey() {
 	fmt.Println(worker.SummaryKey("meetings/2026/stand up.srt.gz", "text"))
 	fmt.Println(worker.SummaryKey("calls/acme.json", "json"))
 	fmt.Println(worker.IsSummaryKey("summaries/meetings/2026/stand up.summary.txt"))
-	journal := worker.JournalKey("summaries/calls/acme.summary.json", "9b2cf535f27731c974343645a3985328")
-	fmt.Println(journal, worker.IsSummaryKey(journal))
+	jk := journal.Key("summaries/calls/acme.summary.json", "9b2cf535f27731c974343645a3985328")
+	fmt.Println(jk, worker.IsSummaryKey(jk))
 	// Output:
 	// meetings/2026/stand up.summary.txt
 	// calls/acme.summary.json

@@ -13,6 +13,7 @@ import (
 
 	"github.com/summarizer/summarizer/deploy/localstack"
 	"github.com/summarizer/summarizer/queue/outcome"
+	"github.com/summarizer/summarizer/worker/backend"
 )
 
 var moto *localstack.Moto
@@ -22,9 +23,9 @@ func TestMain(m *testing.M) { os.Exit(localstack.RunTests(m, &moto)) }
 // countingBackend is a Summarizer that counts its calls.
 type countingBackend struct{ calls atomic.Int32 }
 
-func (c *countingBackend) Summarize(ctx context.Context, doc Document) (Summary, error) {
+func (c *countingBackend) Summarize(ctx context.Context, doc backend.Document) (backend.Summary, error) {
 	c.calls.Add(1)
-	return Summary{Text: "summary of " + strings.Fields(doc.Text)[0], Model: "counting", Chunks: 1, JobIDs: []string{"job-1"}}, nil
+	return backend.Summary{Text: "summary of " + strings.Fields(doc.Text)[0], Model: "counting", Chunks: 1, JobIDs: []string{"job-1"}}, nil
 }
 
 func newS3Worker(t *testing.T, cfg Config) (*Worker, *s3.Client, *countingBackend) {

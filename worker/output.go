@@ -14,8 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"go.uber.org/zap"
 
+	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/event"
 	"github.com/summarizer/summarizer/worker/internal/s3x"
+	"github.com/summarizer/summarizer/worker/journal"
 	"github.com/summarizer/summarizer/worker/transcript"
 )
 
@@ -58,10 +60,10 @@ func SummaryKey(key, format string) string {
 }
 
 // IsSummaryKey reports whether key names a summary or a summary's job
-// journal (summary key, "." ETag, JournalSuffix).
+// journal (summary key, "." ETag, journal.Suffix).
 func IsSummaryKey(key string) bool {
 	k := strings.ToLower(key)
-	if strings.HasSuffix(k, JournalSuffix) {
+	if strings.HasSuffix(k, journal.Suffix) {
 		return strings.Contains(k, SummarySuffixText+".") || strings.Contains(k, SummarySuffixJSON+".")
 	}
 	return strings.HasSuffix(k, SummarySuffixText) || strings.HasSuffix(k, SummarySuffixJSON)
@@ -123,7 +125,7 @@ type jsonSource struct {
 // errSummaryExists; otherwise if the object itself changed since it was
 // read, errObjectChanged (superseded); otherwise (an older version's summary
 // landed meanwhile) the write is tried again over it.
-func (w *Worker) store(ctx context.Context, out location, rec event.Record, obj object, sum Summary, prior summaryHead) error {
+func (w *Worker) store(ctx context.Context, out location, rec event.Record, obj object, sum backend.Summary, prior summaryHead) error {
 	body, contentType, err := w.render(rec, obj, sum)
 	if err != nil {
 		return err
@@ -176,7 +178,7 @@ func (w *Worker) store(ctx context.Context, out location, rec event.Record, obj 
 }
 
 // render is the summary's body and content type.
-func (w *Worker) render(rec event.Record, obj object, sum Summary) ([]byte, string, error) {
+func (w *Worker) render(rec event.Record, obj object, sum backend.Summary) ([]byte, string, error) {
 	if w.cfg.OutputFormat != "json" {
 		return []byte(strings.TrimSpace(sum.Text) + "\n"), "text/plain; charset=utf-8", nil
 	}
@@ -206,8 +208,7 @@ func (w *Worker) discardJournal(ctx context.Context, out location, etag string, 
 	if d.Attempt <= 1 || etag == "" {
 		return
 	}
-	loc := location{out.bucket, JournalKey(out.key, etag)}
-	deleteJournal(ctx, w.s3, loc, log.With(zap.String("journal", loc.key)))
+	journal.DeleteAt(ctx, w.s3, out.bucket, out.key, etag, log)
 }
 
 // MetadataEscape makes a key safe for S3 user metadata, which is ASCII only:

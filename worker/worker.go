@@ -15,7 +15,11 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/summarizer/summarizer/queue/outcome"
+	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/event"
+	"github.com/summarizer/summarizer/worker/internal/limit"
+	"github.com/summarizer/summarizer/worker/internal/span"
+	"github.com/summarizer/summarizer/worker/journal"
 	"github.com/summarizer/summarizer/worker/transcript"
 )
 
@@ -29,45 +33,17 @@ type s3API interface {
 
 var _ s3API = (*s3.Client)(nil)
 
-// Summarizer turns a transcript into a summary. Its errors are classified
-// in the outcome vocabulary (package queue/outcome) by the backend client
-// that met them; an error no one classified is a transient failure of the
-// message. Implementations return promptly when ctx is cancelled.
-type Summarizer interface {
-	Summarize(ctx context.Context, doc Document) (Summary, error)
-}
-
-// Document is one transcript to summarize.
-type Document struct {
-	Text        string
-	Bucket, Key string
-	ETag        string
-	// Journal, if not nil, keeps backend job ids across deliveries.
-	Journal Journal
-	// Final is true when a failure now gives the transcript up for good (the
-	// message's last attempt): jobs still running for it are cancelled.
-	Final bool
-}
-
-// Summary is what a Summarizer made of one transcript.
-type Summary struct {
-	Text   string
-	Model  string   // the model or backend that wrote it
-	Chunks int      // how many chunks the transcript was split into
-	JobIDs []string // backend job ids (RunPod), in submission order
-}
-
 // Worker processes messages: one message, one or more records.
 type Worker struct {
 	s3  s3API
-	sum Summarizer
+	sum backend.Summarizer
 	cfg Config
 	log *zap.Logger
 	// background holds clean-ups that need not delay a message (the journal
 	// of a stored summary); Close waits for them.
 	background sync.WaitGroup
 	// summarizing bounds the records in the summarize stage (nil: no bound).
-	summarizing *Limiter
+	summarizing *limit.Limiter
 }
 
 // Close waits for the worker's background clean-ups (journal deletes) to
@@ -75,7 +51,7 @@ type Worker struct {
 func (w *Worker) Close() { w.background.Wait() }
 
 // New returns a worker. s3 is usually an *s3.Client.
-func New(client s3API, sum Summarizer, cfg Config) (*Worker, error) {
+func New(client s3API, sum backend.Summarizer, cfg Config) (*Worker, error) {
 	var errs []error
 	if client == nil {
 		errs = append(errs, errors.New("worker: nil S3 client"))
@@ -90,7 +66,7 @@ func New(client s3API, sum Summarizer, cfg Config) (*Worker, error) {
 	cfg = cfg.withDefaults()
 	w := &Worker{s3: shallowS3{client}, sum: sum, cfg: cfg, log: cfg.Logger}
 	if cfg.Summarizing > 0 {
-		w.summarizing = NewLimiter(cfg.Summarizing)
+		w.summarizing = limit.New(cfg.Summarizing)
 	}
 	return w, nil
 }
@@ -206,12 +182,12 @@ func (w *Worker) Process(ctx context.Context, body []byte, d Delivery) (Result, 
 // spans of those steps.
 func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr RecordResult) {
 	rr = RecordResult{Bucket: rec.Bucket, Key: rec.Key}
-	ctx, span := startSpan(ctx, "record", attrBucket.String(rec.Bucket), attrKey.String(rec.Key))
+	ctx, sp := span.Start(ctx, "record", span.Bucket.String(rec.Bucket), span.Key.String(rec.Key))
 	if rec.ETag != "" {
-		span.SetAttributes(attrETag.String(rec.ETag))
+		sp.SetAttributes(span.ETag.String(rec.ETag))
 	}
-	defer func() { endRecordSpan(span, rr) }()
-	log := logFor(ctx, w.log.WithLazy(zap.String("bucket", rec.Bucket), zap.String("key", rec.Key)))
+	defer func() { endRecordSpan(sp, rr) }()
+	log := span.Log(ctx, w.log.WithLazy(zap.String("bucket", rec.Bucket), zap.String("key", rec.Key)))
 	if why := w.skip(rec); why != "" {
 		rr.Status, rr.Why = StatusSkipped, why
 		log.Debug("record skipped", zap.String("why", why))
@@ -237,9 +213,9 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 	defer cancelFetch()
 	wg.Go(func() {
 		t := time.Now()
-		sctx, span := startSpan(fctx, "fetch", attrBucket.String(rec.Bucket), attrKey.String(rec.Key))
-		if nt, ok := w.sum.(interface{ NeedsText() bool }); ok && !nt.NeedsText() {
-			span.SetAttributes(attrHeadOnly.Bool(true))
+		sctx, sp := span.Start(fctx, "fetch", span.Bucket.String(rec.Bucket), span.Key.String(rec.Key))
+		if r, ok := w.sum.(backend.ObjectReader); ok && r.ReadsObject() {
+			sp.SetAttributes(span.HeadOnly.Bool(true))
 			obj, fetchErr = w.head(sctx, rec.Bucket, rec.Key, rec.ETag)
 		} else {
 			obj, fetchErr = w.fetch(sctx, rec.Bucket, rec.Key, rec.ETag)
@@ -247,15 +223,15 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 		w.cfg.Metrics.Stage.WithLabelValues("fetch").Observe(time.Since(t).Seconds())
 		switch {
 		case fetchErr == nil:
-			span.SetAttributes(attrETag.String(obj.etag), attrSize.Int64(obj.size))
+			sp.SetAttributes(span.ETag.String(obj.etag), span.Size.Int64(obj.size))
 		case fctx.Err() != nil && ctx.Err() == nil:
-			span.AddEvent("cancelled: a summary of this version exists")
+			sp.AddEvent("cancelled: a summary of this version exists")
 		case errors.Is(fetchErr, errObjectChanged):
-			span.AddEvent("object changed since the event")
+			sp.AddEvent("object changed since the event")
 		default:
-			failSpan(span, fetchErr)
+			span.Fail(sp, fetchErr)
 		}
-		span.End()
+		sp.End()
 	})
 	prior, headErr = w.headSummary(ctx, out)
 	if headErr == nil && rec.ETag != "" && prior.sourceETag == rec.ETag {
@@ -283,20 +259,20 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 	}
 
 	t := time.Now()
-	journal := newJournal(w.s3, location{out.bucket, JournalKey(out.key, obj.etag)}, obj.etag, d.Attempt <= 1, log)
-	sctx, sspan := startSpan(ctx, "summarize")
-	var sum Summary
+	jr := journal.Open(w.s3, out.bucket, journal.Key(out.key, obj.etag), obj.etag, d.Attempt <= 1, log)
+	sctx, sspan := span.Start(ctx, "summarize")
+	var sum backend.Summary
 	release, err := w.summarizing.Acquire(sctx)
 	if err == nil {
 		t = time.Now() // the stage starts once a summarizing slot is free
-		sum, err = w.sum.Summarize(sctx, Document{Text: obj.text, Bucket: rec.Bucket, Key: rec.Key, ETag: obj.etag, Journal: journal, Final: d.Final})
+		sum, err = w.sum.Summarize(sctx, backend.Document{Text: obj.text, Bucket: rec.Bucket, Key: rec.Key, ETag: obj.etag, Journal: jr, Final: d.Final})
 		release()
 	}
 	w.cfg.Metrics.Stage.WithLabelValues("summarize").Observe(time.Since(t).Seconds())
-	sspan.SetAttributes(attrModel.String(sum.Model), attrChunks.Int(sum.Chunks), attrJobs.Int(len(sum.JobIDs)))
-	endSpan(sspan, err)
+	sspan.SetAttributes(span.Model.String(sum.Model), span.Chunks.Int(sum.Chunks), span.Jobs.Int(len(sum.JobIDs)))
+	span.End(sspan, err)
 	if err != nil {
-		if errors.Is(err, ErrJournalGone) {
+		if errors.Is(err, journal.ErrGone) {
 			// Another delivery of this version finished (or gave up) first.
 			if now, herr := w.headSummary(ctx, out); herr == nil && now.sourceETag == obj.etag {
 				rr.Status = StatusAlreadyDone
@@ -306,7 +282,7 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 		}
 		err = fmt.Errorf("summarize s3://%s/%s: %w", rec.Bucket, rec.Key, err)
 		if ctx.Err() == nil && outcome.GivenUp(err, d.Final) {
-			journal.Delete(ctx) // given up for good
+			jr.Delete(ctx) // given up for good
 		}
 		return failed(rr, err)
 	}
@@ -315,7 +291,7 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 	}
 
 	t = time.Now()
-	stctx, stspan := startSpan(ctx, "store", attrOutput.String(rr.Output))
+	stctx, stspan := span.Start(ctx, "store", span.Output.String(rr.Output))
 	err = w.store(stctx, out, rec, obj, sum, prior)
 	w.cfg.Metrics.Stage.WithLabelValues("store").Observe(time.Since(t).Seconds())
 	switch {
@@ -324,13 +300,13 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 	case errors.Is(err, errObjectChanged):
 		stspan.AddEvent("object changed while it was summarized")
 	default:
-		failSpan(stspan, err)
+		span.Fail(stspan, err)
 	}
 	stspan.End()
 	switch {
 	case errors.Is(err, errSummaryExists):
 		rr.Status = StatusAlreadyDone
-		journal.Delete(ctx)
+		jr.Delete(ctx)
 		log.Info("another delivery stored the summary of this version first", zap.String("output", rr.Output))
 		return rr
 	case errors.Is(err, errObjectChanged):
@@ -339,7 +315,7 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 		return failed(rr, err)
 	}
 	// The summary is stored: the journal's delete need not hold the message.
-	w.background.Go(func() { journal.Delete(context.WithoutCancel(ctx)) })
+	w.background.Go(func() { jr.Delete(context.WithoutCancel(ctx)) })
 	w.cfg.Metrics.observeEndToEnd(rec.EventTime)
 	w.cfg.Metrics.Stage.WithLabelValues("total").Observe(time.Since(start).Seconds())
 	rr.Status = StatusDone
@@ -353,9 +329,9 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 func (w *Worker) superseded(ctx context.Context, rr RecordResult, out location, etag, why string, log *zap.Logger) RecordResult {
 	rr.Status, rr.Why = StatusSuperseded, why
 	if etag != "" {
-		j := newJournal(w.s3, location{out.bucket, JournalKey(out.key, etag)}, etag, false, log)
-		if err := j.load(ctx); err == nil {
-			if a, ok := w.sum.(abandoner); ok {
+		j := journal.Open(w.s3, out.bucket, journal.Key(out.key, etag), etag, false, log)
+		if err := j.Load(ctx); err == nil {
+			if a, ok := w.sum.(backend.Abandoner); ok {
 				a.Abandon(ctx, j.Jobs())
 			}
 		}
@@ -368,18 +344,18 @@ func (w *Worker) superseded(ctx context.Context, rr RecordResult, out location, 
 }
 
 // endRecordSpan records the fate of a record on its span and ends it.
-func endRecordSpan(span trace.Span, rr RecordResult) {
-	span.SetAttributes(attrStatus.String(string(rr.Status)))
+func endRecordSpan(sp trace.Span, rr RecordResult) {
+	sp.SetAttributes(span.Status.String(string(rr.Status)))
 	if rr.Output != "" {
-		span.SetAttributes(attrOutput.String(rr.Output))
+		sp.SetAttributes(span.Output.String(rr.Output))
 	}
 	switch rr.Status {
 	case StatusFailed:
-		failSpan(span, rr.Err)
+		span.Fail(sp, rr.Err)
 	case StatusSkipped, StatusSuperseded:
-		span.SetAttributes(attrWhy.String(rr.Why))
+		sp.SetAttributes(span.Why.String(rr.Why))
 	}
-	span.End()
+	sp.End()
 }
 
 func failed(rr RecordResult, err error) RecordResult {

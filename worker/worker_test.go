@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/summarizer/summarizer/queue/outcome"
+	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/event"
 )
 
@@ -29,11 +30,11 @@ func TestSummaryKey(t *testing.T) {
 
 func TestSkipRules(t *testing.T) {
 	t.Parallel()
-	w, err := New(fakeS3{}, Extractive{}, Config{InputPrefix: "in/"})
+	w, err := New(fakeS3{}, backend.Extractive{}, Config{InputPrefix: "in/"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := New(fakeS3{}, Extractive{}, Config{OutputBucket: "out"})
+	other, err := New(fakeS3{}, backend.Extractive{}, Config{OutputBucket: "out"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/summarizer/summarizer/queue"
 	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker"
+	"github.com/summarizer/summarizer/worker/backend"
 )
 
 // cmdRun is `summarizer run`: the queue worker.
@@ -40,9 +41,8 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// The backend is built first: its settings errors come before any AWS
 	// setup. URL mode's presigner needs the S3 client, bound just below.
-	var presign worker.Presigner
-	wm := worker.NewMetrics(reg)
-	backend, err := newBackend(&s, log, newBackendMetrics(reg, wm), worker.PresignerFunc(
+	var presign backend.Presigner
+	sum, err := newBackend(&s, log, backend.NewMetrics(reg), backend.PresignerFunc(
 		func(ctx context.Context, bucket, key string, expires time.Duration) (string, error) {
 			return presign.PresignGet(ctx, bucket, key, expires)
 		}))
@@ -54,10 +54,10 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 		return err
 	}
 	s3c := newS3(awsCfg, &s, getenv)
-	presign = worker.S3Presigner(s3c)
+	presign = backend.S3Presigner(s3c)
 	wcfg := s.workerConfig()
-	wcfg.Logger, wcfg.Metrics = log, wm
-	w, err := worker.New(s3c, backend, wcfg)
+	wcfg.Logger, wcfg.Metrics = log, worker.NewMetrics(reg)
+	w, err := worker.New(s3c, sum, wcfg)
 	if err != nil {
 		return &usageError{"summarizer run: bad settings: " + oneLine(err)}
 	}

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/summarizer/summarizer/worker"
+	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/chunk"
+	"github.com/summarizer/summarizer/worker/mapreduce"
 )
 
 // cmdSummarize is `summarizer summarize PATH|s3://B/K|-`: one transcript
@@ -46,8 +48,8 @@ func cmdSummarize(ctx context.Context, args []string, getenv func(string) string
 		s.LogLevel, s.LogFormat = "debug", "console"
 	}
 	log := newLogger(&s, stderr)
-	var presign worker.Presigner
-	backend, err := newBackend(&s, log, nil, worker.PresignerFunc(
+	var presign backend.Presigner
+	sum, err := newBackend(&s, log, nil, backend.PresignerFunc(
 		func(ctx context.Context, bucket, key string, expires time.Duration) (string, error) {
 			if presign == nil {
 				return "", fmt.Errorf("URL mode needs an s3:// input")
@@ -62,18 +64,18 @@ func cmdSummarize(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	if verbose {
-		describeChunks(stderr, backend, doc.Text)
+		describeChunks(stderr, sum, doc.Text)
 	}
 	start := time.Now()
-	sum, err := backend.Summarize(ctx, doc)
+	out, err := sum.Summarize(ctx, doc)
 	if err != nil {
 		return err
 	}
 	if verbose {
 		fmt.Fprintf(stderr, "summary: %d words by %s from %d chunk(s), %d job(s) %v, in %s\n",
-			len(strings.Fields(sum.Text)), sum.Model, sum.Chunks, len(sum.JobIDs), sum.JobIDs, time.Since(start).Round(time.Millisecond))
+			len(strings.Fields(out.Text)), out.Model, out.Chunks, len(out.JobIDs), out.JobIDs, time.Since(start).Round(time.Millisecond))
 	}
-	_, err = fmt.Fprintln(stdout, strings.TrimSpace(sum.Text))
+	_, err = fmt.Fprintln(stdout, strings.TrimSpace(out.Text))
 	return err
 }
 
@@ -89,9 +91,9 @@ func flagGiven(args []string, names ...string) bool {
 }
 
 // describeChunks prints how the pipeline cuts text, for tuning.
-func describeChunks(w io.Writer, backend worker.Summarizer, text string) {
+func describeChunks(w io.Writer, sum backend.Summarizer, text string) {
 	fmt.Fprintf(w, "transcript: %d words, ~%d tokens (estimate)\n", len(strings.Fields(text)), chunk.EstimateTokens(text))
-	p, ok := backend.(*worker.Pipeline)
+	p, ok := sum.(*mapreduce.Pipeline)
 	if !ok {
 		fmt.Fprintln(w, "backend summarizes the whole transcript at once")
 		return
@@ -108,8 +110,8 @@ func describeChunks(w io.Writer, backend worker.Summarizer, text string) {
 	}
 }
 
-func readInput(ctx context.Context, src string, s *settings, getenv func(string) string, presign *worker.Presigner) (worker.Document, error) {
-	doc := worker.Document{Key: src}
+func readInput(ctx context.Context, src string, s *settings, getenv func(string) string, presign *backend.Presigner) (backend.Document, error) {
+	doc := backend.Document{Key: src}
 	var r io.Reader
 	switch {
 	case src == "-":
@@ -124,7 +126,7 @@ func readInput(ctx context.Context, src string, s *settings, getenv func(string)
 			return doc, err
 		}
 		s3c := newS3(cfg, s, getenv)
-		*presign = worker.S3Presigner(s3c)
+		*presign = backend.S3Presigner(s3c)
 		doc.Bucket, doc.Key = bucket, key
 		doc.Text, err = worker.ReadObject(ctx, s3c, bucket, key, s.MaxObjectBytes)
 		return doc, err

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,11 +16,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/summarizer/summarizer/worker"
+	"github.com/summarizer/summarizer/worker/backend"
+	"github.com/summarizer/summarizer/worker/mapreduce"
 	"github.com/summarizer/summarizer/worker/openai"
 	"github.com/summarizer/summarizer/worker/runpod"
 )
@@ -97,55 +96,19 @@ func newSQS(cfg aws.Config, getenv func(string) string) *sqs.Client {
 	})
 }
 
-// backendMetrics are the counters of the RunPod client, and the worker's
-// metrics the RunPod model records job timings in.
-type backendMetrics struct {
-	jobs     *prometheus.CounterVec
-	polls    prometheus.Counter
-	requests *prometheus.CounterVec
-	worker   *worker.Metrics
-}
-
-func newBackendMetrics(reg prometheus.Registerer, wm *worker.Metrics) *backendMetrics {
-	m := &backendMetrics{
-		worker: wm,
-		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "summarizer_runpod_jobs_total",
-			Help: "RunPod jobs by final status: COMPLETED, FAILED, CANCELLED, TIMED_OUT, EXPIRED, ABANDONED.",
-		}, []string{"status"}),
-		polls: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "summarizer_runpod_polls_total",
-			Help: "RunPod /status requests.",
-		}),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "summarizer_runpod_requests_total",
-			Help: "RunPod HTTP requests by operation (run, status, cancel) and answer code (0: no answer); code 429 is throttling.",
-		}, []string{"op", "code"}),
-	}
-	for _, op := range []string{"run", "status", "cancel"} {
-		for _, code := range []string{"200", "429"} {
-			m.requests.WithLabelValues(op, code)
-		}
-	}
-	if reg != nil {
-		reg.MustRegister(m.jobs, m.polls, m.requests)
-	}
-	return m
-}
-
 // newBackend builds the summarizer backend the settings name. Bad settings
 // are usage errors, found before any network call.
-func newBackend(s *settings, log *zap.Logger, m *backendMetrics, presign worker.Presigner) (worker.Summarizer, error) {
+func newBackend(s *settings, log *zap.Logger, m *backend.Metrics, presign backend.Presigner) (backend.Summarizer, error) {
 	bad := func(format string, a ...any) error {
 		return &usageError{"summarizer: bad settings: " + fmt.Sprintf(format, a...)}
 	}
 	if s.ChunkTokens < 2*s.SummaryTokens+64 {
 		return nil, bad("CHUNK_TOKENS=%d must be at least 2×SUMMARY_TOKENS+64 (%d) so that two partial summaries fit one merge call", s.ChunkTokens, 2*s.SummaryTokens+64)
 	}
-	var model worker.Model
+	var model backend.Model
 	switch s.Summarizer {
 	case "extractive":
-		return worker.Extractive{MaxWords: s.SummaryTokens * 3 / 4}, nil
+		return backend.Extractive{MaxWords: s.SummaryTokens * 3 / 4}, nil
 	case "openai":
 		if s.OpenAIBaseURL == "" || s.OpenAIModel == "" {
 			return nil, bad("OPENAI_BASE_URL and OPENAI_MODEL are required with SUMMARIZER=openai")
@@ -154,7 +117,7 @@ func newBackend(s *settings, log *zap.Logger, m *backendMetrics, presign worker.
 		if err != nil {
 			return nil, bad("%s", oneLine(err))
 		}
-		model = worker.OpenAIModel{Client: c, Model: s.OpenAIModel}
+		model = backend.OpenAIModel{Client: c, Model: s.OpenAIModel}
 	case "runpod":
 		if s.RunPodEndpointURL == "" {
 			return nil, bad("RUNPOD_ENDPOINT_URL is required with SUMMARIZER=runpod")
@@ -180,24 +143,15 @@ func newBackend(s *settings, log *zap.Logger, m *backendMetrics, presign worker.
 			}
 			cfg.InputFormat, cfg.InputTemplate = runpod.InputFormatTemplate, string(tmpl)
 		}
-		if m != nil {
-			cfg.OnPoll = m.polls.Inc
-			cfg.OnJob = func(status string) { m.jobs.WithLabelValues(status).Inc() }
-			cfg.OnResponse = func(op string, code int) { m.requests.WithLabelValues(op, strconv.Itoa(code)).Inc() }
-		}
-		c, err := runpod.New(cfg)
+		rm, err := backend.NewRunPodModel(cfg, s.RunPodModel, m)
 		if err != nil {
 			return nil, bad("%s", oneLine(err))
-		}
-		rm := worker.RunPodModel{Client: c, Model: s.RunPodModel, Logger: log}
-		if m != nil {
-			rm.Metrics = m.worker
 		}
 		if urlMode {
 			if presign == nil {
 				return nil, bad("RUNPOD_INPUT_FORMAT=url needs S3 objects (it cannot summarize a local file)")
 			}
-			return worker.URLMode{Model: rm, Presign: presign, Expires: s.JobTimeout + 5*time.Minute}, nil
+			return backend.URLMode{Model: rm, Presign: presign, Expires: s.JobTimeout + 5*time.Minute}, nil
 		}
 		model = rm
 	default:
@@ -207,10 +161,10 @@ func newBackend(s *settings, log *zap.Logger, m *backendMetrics, presign worker.
 	if err != nil {
 		return nil, bad("%s", oneLine(err))
 	}
-	p, err := worker.NewPipeline(model, worker.PipelineConfig{
+	p, err := mapreduce.New(model, mapreduce.Config{
 		ChunkTokens: s.ChunkTokens,
 		PerDocument: s.ChunkConcurrency,
-		Limiter:     worker.NewLimiter(s.ModelConcurrency),
+		InFlight:    s.ModelConcurrency,
 		Prompts:     prompts,
 		Logger:      log,
 	})
@@ -220,7 +174,7 @@ func newBackend(s *settings, log *zap.Logger, m *backendMetrics, presign worker.
 	return p, nil
 }
 
-func loadPrompts(s *settings) (worker.Prompts, error) {
+func loadPrompts(s *settings) (mapreduce.Prompts, error) {
 	read := func(name, path string) (string, error) {
 		if path == "" {
 			return "", nil
@@ -233,13 +187,13 @@ func loadPrompts(s *settings) (worker.Prompts, error) {
 	}
 	m, err := read("PROMPT_MAP_FILE", s.PromptMapFile)
 	if err != nil {
-		return worker.Prompts{}, err
+		return mapreduce.Prompts{}, err
 	}
 	r, err := read("PROMPT_REDUCE_FILE", s.PromptReduceFile)
 	if err != nil {
-		return worker.Prompts{}, err
+		return mapreduce.Prompts{}, err
 	}
-	return worker.ParsePrompts(m, r)
+	return mapreduce.ParsePrompts(m, r)
 }
 
 // serveHTTP serves h on addr until ctx is done; it returns the bound address.

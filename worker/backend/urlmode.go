@@ -1,4 +1,4 @@
-package worker
+package backend
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/summarizer/summarizer/worker/journal"
 )
 
 // Presigner makes a time-limited GET URL of an object.
@@ -45,8 +46,8 @@ type URLMode struct {
 	Expires time.Duration // lifetime of the URL; make it outlive the job
 }
 
-// NeedsText is false: the worker does not download the object.
-func (URLMode) NeedsText() bool { return false }
+// ReadsObject is true: the worker does not download the object.
+func (URLMode) ReadsObject() bool { return true }
 
 // Summarize submits the object's URL as one job.
 func (u URLMode) Summarize(ctx context.Context, doc Document) (Summary, error) {
@@ -54,7 +55,7 @@ func (u URLMode) Summarize(ctx context.Context, doc Document) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	c, err := u.Model.CompleteInput(ctx, PromptKey("url\x00"+doc.Bucket+"\x00"+doc.Key+"\x00"+doc.ETag), map[string]any{"url": url}, doc.Journal)
+	c, err := u.Model.CompleteInput(ctx, journal.PromptKey("url\x00"+doc.Bucket+"\x00"+doc.Key+"\x00"+doc.ETag), map[string]any{"url": url}, doc.Journal)
 	return Summary{Text: c.Text, Model: u.Model.Name(), Chunks: 1, JobIDs: c.JobIDs}, err
 }
 

@@ -1,9 +1,27 @@
-package worker
+// Package journal keeps, durably in S3, the backend job of each prompt of
+// one transcript version, shared by every delivery of that version (a
+// retry, another replica after a shutdown or a crash, a duplicate
+// notification), so that each prompt's job is submitted, and paid for,
+// once: RunPod's /run has no idempotency key, and a job is found again only
+// through this journal.
+//
+// The protocol lives here alone: a prompt is claimed with a conditional PUT
+// before its job is submitted, the job id recorded right after; a claim
+// whose job id has not appeared within claimTTL (longer than SubmitTimeout,
+// the bound of a submission) is taken over; a claim taken over before its
+// record makes the late job a duplicate (ErrClaimLost). Every change is a
+// conditional write re-applied on conflict, and concurrent changes share
+// PUTs. A journal that is unreadable or of another version is replaced,
+// never trusted.
+//
+// The package never submits or cancels a job: it only remembers them.
+package journal
 
 import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -21,21 +39,66 @@ import (
 	"github.com/summarizer/summarizer/worker/internal/s3x"
 )
 
-// JournalSuffix ends the key of every job journal. It is not a transcript
+// API is the part of the S3 client a journal uses.
+type API interface {
+	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+}
+
+var _ API = (*s3.Client)(nil)
+
+// location is where a journal lives.
+type location struct{ bucket, key string }
+
+// Journal records the backend job of each prompt of one transcript version,
+// durably and shared by every delivery of that version (a retry, another
+// replica after a shutdown or a crash, a duplicate notification), so that
+// each prompt's job is submitted, and paid for, once. Keys are PromptKey
+// values. *S3 is the durable one.
+type Journal interface {
+	// Claim returns the job journaled for key, or claims key for the caller
+	// (claimed true), who then submits the job and calls Record, or Release
+	// if the submission failed. failed, if not empty, is a job of key that
+	// failed or expired and is to be replaced. A claim held by another
+	// delivery is waited out.
+	Claim(ctx context.Context, key, failed string) (ref JobRef, claimed bool, err error)
+	Record(ctx context.Context, key, jobID string) error
+	Release(ctx context.Context, key string)
+}
+
+// None is the Journal of a call made without one: every prompt is
+// claimed, and nothing is kept.
+type None struct{}
+
+func (None) Claim(context.Context, string, string) (JobRef, bool, error) {
+	return JobRef{}, true, nil
+}
+func (None) Record(context.Context, string, string) error { return nil }
+func (None) Release(context.Context, string)              {}
+
+// PromptKey names a prompt in a Journal: chunking is deterministic, so the
+// same transcript gives the same prompts on every delivery.
+func PromptKey(prompt string) string {
+	sum := sha256.Sum256([]byte(prompt))
+	return hex.EncodeToString(sum[:12])
+}
+
+// Suffix ends the key of every job journal. It is not a transcript
 // suffix, so neither the notification rules of the shipped template nor the
 // default INPUT_SUFFIXES ever send a journal back to the queue.
-const JournalSuffix = ".jobs"
+const Suffix = ".jobs"
 
-// JournalTag is the object tag on every journal (key=value), for a
+// Tag is the object tag on every journal (key=value), for a
 // lifecycle rule that expires journals left behind by transcripts given up
 // for good (dead-lettered messages, crashed replicas).
-const JournalTag = "summarizer=journal"
+const Tag = "summarizer=journal"
 
-// JournalKey is the key of the job journal of one transcript version: the
-// summary's key, the source ETag and JournalSuffix. Each version has its
+// Key is the key of the job journal of one transcript version: the
+// summary's key, the source ETag and Suffix. Each version has its
 // own journal, so an overwrite never mixes two versions' jobs.
-func JournalKey(summaryKey, sourceETag string) string {
-	return summaryKey + "." + sanitizeETag(sourceETag) + JournalSuffix
+func Key(summaryKey, sourceETag string) string {
+	return summaryKey + "." + sanitizeETag(sourceETag) + Suffix
 }
 
 func sanitizeETag(etag string) string {
@@ -47,29 +110,32 @@ func sanitizeETag(etag string) string {
 	}, strings.Trim(etag, `"`))
 }
 
-// Claim timing. A claim is written before /run and replaced by the job id
-// right after it; a claim older than claimTTL belongs to a delivery that
-// died in between (or whose /run hung past submitTimeout), and may be taken
-// over. A crash between claim and record thus delays that prompt by at most
-// claimTTL.
+// SubmitTimeout bounds the submission of a claimed prompt's job (/run), so
+// that a claim is recorded or released well within claimTTL. The timing
+// rule claimTTL > SubmitTimeout lives here alone: a claim older than
+// claimTTL belongs to a delivery that died between claim and record (or
+// whose /run hung past SubmitTimeout), and may be taken over. A crash
+// between claim and record thus delays that prompt by at most claimTTL.
+const SubmitTimeout = 30 * time.Second
+
+// Claim timing (see SubmitTimeout).
 const (
 	claimTTL       = 45 * time.Second
-	submitTimeout  = 30 * time.Second
 	claimPollMin   = 200 * time.Millisecond
 	claimPollMax   = 2 * time.Second
 	journalTimeout = 30 * time.Second
 	maxConflicts   = 20
 )
 
-// ErrJournalGone is returned while waiting for another delivery's claim
+// ErrGone is returned while waiting for another delivery's claim
 // when the journal disappears: that delivery stored the summary (or gave
 // the transcript up). The caller checks for the summary before anything
 // else.
-var ErrJournalGone = errors.New("job journal deleted while waiting for another delivery's job")
+var ErrGone = errors.New("job journal deleted while waiting for another delivery's job")
 
-// errClaimLost: the claim was taken over before the job id could be
+// ErrClaimLost: the claim was taken over before the job id could be
 // recorded (this delivery was too slow); the caller's job is a duplicate.
-var errClaimLost = errors.New("journal claim taken over by another delivery")
+var ErrClaimLost = errors.New("journal claim taken over by another delivery")
 
 // JobRef is a job journaled for a prompt.
 type JobRef struct {
@@ -103,19 +169,21 @@ func (d journalDoc) clone() journalDoc {
 	return c
 }
 
-// s3Journal is the job journal of one transcript version, an S3 object
+// S3 is the job journal of one transcript version, an S3 object
 // next to its future summary, shared by every delivery of that version
 // (redeliveries, duplicate notifications, other replicas). Every change is
 // a conditional PUT (If-None-Match: * to create, If-Match its ETag to
 // update) re-applied on a conflict, so concurrent deliveries never lose
 // each other's entries, and a prompt is claimed by one delivery before its
 // job is submitted: two deliveries never pay for the same prompt.
-type s3Journal struct {
-	s3    s3API
+type S3 struct {
+	s3    API
 	loc   location
 	etag  string // the transcript version's ETag
 	owner string // this delivery's claim token
-	log   *zap.Logger
+	// claimTTL is the package's claimTTL (tests shorten it).
+	claimTTL time.Duration
+	log      *zap.Logger
 
 	mu      sync.Mutex
 	doc     journalDoc
@@ -131,11 +199,13 @@ type mutation struct {
 	done  chan error
 }
 
-// newJournal returns the journal of one transcript version. On a message's
+// Open returns the journal of one transcript version. On a message's
 // first delivery the journal usually does not exist yet, so the first write
 // is tried as a creation without reading first; a conflict reads it.
-func newJournal(client s3API, loc location, etag string, firstDelivery bool, log *zap.Logger) *s3Journal {
-	j := &s3Journal{s3: client, loc: loc, etag: etag, owner: newOwner(), log: log.WithLazy(zap.String("journal", loc.key))}
+func Open(client API, bucket, key, etag string, firstDelivery bool, log *zap.Logger) *S3 {
+	loc := location{bucket, key}
+	j := &S3{s3: client, loc: loc, etag: etag, owner: newOwner(), log: log.WithLazy(zap.String("journal", loc.key))}
+	j.claimTTL = claimTTL
 	j.doc = journalDoc{SourceETag: etag, Jobs: map[string]*journalEntry{}}
 	j.known = firstDelivery
 	return j
@@ -147,8 +217,8 @@ func newOwner() string {
 	return hex.EncodeToString(b[:])
 }
 
-// load reads the journal from S3. The caller holds no lock.
-func (j *s3Journal) load(ctx context.Context) error {
+// Load reads the journal from S3. The caller holds no lock.
+func (j *S3) Load(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
 	defer cancel()
 	doc := journalDoc{SourceETag: j.etag, Jobs: map[string]*journalEntry{}}
@@ -163,19 +233,18 @@ func (j *s3Journal) load(ctx context.Context) error {
 		return nil
 	}
 	defer out.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(out.Body, 4<<20))
+	body, err := io.ReadAll(io.LimitReader(out.Body, maxBytes+1))
 	if err != nil {
 		return s3x.Err("read job journal", j.loc.bucket, j.loc.key, err)
 	}
-	var got journalDoc
-	if err := json.Unmarshal(body, &got); err != nil || got.SourceETag != j.etag {
-		// Unreadable, or not this version's: it is replaced on the next write.
+	if jobs, dropped, err := parse(body, j.etag); err != nil {
+		// Unreadable, forged or not this version's: it is replaced on the
+		// next write, and none of its jobs is adopted or cancelled.
 		j.log.Warn("job journal unreadable or of another version: replaced", zap.Error(err))
 	} else {
-		for k, e := range got.Jobs {
-			if e != nil {
-				doc.Jobs[k] = e
-			}
+		doc.Jobs = jobs
+		if dropped > 0 {
+			j.log.Warn("job journal entries malformed: ignored", zap.Int("dropped", dropped))
 		}
 	}
 	j.mu.Lock()
@@ -184,12 +253,86 @@ func (j *s3Journal) load(ctx context.Context) error {
 	return nil
 }
 
+// Bounds of a journal document. No transcript needs more prompts than
+// maxEntries (MAX_CHUNKS map prompts and their merges); a larger document
+// is not one of ours.
+const (
+	maxEntries = 1024
+	maxBytes   = 1 << 20
+)
+
+// parse reads a journal document of the transcript version etag. It refuses
+// a document that is not JSON, too large, of another version or with more
+// than maxEntries entries, and drops (counting them) entries that are not a
+// prompt key with a well-formed job id or claim: a forged or corrupt
+// journal never makes a delivery adopt or cancel a job that is not one of
+// this version's prompts'.
+func parse(body []byte, etag string) (jobs map[string]*journalEntry, dropped int, err error) {
+	if len(body) > maxBytes {
+		return nil, 0, fmt.Errorf("journal over %d bytes", maxBytes)
+	}
+	var got journalDoc
+	if err := json.Unmarshal(body, &got); err != nil {
+		return nil, 0, fmt.Errorf("journal is not JSON: %w", err)
+	}
+	if got.SourceETag != etag {
+		return nil, 0, errors.New("journal of another version")
+	}
+	if len(got.Jobs) > maxEntries {
+		return nil, 0, fmt.Errorf("journal of %d entries, over %d", len(got.Jobs), maxEntries)
+	}
+	jobs = make(map[string]*journalEntry, len(got.Jobs))
+	for k, e := range got.Jobs {
+		if e == nil || !validKey(k) || !validEntry(e) {
+			dropped++
+			continue
+		}
+		jobs[k] = e
+	}
+	return jobs, dropped, nil
+}
+
+// validKey reports whether k has the shape of a PromptKey: 24 lowercase hex digits.
+func validKey(k string) bool {
+	return len(k) == 24 && validHex(k)
+}
+
+// validEntry reports whether e is a job (an id of RunPod's shape: letters,
+// digits, '-' and '_', at most 128) or a claim (an owner token of 16 hex
+// digits), not both.
+func validEntry(e *journalEntry) bool {
+	switch {
+	case e.ID != "" && e.Owner == "":
+		if len(e.ID) > 128 {
+			return false
+		}
+		for _, c := range e.ID {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+		return true
+	case e.ID == "" && e.Owner != "":
+		return len(e.Owner) == 16 && validHex(e.Owner)
+	}
+	return false
+}
+
+func validHex(s string) bool {
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // mutate applies fn to the journal and writes it if fn changed it.
 // Concurrent calls share PUTs (group commit): while one PUT is under way,
 // later mutations wait and go out together in the next. A conflict (the
 // object changed since it was read) reloads it and applies the mutations
 // again; fn must therefore decide from what it is given, every time.
-func (j *s3Journal) mutate(ctx context.Context, fn func(d *journalDoc) bool) error {
+func (j *S3) mutate(ctx context.Context, fn func(d *journalDoc) bool) error {
 	m := &mutation{apply: fn, done: make(chan error, 1)}
 	j.mu.Lock()
 	j.pending = append(j.pending, m)
@@ -214,7 +357,7 @@ func (j *s3Journal) mutate(ctx context.Context, fn func(d *journalDoc) bool) err
 }
 
 // commit applies batch to the journal and stores it, retrying on conflicts.
-func (j *s3Journal) commit(ctx context.Context, batch []*mutation) error {
+func (j *S3) commit(ctx context.Context, batch []*mutation) error {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
 	defer cancel()
 	for range maxConflicts {
@@ -222,7 +365,7 @@ func (j *s3Journal) commit(ctx context.Context, batch []*mutation) error {
 		known := j.known
 		j.mu.Unlock()
 		if !known {
-			if err := j.load(wctx); err != nil {
+			if err := j.Load(wctx); err != nil {
 				return err
 			}
 		}
@@ -246,7 +389,7 @@ func (j *s3Journal) commit(ctx context.Context, batch []*mutation) error {
 		in := &s3.PutObjectInput{
 			Bucket: aws.String(j.loc.bucket), Key: aws.String(j.loc.key),
 			Body: bytes.NewReader(body), ContentType: aws.String("application/json"),
-			Tagging: aws.String(JournalTag),
+			Tagging: aws.String(Tag),
 		}
 		if objETag == "" {
 			in.IfNoneMatch = aws.String("*")
@@ -278,7 +421,7 @@ func (j *s3Journal) commit(ctx context.Context, batch []*mutation) error {
 // unless another delivery already replaced it. A claim held by another
 // delivery is waited out: until its job id appears, or for at most claimTTL
 // after it was made.
-func (j *s3Journal) Claim(ctx context.Context, key, failed string) (ref JobRef, claimed bool, err error) {
+func (j *S3) Claim(ctx context.Context, key, failed string) (ref JobRef, claimed bool, err error) {
 	poll := claimPollMin
 	for {
 		var wait bool
@@ -291,7 +434,7 @@ func (j *s3Journal) Claim(ctx context.Context, key, failed string) (ref JobRef, 
 			case e != nil && e.ID == "" && e.Owner == j.owner:
 				ref, claimed, wait = JobRef{}, true, false
 				return false
-			case e != nil && e.ID == "" && time.Since(e.ClaimedAt) < claimTTL:
+			case e != nil && e.ID == "" && time.Since(e.ClaimedAt) < j.claimTTL:
 				ref, claimed, wait = JobRef{}, false, true
 				return false
 			}
@@ -307,21 +450,21 @@ func (j *s3Journal) Claim(ctx context.Context, key, failed string) (ref JobRef, 
 			return JobRef{}, false, ctx.Err()
 		}
 		poll = min(2*poll, claimPollMax)
-		if err := j.load(ctx); err != nil {
+		if err := j.Load(ctx); err != nil {
 			return JobRef{}, false, err
 		}
 		j.mu.Lock()
 		gone := j.objETag == ""
 		j.mu.Unlock()
 		if gone {
-			return JobRef{}, false, ErrJournalGone
+			return JobRef{}, false, ErrGone
 		}
 	}
 }
 
 // Record journals job id for key, which this delivery claimed. If the claim
-// was taken over meanwhile it returns errClaimLost: the job is a duplicate.
-func (j *s3Journal) Record(ctx context.Context, key, id string) error {
+// was taken over meanwhile it returns ErrClaimLost: the job is a duplicate.
+func (j *S3) Record(ctx context.Context, key, id string) error {
 	lost := false
 	err := j.mutate(ctx, func(d *journalDoc) bool {
 		e := d.Jobs[key]
@@ -334,14 +477,14 @@ func (j *s3Journal) Record(ctx context.Context, key, id string) error {
 		return true
 	})
 	if err == nil && lost {
-		return errClaimLost
+		return ErrClaimLost
 	}
 	return err
 }
 
 // Release drops this delivery's claim on key (its submission failed), so
 // that others need not wait it out.
-func (j *s3Journal) Release(ctx context.Context, key string) {
+func (j *S3) Release(ctx context.Context, key string) {
 	err := j.mutate(ctx, func(d *journalDoc) bool {
 		if e := d.Jobs[key]; e != nil && e.ID == "" && e.Owner == j.owner {
 			delete(d.Jobs, key)
@@ -355,7 +498,7 @@ func (j *s3Journal) Release(ctx context.Context, key string) {
 }
 
 // Jobs returns the job ids journaled so far (as last seen).
-func (j *s3Journal) Jobs() []string {
+func (j *S3) Jobs() []string {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var ids []string
@@ -367,20 +510,28 @@ func (j *s3Journal) Jobs() []string {
 	return ids
 }
 
+// DeleteAt deletes the journal of the transcript version whose summary is
+// s3://bucket/summaryKey and whose ETag is etag, without reading it.
+// Harmless if it does not exist.
+func DeleteAt(ctx context.Context, client API, bucket, summaryKey, etag string, log *zap.Logger) {
+	loc := location{bucket, Key(summaryKey, etag)}
+	deleteAt(ctx, client, loc, log.With(zap.String("journal", loc.key)))
+}
+
 // Delete removes the journal: its transcript version is summarized or
 // given up for good. Harmless if it does not exist; no request at all when
 // this delivery knows it does not.
-func (j *s3Journal) Delete(ctx context.Context) {
+func (j *S3) Delete(ctx context.Context) {
 	j.mu.Lock()
 	absent := j.known && j.objETag == "" && !j.wrote
 	j.mu.Unlock()
 	if !absent {
-		deleteJournal(ctx, j.s3, j.loc, j.log)
+		deleteAt(ctx, j.s3, j.loc, j.log)
 	}
 }
 
-// deleteJournal deletes the journal at loc; log names it already.
-func deleteJournal(ctx context.Context, client s3API, loc location, log *zap.Logger) {
+// deleteAt deletes the journal at loc; log names it already.
+func deleteAt(ctx context.Context, client API, loc location, log *zap.Logger) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
 	defer cancel()
 	if _, err := client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(loc.bucket), Key: aws.String(loc.key)}); err != nil && !s3x.IsNotFound(err) {

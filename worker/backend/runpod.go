@@ -1,79 +1,17 @@
-package worker
+package backend
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
-	"github.com/summarizer/summarizer/worker/openai"
+	"github.com/summarizer/summarizer/worker/internal/span"
+	"github.com/summarizer/summarizer/worker/journal"
 	"github.com/summarizer/summarizer/worker/runpod"
 )
-
-// Model is one call to a language model: a prompt in, text out. Errors are
-// classified like a Summarizer's.
-type Model interface {
-	// Complete answers prompt. When ctx is cancelled the call returns at once;
-	// a backend job already submitted is left running (and journaled) unless
-	// the cancellation's cause is ErrGiveUp.
-	Complete(ctx context.Context, prompt string, j Journal) (Completion, error)
-	// Name is reported in JSON summaries.
-	Name() string
-}
-
-// ErrGiveUp is the cancellation cause that tells a Model its transcript is
-// given up for good (dead-lettered, superseded): backend jobs still running
-// for it are cancelled, not left for a later delivery.
-var ErrGiveUp = errors.New("transcript given up for good")
-
-// abandoner is a Summarizer or Model that cancels the backend jobs of a
-// transcript given up for good.
-type abandoner interface {
-	Abandon(ctx context.Context, ids []string)
-}
-
-// Completion is a model's answer to one prompt.
-type Completion struct {
-	Text   string
-	JobIDs []string // backend job ids, resubmissions included
-}
-
-// Journal records the backend job of each prompt of one transcript version,
-// durably and shared by every delivery of that version (a retry, another
-// replica after a shutdown or a crash, a duplicate notification), so that
-// each prompt's job is submitted, and paid for, once. Keys are PromptKey
-// values.
-type Journal interface {
-	// Claim returns the job journaled for key, or claims key for the caller
-	// (claimed true), who then submits the job and calls Record, or Release
-	// if the submission failed. failed, if not empty, is a job of key that
-	// failed or expired and is to be replaced. A claim held by another
-	// delivery is waited out.
-	Claim(ctx context.Context, key, failed string) (ref JobRef, claimed bool, err error)
-	Record(ctx context.Context, key, jobID string) error
-	Release(ctx context.Context, key string)
-}
-
-// noJournal is the Journal of a call made without one: every prompt is
-// claimed, and nothing is kept.
-type noJournal struct{}
-
-func (noJournal) Claim(context.Context, string, string) (JobRef, bool, error) {
-	return JobRef{}, true, nil
-}
-func (noJournal) Record(context.Context, string, string) error { return nil }
-func (noJournal) Release(context.Context, string)              {}
-
-// PromptKey names a prompt in a Journal: chunking is deterministic, so the
-// same transcript gives the same prompts on every delivery.
-func PromptKey(prompt string) string {
-	sum := sha256.Sum256([]byte(prompt))
-	return hex.EncodeToString(sum[:12])
-}
 
 // runPodClient is the part of the RunPod client the model uses.
 type runPodClient interface {
@@ -105,38 +43,49 @@ type RunPodModel struct {
 	Logger       *zap.Logger
 }
 
+// NewRunPodModel returns the model of a RunPod endpoint: a client made from
+// cfg, counting into metrics (nil: none), named model in summaries.
+func NewRunPodModel(cfg runpod.Config, model string, metrics *Metrics) (RunPodModel, error) {
+	metrics.instrument(&cfg)
+	c, err := runpod.New(cfg)
+	if err != nil {
+		return RunPodModel{}, err
+	}
+	return RunPodModel{Client: c, Model: model, Metrics: metrics, Logger: cfg.Logger}, nil
+}
+
 // Name is the model's name.
 func (m RunPodModel) Name() string { return m.Model }
 
 // Complete answers prompt with the prompt's journaled job, or a new one.
-func (m RunPodModel) Complete(ctx context.Context, prompt string, j Journal) (Completion, error) {
-	return m.run(ctx, PromptKey(prompt), j, func(ctx context.Context) (string, error) { return m.Client.Submit(ctx, prompt) })
+func (m RunPodModel) Complete(ctx context.Context, prompt string, j journal.Journal) (Completion, error) {
+	return m.run(ctx, journal.PromptKey(prompt), j, func(ctx context.Context) (string, error) { return m.Client.Submit(ctx, prompt) })
 }
 
 // CompleteInput is Complete for a whole "input" object built by the caller
 // (url mode), journaled under key.
-func (m RunPodModel) CompleteInput(ctx context.Context, key string, input any, j Journal) (Completion, error) {
+func (m RunPodModel) CompleteInput(ctx context.Context, key string, input any, j journal.Journal) (Completion, error) {
 	return m.run(ctx, key, j, func(ctx context.Context) (string, error) { return m.Client.SubmitInput(ctx, input) })
 }
 
 // run answers one prompt with a RunPod job: the journaled one, or one it
 // submits, replaced when it fails or expires. Its span, "runpod.job",
 // records the job it ended with and how it got there.
-func (m RunPodModel) run(ctx context.Context, key string, j Journal, submit func(context.Context) (string, error)) (c Completion, err error) {
-	ctx, span := startSpan(ctx, "runpod.job", attrPromptKey.String(key))
-	jt := jobTrace{span: span}
+func (m RunPodModel) run(ctx context.Context, key string, j journal.Journal, submit func(context.Context) (string, error)) (c Completion, err error) {
+	ctx, sp := span.Start(ctx, "runpod.job", span.PromptKey.String(key))
+	jt := jobTrace{sp: sp}
 	defer func() { jt.end(c, err) }()
 	log := m.Logger
 	if log == nil {
 		log = zap.NewNop()
 	}
-	log = logFor(ctx, log)
+	log = span.Log(ctx, log)
 	resubmits := m.MaxResubmits
 	if resubmits == 0 {
 		resubmits = MaxResubmitsDefault
 	}
 	if j == nil {
-		j = noJournal{}
+		j = journal.None{}
 	}
 	var ids []string
 	failed := ""
@@ -153,17 +102,17 @@ func (m RunPodModel) run(ctx context.Context, key string, j Journal, submit func
 			// Claim, /run and Record go through together even if the caller
 			// stops meanwhile: a job submitted but not journaled would be paid
 			// for again by the next delivery.
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), submitTimeout)
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journal.SubmitTimeout)
 			id, err := submit(sctx)
 			cancel()
 			if err != nil {
 				j.Release(ctx, key)
 				return Completion{JobIDs: ids}, err
 			}
-			ref = JobRef{ID: id, Submitted: time.Now()}
+			ref = journal.JobRef{ID: id, Submitted: time.Now()}
 			jt.started(id, jobSubmitted)
 			switch err := j.Record(ctx, key, id); {
-			case errors.Is(err, errClaimLost):
+			case errors.Is(err, journal.ErrClaimLost):
 				log.Warn("another delivery took this prompt over while its job was submitted: cancelling ours", zap.String("job_id", id))
 				m.Client.Abandon(ctx, id)
 				continue
@@ -189,7 +138,7 @@ func (m RunPodModel) run(ctx context.Context, key string, j Journal, submit func
 				m.Client.Abandon(ctx, ref.ID)
 				jt.status = runpod.StatusAbandoned
 			} else {
-				span.AddEvent("stopped waiting: the job runs on, journaled", trace.WithAttributes(attrJobID.String(ref.ID)))
+				sp.AddEvent("stopped waiting: the job runs on, journaled", trace.WithAttributes(span.JobID.String(ref.ID)))
 			}
 			return Completion{JobIDs: ids}, err
 		}
@@ -220,7 +169,7 @@ const (
 // executionTime of the job that completed, and, over every job of the
 // call, the /status polls and the replacements of failed jobs.
 type jobTrace struct {
-	span      trace.Span
+	sp        trace.Span
 	id        string
 	source    string
 	status    string
@@ -235,7 +184,7 @@ func (t *jobTrace) started(id, source string) {
 	if source == jobJournaled {
 		what = "resumed from the journal"
 	}
-	t.span.AddEvent(what, trace.WithAttributes(attrJobID.String(id)))
+	t.sp.AddEvent(what, trace.WithAttributes(span.JobID.String(id)))
 }
 
 func (t *jobTrace) waited(res runpod.Result, err error) {
@@ -247,27 +196,27 @@ func (t *jobTrace) waited(res runpod.Result, err error) {
 		t.status = runpod.StatusCompleted
 	case errors.As(err, &re) && re.JobStatus != "":
 		t.status = re.JobStatus
-		t.span.AddEvent("job ended", trace.WithAttributes(attrJobID.String(t.id), attrJobStatus.String(re.JobStatus), attrPolls.Int(res.Polls)))
+		t.sp.AddEvent("job ended", trace.WithAttributes(span.JobID.String(t.id), span.JobStatus.String(re.JobStatus), span.Polls.Int(res.Polls)))
 	}
 }
 
 func (t *jobTrace) end(c Completion, err error) {
-	if t.span.IsRecording() {
-		t.span.SetAttributes(attrPolls.Int(t.polls), attrResubmits.Int(t.resubmits))
+	if t.sp.IsRecording() {
+		t.sp.SetAttributes(span.Polls.Int(t.polls), span.Resubmits.Int(t.resubmits))
 		if t.id != "" {
-			t.span.SetAttributes(attrJobID.String(t.id), attrJobSource.String(t.source))
+			t.sp.SetAttributes(span.JobID.String(t.id), span.JobSource.String(t.source))
 		}
 		if len(c.JobIDs) > 1 {
-			t.span.SetAttributes(attrJobIDs.StringSlice(c.JobIDs))
+			t.sp.SetAttributes(span.JobIDs.StringSlice(c.JobIDs))
 		}
 		if t.status != "" {
-			t.span.SetAttributes(attrJobStatus.String(t.status))
+			t.sp.SetAttributes(span.JobStatus.String(t.status))
 		}
 		if t.res.DelayTime > 0 || t.res.ExecutionTime > 0 {
-			t.span.SetAttributes(attrDelay.Int64(t.res.DelayTime.Milliseconds()), attrExecution.Int64(t.res.ExecutionTime.Milliseconds()))
+			t.sp.SetAttributes(span.Delay.Int64(t.res.DelayTime.Milliseconds()), span.Execution.Int64(t.res.ExecutionTime.Milliseconds()))
 		}
 	}
-	endSpan(t.span, err)
+	span.End(t.sp, err)
 }
 
 // jobEnded reports whether err says the job itself is over without a usable
@@ -297,28 +246,4 @@ func resubmittable(err error) bool {
 		return re.Expired()
 	}
 	return false
-}
-
-// openAIClient is the part of the OpenAI-compatible client the model uses.
-type openAIClient interface {
-	Complete(ctx context.Context, prompt string) (openai.Result, error)
-}
-
-// OpenAIModel runs prompts on any OpenAI-compatible chat-completions API.
-// Calls are synchronous, so there is nothing to journal.
-type OpenAIModel struct {
-	Client openAIClient
-	Model  string
-}
-
-// Name is the model's name.
-func (m OpenAIModel) Name() string { return m.Model }
-
-// Complete sends one chat completion.
-func (m OpenAIModel) Complete(ctx context.Context, prompt string, _ Journal) (Completion, error) {
-	r, err := m.Client.Complete(ctx, prompt)
-	if err != nil {
-		return Completion{}, err
-	}
-	return Completion{Text: r.Text}, nil
 }

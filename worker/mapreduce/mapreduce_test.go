@@ -1,4 +1,4 @@
-package worker
+package mapreduce
 
 import (
 	"context"
@@ -8,7 +8,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/chunk"
+	"github.com/summarizer/summarizer/worker/journal"
 )
 
 // recordingModel answers every prompt with its first words and records
@@ -23,7 +25,7 @@ type recordingModel struct {
 
 func (m *recordingModel) Name() string { return "recording" }
 
-func (m *recordingModel) Complete(ctx context.Context, prompt string, _ Journal) (Completion, error) {
+func (m *recordingModel) Complete(ctx context.Context, prompt string, _ journal.Journal) (backend.Completion, error) {
 	n := m.inFly.Add(1)
 	defer m.inFly.Add(-1)
 	for p := m.peak.Load(); n > p && !m.peak.CompareAndSwap(p, n); p = m.peak.Load() {
@@ -33,7 +35,7 @@ func (m *recordingModel) Complete(ctx context.Context, prompt string, _ Journal)
 	id := len(m.prompts)
 	m.mu.Unlock()
 	words := strings.Fields(prompt)
-	return Completion{Text: fmt.Sprintf("part%d %s", id, strings.Join(words[:min(30, len(words))], " ")), JobIDs: []string{fmt.Sprint("job-", id)}}, nil
+	return backend.Completion{Text: fmt.Sprintf("part%d %s", id, strings.Join(words[:min(30, len(words))], " ")), JobIDs: []string{fmt.Sprint("job-", id)}}, nil
 }
 
 func longTranscript(words int) string {
@@ -53,12 +55,12 @@ func longTranscript(words int) string {
 func TestPipelineMapReduce(t *testing.T) {
 	t.Parallel()
 	m := &recordingModel{}
-	p, err := NewPipeline(m, PipelineConfig{ChunkTokens: 500, PerDocument: 3, Limiter: NewLimiter(2)})
+	p, err := New(m, Config{ChunkTokens: 500, PerDocument: 3, InFlight: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := longTranscript(30000)
-	sum, err := p.Summarize(t.Context(), Document{Text: text})
+	sum, err := p.Summarize(t.Context(), backend.Document{Text: text})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,11 +103,11 @@ func TestPipelineMapReduce(t *testing.T) {
 func TestPipelineKeepsOrder(t *testing.T) {
 	t.Parallel()
 	m := &recordingModel{}
-	p, err := NewPipeline(m, PipelineConfig{ChunkTokens: 300, PerDocument: 8})
+	p, err := New(m, Config{ChunkTokens: 300, PerDocument: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Summarize(t.Context(), Document{Text: longTranscript(3000)}); err != nil {
+	if _, err := p.Summarize(t.Context(), backend.Document{Text: longTranscript(3000)}); err != nil {
 		t.Fatal(err)
 	}
 	// Each map answer starts "partN Item wK": in a reduce prompt the item
@@ -135,11 +137,11 @@ func TestPipelineKeepsOrder(t *testing.T) {
 func TestPipelineShortTextIsOneCall(t *testing.T) {
 	t.Parallel()
 	m := &recordingModel{}
-	p, err := NewPipeline(m, PipelineConfig{})
+	p, err := New(m, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := p.Summarize(t.Context(), Document{Text: "Alice: short meeting.\nBob: indeed."})
+	sum, err := p.Summarize(t.Context(), backend.Document{Text: "Alice: short meeting.\nBob: indeed."})
 	if err != nil || sum.Chunks != 1 || len(m.prompts) != 1 {
 		t.Errorf("short text: %+v, %v, %d calls", sum, err, len(m.prompts))
 	}
@@ -155,7 +157,7 @@ func TestParsePrompts(t *testing.T) {
 			t.Errorf("ParsePrompts(%q): no error", bad)
 		}
 	}
-	if _, err := NewPipeline(&recordingModel{}, PipelineConfig{ChunkTokens: 20}); err == nil {
+	if _, err := New(&recordingModel{}, Config{ChunkTokens: 20}); err == nil {
 		t.Error("a budget smaller than the prompt was accepted")
 	}
 }

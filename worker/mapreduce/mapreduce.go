@@ -1,4 +1,12 @@
-package worker
+// Package mapreduce summarizes a transcript of any length with a
+// backend.Model whose input is bounded (flan-t5-xl: 2,048 tokens at best):
+// it splits the text into chunks whose whole prompt fits the budget, has
+// each chunk summarized (map, a few at once per transcript and a bounded
+// number across the process), then merges the partial summaries level by
+// level until one call holds them all (reduce). When one call fails the
+// others stop waiting; their jobs are cancelled only when outcome.GivenUp
+// says the transcript is given up for good.
+package mapreduce
 
 import (
 	"bytes"
@@ -13,7 +21,11 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/summarizer/summarizer/queue/outcome"
+	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/chunk"
+	"github.com/summarizer/summarizer/worker/internal/limit"
+	"github.com/summarizer/summarizer/worker/internal/span"
+	"github.com/summarizer/summarizer/worker/journal"
 )
 
 // Default prompts, flan-t5 style: the text first, then the instruction.
@@ -65,8 +77,8 @@ func render(t *template.Template, text string) string {
 	return b.String()
 }
 
-// PipelineConfig tunes a Pipeline.
-type PipelineConfig struct {
+// Config tunes a Pipeline.
+type Config struct {
 	// ChunkTokens is the model's input budget per call, prompt included
 	// (default 1500), as counted by Count.
 	ChunkTokens int
@@ -76,11 +88,12 @@ type PipelineConfig struct {
 	// PerDocument is how many model calls of one transcript run at once
 	// (default 4).
 	PerDocument int
-	// Limiter bounds model calls in flight across the whole process, so one
-	// huge transcript cannot starve the others; nil means no bound.
-	Limiter *Limiter
-	Prompts Prompts
-	Logger  *zap.Logger
+	// InFlight bounds the model calls of all transcripts of this Pipeline
+	// at once (one Pipeline serves a process), so one huge transcript
+	// cannot starve the others; 0 means no bound.
+	InFlight int
+	Prompts  Prompts
+	Logger   *zap.Logger
 }
 
 // Pipeline summarizes a transcript of any length with a Model: it splits the
@@ -88,12 +101,13 @@ type PipelineConfig struct {
 // concurrently (map), then merges the partial summaries, level by level,
 // until one call holds them all (reduce).
 type Pipeline struct {
-	model Model
-	cfg   PipelineConfig
+	model    backend.Model
+	cfg      Config
+	inFlight *limit.Limiter // nil: no bound
 }
 
-// NewPipeline returns a pipeline over m.
-func NewPipeline(m Model, cfg PipelineConfig) (*Pipeline, error) {
+// New returns a pipeline over m.
+func New(m backend.Model, cfg Config) (*Pipeline, error) {
 	if cfg.ChunkTokens == 0 {
 		cfg.ChunkTokens = 1500
 	}
@@ -117,22 +131,26 @@ func NewPipeline(m Model, cfg PipelineConfig) (*Pipeline, error) {
 	if cfg.ChunkTokens < overhead+64 {
 		return nil, fmt.Errorf("chunk tokens %d: the prompts alone take %d; want at least %d", cfg.ChunkTokens, overhead, overhead+64)
 	}
-	return &Pipeline{model: m, cfg: cfg}, nil
+	p := &Pipeline{model: m, cfg: cfg}
+	if cfg.InFlight > 0 {
+		p.inFlight = limit.New(cfg.InFlight)
+	}
+	return p, nil
 }
 
 // Summarize runs map-reduce over doc.Text. Partial summaries keep the order
 // of the transcript.
-func (p *Pipeline) Summarize(ctx context.Context, doc Document) (Summary, error) {
+func (p *Pipeline) Summarize(ctx context.Context, doc backend.Document) (backend.Summary, error) {
 	chunks, err := p.split(doc.Text, p.cfg.Prompts.Map)
 	if err != nil {
-		return Summary{}, err
+		return backend.Summary{}, err
 	}
-	sum := Summary{Model: p.model.Name(), Chunks: len(chunks)}
-	log := logFor(ctx, p.cfg.Logger.WithLazy(zap.String("key", doc.Key)))
+	sum := backend.Summary{Model: p.model.Name(), Chunks: len(chunks)}
+	log := span.Log(ctx, p.cfg.Logger.WithLazy(zap.String("key", doc.Key)))
 	start := time.Now()
-	mctx, span := startSpan(ctx, "map", attrChunks.Int(len(chunks)))
+	mctx, sp := span.Start(ctx, "map", span.Chunks.Int(len(chunks)))
 	parts, ids, err := p.completeAll(mctx, p.cfg.Prompts.Map, chunks, doc.Journal, doc.Final)
-	endSpan(span, err)
+	span.End(sp, err)
 	sum.JobIDs = append(sum.JobIDs, ids...)
 	if err != nil {
 		return sum, err
@@ -153,9 +171,9 @@ func (p *Pipeline) Summarize(ctx context.Context, doc Document) (Summary, error)
 			merge = append(merge, strings.Join(g, "\n"))
 			at = append(at, i)
 		}
-		rctx, span := startSpan(ctx, "reduce", attrLevel.Int(level), attrCalls.Int(len(merge)))
+		rctx, sp := span.Start(ctx, "reduce", span.Level.Int(level), span.Calls.Int(len(merge)))
 		merged, ids, err := p.completeAll(rctx, p.cfg.Prompts.Reduce, merge, doc.Journal, doc.Final)
-		endSpan(span, err)
+		span.End(sp, err)
 		sum.JobIDs = append(sum.JobIDs, ids...)
 		if err != nil {
 			return sum, err
@@ -254,8 +272,8 @@ func (p *Pipeline) truncate(s string, budget int) string {
 // journaled, for the next delivery to pick up, unless the failure gives the
 // transcript up for good (outcome.GivenUp: dead-lettered now; never a
 // hold, which keeps the message even on its final delivery): then their
-// jobs are cancelled (ErrGiveUp).
-func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs []string, j Journal, final bool) ([]string, []string, error) {
+// jobs are cancelled (backend.ErrGiveUp).
+func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs []string, j journal.Journal, final bool) ([]string, []string, error) {
 	out := make([]string, len(inputs))
 	idsOf := make([][]string, len(inputs))
 	gctx, cancel := context.WithCancelCause(ctx)
@@ -273,12 +291,12 @@ func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs
 		}
 		firstErr = err
 		if outcome.GivenUp(err, final) {
-			cancel(ErrGiveUp)
+			cancel(backend.ErrGiveUp)
 		} else {
 			cancel(errSiblingFailed)
 		}
 	}
-	perDocument := NewLimiter(p.cfg.PerDocument)
+	perDocument := limit.New(p.cfg.PerDocument)
 	for i, in := range inputs {
 		free, err := perDocument.Acquire(gctx)
 		if err != nil || gctx.Err() != nil {
@@ -286,7 +304,7 @@ func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs
 		}
 		call := func() {
 			defer free()
-			release, err := p.cfg.Limiter.Acquire(gctx)
+			release, err := p.inFlight.Acquire(gctx)
 			if err != nil {
 				fail(err)
 				return
@@ -324,30 +342,10 @@ func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs
 // a way a later delivery may overcome: their jobs run on, journaled.
 var errSiblingFailed = errors.New("another part of the transcript failed")
 
-// Limiter bounds model calls in flight across a process. A nil *Limiter
-// bounds nothing.
-type Limiter struct{ slots chan struct{} }
-
-// NewLimiter allows n calls at once.
-func NewLimiter(n int) *Limiter { return &Limiter{slots: make(chan struct{}, max(n, 1))} }
-
-// Acquire waits for a slot; release gives it back.
-func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
-	if l == nil {
-		return func() {}, nil
-	}
-	select {
-	case l.slots <- struct{}{}:
-		return func() { <-l.slots }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
 // Abandon cancels jobs of a transcript given up for good, if the model has
 // jobs to cancel.
 func (p *Pipeline) Abandon(ctx context.Context, ids []string) {
-	if a, ok := p.model.(abandoner); ok {
+	if a, ok := p.model.(backend.Abandoner); ok {
 		a.Abandon(ctx, ids)
 	}
 }

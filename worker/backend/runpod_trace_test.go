@@ -1,4 +1,4 @@
-package worker
+package backend
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/summarizer/summarizer/worker/journal"
 	"github.com/summarizer/summarizer/worker/runpod"
 )
 
@@ -42,18 +43,18 @@ func (c *scriptedRunPod) Abandon(context.Context, string) {}
 // resumingJournal hands out one journaled job, then lets the caller claim.
 type resumingJournal struct{ id string }
 
-func (j *resumingJournal) Claim(_ context.Context, _, failed string) (JobRef, bool, error) {
+func (j *resumingJournal) Claim(_ context.Context, _, failed string) (journal.JobRef, bool, error) {
 	if failed == "" && j.id != "" {
-		return JobRef{ID: j.id, Submitted: time.Now()}, false, nil
+		return journal.JobRef{ID: j.id, Submitted: time.Now()}, false, nil
 	}
-	return JobRef{}, true, nil
+	return journal.JobRef{}, true, nil
 }
 func (j *resumingJournal) Record(context.Context, string, string) error { return nil }
 func (j *resumingJournal) Release(context.Context, string)              {}
 
 // tracedCall runs one model call under a root span and returns the call's
 // span, checked to be the root's child.
-func tracedCall(t *testing.T, m RunPodModel, j Journal) (sdktrace.ReadOnlySpan, error) {
+func tracedCall(t *testing.T, m RunPodModel, j journal.Journal) (sdktrace.ReadOnlySpan, error) {
 	t.Helper()
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))

@@ -1,4 +1,4 @@
-package worker_test
+package backend_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/summarizer/summarizer/worker"
+	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/extractive"
 )
 
@@ -18,7 +19,7 @@ import (
 // package extractive.
 func TestExtractiveLength(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join("..", "testdata", "transcripts", "*"))
+	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "transcripts", "*"))
 	if err != nil || len(files) < 3 {
 		t.Fatalf("sample transcripts: %v, %d files", err, len(files))
 	}
@@ -34,7 +35,7 @@ func TestExtractiveLength(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sum, err := worker.Extractive{MaxWords: 256 * 3 / 4}.Summarize(context.Background(), worker.Document{Text: text, Key: filepath.Base(f)})
+			sum, err := backend.Extractive{MaxWords: 256 * 3 / 4}.Summarize(context.Background(), backend.Document{Text: text, Key: filepath.Base(f)})
 			if err != nil {
 				t.Fatal(err)
 			}
