@@ -6,7 +6,8 @@
 //     manifests_test.go checks the invariants between them and with the
 //     Dockerfile (grace period vs SHUTDOWN_TIMEOUT, queueLength vs
 //     CONCURRENCY, probes on the metrics port, secrets only by reference,
-//     non-root read-only container, every file listed).
+//     non-root read-only container, every file listed, KEDA on its own
+//     role, one AWS account, ALLOWED_BUCKETS set).
 //   - cloudformation.yaml (bucket, queue, dead-letter queue, TLS-only
 //     bucket and queue policies, and three IAM lanes: the worker's IRSA
 //     role, KEDA's read-only role, the operators' replay policy; optional

@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -378,6 +379,51 @@ func TestManifests(t *testing.T) {
 				}
 			}
 		}},
+		{"KEDA assumes its own role, not the worker's", func(t *testing.T, m *manifests) {
+			ta, ok := m.byName("TriggerAuthentication", str(sqsTrigger(t, m), "authenticationRef", "name"))
+			if !ok {
+				t.Fatal("the trigger's TriggerAuthentication is missing")
+			}
+			role := str(ta.obj, "spec", "podIdentity", "roleArn")
+			if !roleArn.MatchString(role) {
+				t.Errorf("TriggerAuthentication podIdentity.roleArn = %q, want KEDA's role (the KedaRoleArn output)", role)
+			}
+			if owner := str(ta.obj, "spec", "podIdentity", "identityOwner"); owner != "" {
+				t.Errorf("TriggerAuthentication identityOwner = %q: workload borrows the worker's role; use roleArn alone", owner)
+			}
+			if role == m.workerRole(t) {
+				t.Errorf("TriggerAuthentication assumes the worker's role %s", role)
+			}
+		}},
+		{"one account everywhere", func(t *testing.T, m *manifests) {
+			want := queueAccount(t, m.setting("QUEUE_URL", ""))
+			ta, _ := m.byName("TriggerAuthentication", str(sqsTrigger(t, m), "authenticationRef", "name"))
+			for what, arn := range map[string]string{
+				"ServiceAccount eks.amazonaws.com/role-arn": m.workerRole(t),
+				"TriggerAuthentication podIdentity.roleArn": str(ta.obj, "spec", "podIdentity", "roleArn"),
+			} {
+				if sub := roleArn.FindStringSubmatch(arn); sub == nil || sub[1] != want {
+					t.Errorf("%s = %q, want a role of QUEUE_URL's account %s", what, arn, want)
+				}
+			}
+			// EXPECTED_BUCKET_OWNER defaults to QUEUE_URL's account; set, it
+			// must name an account, never disable the check.
+			if v, ok := m.env["EXPECTED_BUCKET_OWNER"]; ok && !regexp.MustCompile(`^[0-9]{12}$`).MatchString(v) {
+				t.Errorf("EXPECTED_BUCKET_OWNER = %q, want an account id (default: %s, QUEUE_URL's)", v, want)
+			}
+		}},
+		{"ALLOWED_BUCKETS names the input bucket", func(t *testing.T, m *manifests) {
+			v, ok := m.env["ALLOWED_BUCKETS"]
+			if !ok || strings.TrimSpace(v) == "" {
+				t.Fatal("ALLOWED_BUCKETS is not set: events for any bucket would be read")
+			}
+			pattern := regexp.MustCompile(str(template(t), "Parameters", "BucketName", "AllowedPattern"))
+			for _, b := range strings.Split(v, ",") {
+				if !pattern.MatchString(strings.TrimSpace(b)) {
+					t.Errorf("ALLOWED_BUCKETS entry %q is not a bucket name (%s)", b, pattern)
+				}
+			}
+		}},
 		{"PodDisruptionBudget covers the pods", func(t *testing.T, m *manifests) {
 			pdb := m.one(t, "PodDisruptionBudget")
 			if got := str(pdb.obj, "spec", "maxUnavailable"); got != "1" {
@@ -438,6 +484,31 @@ func TestManifests(t *testing.T) {
 			tt.check(t, load(t))
 		})
 	}
+}
+
+var (
+	roleArn    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/.+$`)
+	queueURLRe = regexp.MustCompile(`^https://sqs\.[a-z0-9-]+\.amazonaws\.com[a-z.]*/([0-9]{12})/[A-Za-z0-9_-]+$`)
+)
+
+// workerRole is the IRSA role of the Deployment's ServiceAccount.
+func (m *manifests) workerRole(t *testing.T) string {
+	t.Helper()
+	sa, ok := m.byName("ServiceAccount", str(m.podSpec(), "serviceAccountName"))
+	if !ok {
+		t.Fatal("the Deployment's ServiceAccount is missing")
+	}
+	return str(sa.obj, "metadata", "annotations", "eks.amazonaws.com/role-arn")
+}
+
+// queueAccount is the account id in a queue URL.
+func queueAccount(t *testing.T, url string) string {
+	t.Helper()
+	sub := queueURLRe.FindStringSubmatch(url)
+	if sub == nil {
+		t.Fatalf("QUEUE_URL %q is not https://sqs.REGION.amazonaws.com/ACCOUNT/NAME", url)
+	}
+	return sub[1]
 }
 
 // sqsTrigger is the ScaledObject's aws-sqs-queue trigger.
