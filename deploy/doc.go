@@ -7,7 +7,9 @@
 //     Dockerfile (grace period vs SHUTDOWN_TIMEOUT, queueLength vs
 //     CONCURRENCY, probes on the metrics port, secrets only by reference,
 //     non-root read-only container, every file listed, KEDA on its own
-//     role, one AWS account, ALLOWED_BUCKETS set).
+//     role, one AWS account, ALLOWED_BUCKETS set, pprof on loopback);
+//     memory_test.go checks that GOMEMLIMIT, MAX_INFLIGHT_BYTES and
+//     MAX_OBJECT_BYTES follow the container's memory limit.
 //   - cloudformation.yaml (bucket, queue, dead-letter queue, TLS-only
 //     bucket and queue policies, and three IAM lanes: the worker's IRSA
 //     role, KEDA's read-only role, the operators' replay policy; optional

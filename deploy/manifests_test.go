@@ -19,6 +19,7 @@ const (
 	defaultConcurrency     = "16"
 	defaultShutdownTimeout = "25s"
 	defaultMetricsAddr     = ":9090"
+	defaultPprofAddr       = "127.0.0.1:6060"
 	// minDrainMargin is what the kubelet must leave after SHUTDOWN_TIMEOUT
 	// for journal writes, releasing messages and the final deletes.
 	minDrainMargin = 10 * time.Second
@@ -365,19 +366,9 @@ func TestManifests(t *testing.T) {
 					}
 				}
 			}
-			limit, err := quantity(str(c, "resources", "limits", "memory"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if gml, ok := m.env["GOMEMLIMIT"]; ok {
-				n, err := quantity(gml)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n >= limit {
-					t.Errorf("GOMEMLIMIT %s is not below the memory limit (%d bytes)", gml, limit)
-				}
-			}
+		}},
+		{"memory settings follow the memory limit", func(t *testing.T, m *manifests) {
+			checkMemory(t, m, runSettings(t))
 		}},
 		{"KEDA assumes its own role, not the worker's", func(t *testing.T, m *manifests) {
 			ta, ok := m.byName("TriggerAuthentication", str(sqsTrigger(t, m), "authenticationRef", "name"))
@@ -421,6 +412,24 @@ func TestManifests(t *testing.T) {
 			for _, b := range strings.Split(v, ",") {
 				if !pattern.MatchString(strings.TrimSpace(b)) {
 					t.Errorf("ALLOWED_BUCKETS entry %q is not a bucket name (%s)", b, pattern)
+				}
+			}
+		}},
+		{"pprof never leaves the pod", func(t *testing.T, m *manifests) {
+			addr := m.setting("PPROF_ADDR", defaultPprofAddr)
+			host, port, err := net.SplitHostPort(addr)
+			if err != nil {
+				t.Fatalf("PPROF_ADDR=%q: %v", addr, err)
+			}
+			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+				t.Errorf("PPROF_ADDR=%q listens beyond loopback: profiles and goroutine dumps would be reachable from the cluster", addr)
+			}
+			if port == strconv.Itoa(m.metricsPort(t)) {
+				t.Errorf("PPROF_ADDR=%q shares the metrics port", addr)
+			}
+			for _, p := range list(m.containers()[0], "ports") {
+				if str(p, "containerPort") == port {
+					t.Errorf("containerPort %s exposes PPROF_ADDR", port)
 				}
 			}
 		}},
