@@ -225,7 +225,7 @@ func TestStackEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"QueueUrl", "DeadLetterQueueUrl", "BucketName", "WorkerRoleArn"} {
+	for _, k := range []string{"QueueUrl", "DeadLetterQueueUrl", "BucketName", "WorkerRoleArn", "KedaRoleArn", "ReplayPolicyArn"} {
 		if out[k] == "" {
 			t.Fatalf("stack output %s is missing: %v", k, out)
 		}
@@ -264,6 +264,18 @@ func TestStackEndToEnd(t *testing.T) {
 				t.Errorf("queue policy lacks %s: %s", want, policy)
 			}
 		}
+		// moto does not implement AWS::S3::BucketPolicy either: the TLS-only
+		// statements are checked on the template (TestTemplateLanes) and
+		// here only where moto applied them.
+		for _, p := range []string{policy, dlqAttrs["Policy"]} {
+			if p != "" && !strings.Contains(p, "aws:SecureTransport") {
+				t.Errorf("queue policy without the TLS-only statement: %s", p)
+			}
+		}
+		if bp, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: &bucket}); err == nil && !strings.Contains(aws.ToString(bp.Policy), "aws:SecureTransport") {
+			t.Errorf("bucket policy without the TLS-only statement: %s", aws.ToString(bp.Policy))
+		}
+		checkDeployedLanes(ctx, t, m, out, queueAttrs["QueueArn"], dlqAttrs["QueueArn"], "")
 		enc, err := s3c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: &bucket})
 		if err != nil {
 			t.Fatalf("bucket encryption: %v", err)

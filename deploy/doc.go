@@ -6,11 +6,19 @@
 //     manifests_test.go checks the invariants between them and with the
 //     Dockerfile (grace period vs SHUTDOWN_TIMEOUT, queueLength vs
 //     CONCURRENCY, probes on the metrics port, secrets only by reference,
-//     non-root read-only container, every file listed).
-//   - cloudformation.yaml (bucket, queue, dead-letter queue, queue policy,
-//     IRSA worker role): cloudformation_test.go creates the stack in a moto
-//     server, runs the real `summarizer run` binary against it and waits for
-//     a transcript's summary.
+//     non-root read-only container, every file listed, KEDA on its own
+//     role, one AWS account, ALLOWED_BUCKETS set, pprof on loopback);
+//     memory_test.go checks that GOMEMLIMIT, MAX_INFLIGHT_BYTES and
+//     MAX_OBJECT_BYTES follow the container's memory limit.
+//   - cloudformation.yaml (bucket, queue, dead-letter queue, TLS-only
+//     bucket and queue policies, and three IAM lanes: the worker's IRSA
+//     role, KEDA's read-only role, the operators' replay policy; optional
+//     KMS key): lanes_test.go evaluates the template (cfneval_test.go, a
+//     small CloudFormation evaluator) and checks each lane as ARNs, with
+//     and without a KMS key; cloudformation_test.go creates the stack in a
+//     moto server, reads the deployed roles and policies back
+//     (iam_moto_test.go), runs the real `summarizer run` binary against it
+//     and waits for a transcript's summary.
 //   - prometheus/ (rules.yml: recording and alerting rules, the source;
 //     prometheusrule.yaml generated from it for the Prometheus Operator;
 //     podmonitor.yaml; rules_test.yml; README.md, the runbook):

@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ const (
 	defaultConcurrency     = "16"
 	defaultShutdownTimeout = "25s"
 	defaultMetricsAddr     = ":9090"
+	defaultPprofAddr       = "127.0.0.1:6060"
 	// minDrainMargin is what the kubelet must leave after SHUTDOWN_TIMEOUT
 	// for journal writes, releasing messages and the final deletes.
 	minDrainMargin = 10 * time.Second
@@ -364,17 +366,70 @@ func TestManifests(t *testing.T) {
 					}
 				}
 			}
-			limit, err := quantity(str(c, "resources", "limits", "memory"))
-			if err != nil {
-				t.Fatal(err)
+		}},
+		{"memory settings follow the memory limit", func(t *testing.T, m *manifests) {
+			checkMemory(t, m, runSettings(t))
+		}},
+		{"KEDA assumes its own role, not the worker's", func(t *testing.T, m *manifests) {
+			ta, ok := m.byName("TriggerAuthentication", str(sqsTrigger(t, m), "authenticationRef", "name"))
+			if !ok {
+				t.Fatal("the trigger's TriggerAuthentication is missing")
 			}
-			if gml, ok := m.env["GOMEMLIMIT"]; ok {
-				n, err := quantity(gml)
-				if err != nil {
-					t.Fatal(err)
+			role := str(ta.obj, "spec", "podIdentity", "roleArn")
+			if !roleArn.MatchString(role) {
+				t.Errorf("TriggerAuthentication podIdentity.roleArn = %q, want KEDA's role (the KedaRoleArn output)", role)
+			}
+			if owner := str(ta.obj, "spec", "podIdentity", "identityOwner"); owner != "" {
+				t.Errorf("TriggerAuthentication identityOwner = %q: workload borrows the worker's role; use roleArn alone", owner)
+			}
+			if role == m.workerRole(t) {
+				t.Errorf("TriggerAuthentication assumes the worker's role %s", role)
+			}
+		}},
+		{"one account everywhere", func(t *testing.T, m *manifests) {
+			want := queueAccount(t, m.setting("QUEUE_URL", ""))
+			ta, _ := m.byName("TriggerAuthentication", str(sqsTrigger(t, m), "authenticationRef", "name"))
+			for what, arn := range map[string]string{
+				"ServiceAccount eks.amazonaws.com/role-arn": m.workerRole(t),
+				"TriggerAuthentication podIdentity.roleArn": str(ta.obj, "spec", "podIdentity", "roleArn"),
+			} {
+				if sub := roleArn.FindStringSubmatch(arn); sub == nil || sub[1] != want {
+					t.Errorf("%s = %q, want a role of QUEUE_URL's account %s", what, arn, want)
 				}
-				if n >= limit {
-					t.Errorf("GOMEMLIMIT %s is not below the memory limit (%d bytes)", gml, limit)
+			}
+			// EXPECTED_BUCKET_OWNER defaults to QUEUE_URL's account; set, it
+			// must name an account, never disable the check.
+			if v, ok := m.env["EXPECTED_BUCKET_OWNER"]; ok && !regexp.MustCompile(`^[0-9]{12}$`).MatchString(v) {
+				t.Errorf("EXPECTED_BUCKET_OWNER = %q, want an account id (default: %s, QUEUE_URL's)", v, want)
+			}
+		}},
+		{"ALLOWED_BUCKETS names the input bucket", func(t *testing.T, m *manifests) {
+			v, ok := m.env["ALLOWED_BUCKETS"]
+			if !ok || strings.TrimSpace(v) == "" {
+				t.Fatal("ALLOWED_BUCKETS is not set: events for any bucket would be read")
+			}
+			pattern := regexp.MustCompile(str(template(t), "Parameters", "BucketName", "AllowedPattern"))
+			for _, b := range strings.Split(v, ",") {
+				if !pattern.MatchString(strings.TrimSpace(b)) {
+					t.Errorf("ALLOWED_BUCKETS entry %q is not a bucket name (%s)", b, pattern)
+				}
+			}
+		}},
+		{"pprof never leaves the pod", func(t *testing.T, m *manifests) {
+			addr := m.setting("PPROF_ADDR", defaultPprofAddr)
+			host, port, err := net.SplitHostPort(addr)
+			if err != nil {
+				t.Fatalf("PPROF_ADDR=%q: %v", addr, err)
+			}
+			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+				t.Errorf("PPROF_ADDR=%q listens beyond loopback: profiles and goroutine dumps would be reachable from the cluster", addr)
+			}
+			if port == strconv.Itoa(m.metricsPort(t)) {
+				t.Errorf("PPROF_ADDR=%q shares the metrics port", addr)
+			}
+			for _, p := range list(m.containers()[0], "ports") {
+				if str(p, "containerPort") == port {
+					t.Errorf("containerPort %s exposes PPROF_ADDR", port)
 				}
 			}
 		}},
@@ -438,6 +493,31 @@ func TestManifests(t *testing.T) {
 			tt.check(t, load(t))
 		})
 	}
+}
+
+var (
+	roleArn    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/.+$`)
+	queueURLRe = regexp.MustCompile(`^https://sqs\.[a-z0-9-]+\.amazonaws\.com[a-z.]*/([0-9]{12})/[A-Za-z0-9_-]+$`)
+)
+
+// workerRole is the IRSA role of the Deployment's ServiceAccount.
+func (m *manifests) workerRole(t *testing.T) string {
+	t.Helper()
+	sa, ok := m.byName("ServiceAccount", str(m.podSpec(), "serviceAccountName"))
+	if !ok {
+		t.Fatal("the Deployment's ServiceAccount is missing")
+	}
+	return str(sa.obj, "metadata", "annotations", "eks.amazonaws.com/role-arn")
+}
+
+// queueAccount is the account id in a queue URL.
+func queueAccount(t *testing.T, url string) string {
+	t.Helper()
+	sub := queueURLRe.FindStringSubmatch(url)
+	if sub == nil {
+		t.Fatalf("QUEUE_URL %q is not https://sqs.REGION.amazonaws.com/ACCOUNT/NAME", url)
+	}
+	return sub[1]
 }
 
 // sqsTrigger is the ScaledObject's aws-sqs-queue trigger.
