@@ -177,7 +177,7 @@ func TestPrometheusScrapesWorkers(t *testing.T) {
 	}
 	waitFor(t, good, 60*time.Second, "every summary written and both poison messages dead-lettered", func() bool {
 		for _, k := range keys {
-			sk := "summaries/" + strings.TrimSuffix(k, filepath.Ext(k)) + ".summary.txt"
+			sk := "summaries/" + k + ".summary.txt"
 			if _, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(sk)}); err != nil {
 				return false
 			}

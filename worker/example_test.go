@@ -12,12 +12,12 @@ import (
 func ExampleSummaryKey() {
 	fmt.Println(worker.SummaryKey("meetings/2026/stand up.srt.gz", "text"))
 	fmt.Println(worker.SummaryKey("calls/acme.json", "json"))
-	fmt.Println(worker.IsSummaryKey("summaries/meetings/2026/stand up.summary.txt"))
-	jk := journal.Key("summaries/calls/acme.summary.json", "9b2cf535f27731c974343645a3985328")
+	fmt.Println(worker.IsSummaryKey("summaries/meetings/2026/stand up.srt.gz.summary.txt"))
+	jk := journal.Key("summaries/calls/acme.json.summary.json", "9b2cf535f27731c974343645a3985328")
 	fmt.Println(jk, worker.IsSummaryKey(jk))
 	// Output:
-	// meetings/2026/stand up.summary.txt
-	// calls/acme.summary.json
+	// meetings/2026/stand up.srt.gz.summary.txt
+	// calls/acme.json.summary.json
 	// true
-	// summaries/calls/acme.summary.json.9b2cf535f27731c974343645a3985328.jobs true
+	// summaries/calls/acme.json.summary.json.9b2cf535f27731c974343645a3985328.jobs true
 }

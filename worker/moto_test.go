@@ -82,7 +82,7 @@ func TestRedeliveryIsIdempotent(t *testing.T) {
 	if n := b.calls.Load(); n != 2 {
 		t.Errorf("backend called %d times after a new version, want 2", n)
 	}
-	out, err := client.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String("inbox"), Key: aws.String("summaries/talk.summary.json")})
+	out, err := client.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String("inbox"), Key: aws.String("summaries/talk.txt.summary.json")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,5 +115,62 @@ func TestMultiRecordMessage(t *testing.T) {
 	}
 	if res.Records[0].Status != StatusDone || res.Records[1].Status != StatusFailed {
 		t.Errorf("statuses %s, %s", res.Records[0].Status, res.Records[1].Status)
+	}
+}
+
+// Whisper writes standup.txt, .srt, .vtt and .json for one recording: four
+// inputs, four summaries (never one object written four times), each found
+// done on redelivery without a backend call. With OUTPUT_BUCKET, the same
+// key in two buckets gives two summaries too.
+func TestOneInputOneSummary(t *testing.T) {
+	w, client, b := newS3Worker(t, Config{})
+	files := map[string]string{
+		"standup.txt":  "Alice said the launch moves to Monday.",
+		"standup.srt":  "1\n00:00:01,000 --> 00:00:02,000\nAlice said the launch moves to Monday.\n",
+		"standup.vtt":  "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nAlice said the launch moves to Monday.\n",
+		"standup.json": `{"text":"Alice said the launch moves to Monday.","segments":[]}`,
+	}
+	for key, body := range files {
+		put(t, client, key, body)
+	}
+	for range 2 { // the second round is a redelivery of every message
+		for key := range files {
+			if _, err := w.Process(t.Context(), createdEvent(key), Delivery{Attempt: 1}); err != nil {
+				t.Fatalf("%s: %v", key, err)
+			}
+		}
+	}
+	if n := b.calls.Load(); n != int32(len(files)) {
+		t.Errorf("%d backend calls for %d inputs delivered twice, want one each", n, len(files))
+	}
+	for key := range files {
+		out, err := client.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String("inbox"), Key: aws.String("summaries/" + key + ".summary.txt")})
+		if err != nil {
+			t.Errorf("summary of %s: %v", key, err)
+			continue
+		}
+		if got := out.Metadata[MetaSourceKey]; got != key {
+			t.Errorf("summary of %s has source-key %q", key, got)
+		}
+	}
+
+	shared, client2, _ := newS3Worker(t, Config{OutputBucket: "inbox"})
+	if _, err := client2.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("team-b")}); err != nil {
+		t.Fatal(err)
+	}
+	put(t, client2, "notes.txt", "Team A notes on the launch.")
+	if _, err := client2.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("team-b"), Key: aws.String("notes.txt"), Body: strings.NewReader("Team B notes on hiring.")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, bkt := range []string{"inbox", "team-b"} {
+		ev := strings.Replace(string(createdEvent("notes.txt")), `"name":"inbox"`, `"name":"`+bkt+`"`, 1)
+		if _, err := shared.Process(t.Context(), []byte(ev), Delivery{Attempt: 1}); err != nil {
+			t.Fatalf("%s: %v", bkt, err)
+		}
+	}
+	for _, want := range []string{"summaries/inbox/notes.txt.summary.txt", "summaries/team-b/notes.txt.summary.txt"} {
+		if _, err := client2.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String("inbox"), Key: aws.String(want)}); err != nil {
+			t.Errorf("%s: %v", want, err)
+		}
 	}
 }

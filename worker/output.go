@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path"
 	"strings"
 	"time"
 
@@ -18,7 +17,6 @@ import (
 	"github.com/summarizer/summarizer/worker/event"
 	"github.com/summarizer/summarizer/worker/internal/s3x"
 	"github.com/summarizer/summarizer/worker/journal"
-	"github.com/summarizer/summarizer/worker/transcript"
 )
 
 // User metadata on every summary (S3 returns the names lowercased).
@@ -36,27 +34,27 @@ const (
 
 type location struct{ bucket, key string }
 
+// outputLocation is where the summary of s3://bucket/key goes: below
+// OUTPUT_PREFIX in the input bucket, or, with OUTPUT_BUCKET set, below
+// OUTPUT_PREFIX and the input bucket's name in the output bucket (inputs of
+// two buckets never share a summary).
 func (w *Worker) outputLocation(bucket, key string) location {
-	b := w.cfg.OutputBucket
-	if b == "" {
-		b = bucket
+	if w.cfg.OutputBucket == "" {
+		return location{bucket: bucket, key: w.cfg.OutputPrefix + SummaryKey(key, w.cfg.OutputFormat)}
 	}
-	return location{bucket: b, key: w.cfg.OutputPrefix + SummaryKey(key, w.cfg.OutputFormat)}
+	return location{bucket: w.cfg.OutputBucket, key: w.cfg.OutputPrefix + bucket + "/" + SummaryKey(key, w.cfg.OutputFormat)}
 }
 
 // SummaryKey maps an input key to its summary key below the output prefix:
-// "path/name.ext" becomes "path/name.summary.txt" (".summary.json" for the
-// json format).
+// the whole key and ".summary.txt" (".summary.json" for the json format).
+// Keys that differ only in their extension (Whisper writes standup.txt,
+// .srt, .vtt and .json for one recording) are distinct inputs with
+// distinct summaries, never one object written twice.
 func SummaryKey(key, format string) string {
-	dir, name := path.Split(transcript.StripGzipSuffix(key))
-	if i := strings.LastIndexByte(name, '.'); i > 0 {
-		name = name[:i]
-	}
-	suffix := SummarySuffixText
 	if format == "json" {
-		suffix = SummarySuffixJSON
+		return key + SummarySuffixJSON
 	}
-	return dir + name + suffix
+	return key + SummarySuffixText
 }
 
 // IsSummaryKey reports whether key names a summary or a summary's job
@@ -71,10 +69,16 @@ func IsSummaryKey(key string) bool {
 
 // summaryHead is what a HEAD of a summary tells.
 type summaryHead struct {
-	exists     bool
-	objETag    string // the summary object's own ETag
-	sourceETag string // the source-etag it was made from
-	unknown    bool   // HEAD was refused (no s3:ListBucket): write unconditionally
+	exists  bool
+	objETag string // the summary object's own ETag
+	// source is the object it was made from (its metadata).
+	sourceBucket, sourceKey, sourceETag string
+	unknown                             bool // HEAD was refused (no s3:ListBucket): write unconditionally
+}
+
+// of reports whether the summary was made from s3://bucket/key at version etag.
+func (h summaryHead) of(bucket, key, etag string) bool {
+	return h.exists && etag != "" && h.sourceETag == etag && h.sourceBucket == bucket && h.sourceKey == MetadataEscape(key)
 }
 
 // headSummary reads the summary's metadata: which version it was made from.
@@ -93,7 +97,8 @@ func (w *Worker) headSummary(ctx context.Context, out location) (summaryHead, er
 		}
 		return summaryHead{}, s3x.Err("head", out.bucket, out.key, err)
 	}
-	return summaryHead{exists: true, objETag: s3x.UnquoteETag(head.ETag), sourceETag: head.Metadata[MetaSourceETag]}, nil
+	return summaryHead{exists: true, objETag: s3x.UnquoteETag(head.ETag), sourceBucket: head.Metadata[MetaSourceBucket],
+		sourceKey: head.Metadata[MetaSourceKey], sourceETag: head.Metadata[MetaSourceETag]}, nil
 }
 
 // errSummaryExists: another delivery stored the summary of this very version
@@ -159,7 +164,7 @@ func (w *Worker) store(ctx context.Context, out location, rec event.Record, obj 
 		if prior, err = w.headSummary(ctx, out); err != nil {
 			return err
 		}
-		if prior.exists && prior.sourceETag == obj.etag {
+		if prior.of(rec.Bucket, rec.Key, obj.etag) {
 			return errSummaryExists
 		}
 		if obj.etag != "" {

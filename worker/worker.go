@@ -234,7 +234,7 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 		sp.End()
 	})
 	prior, headErr = w.headSummary(ctx, out)
-	if headErr == nil && rec.ETag != "" && prior.sourceETag == rec.ETag {
+	if headErr == nil && prior.of(rec.Bucket, rec.Key, rec.ETag) {
 		cancelFetch()
 		wg.Wait()
 		rr.Status = StatusAlreadyDone
@@ -251,7 +251,7 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 	case fetchErr != nil:
 		return failed(rr, fetchErr)
 	}
-	if rec.ETag == "" && obj.etag != "" && prior.sourceETag == obj.etag {
+	if rec.ETag == "" && prior.of(rec.Bucket, rec.Key, obj.etag) {
 		// The event had no etag: what we read is summarized already.
 		rr.Status = StatusAlreadyDone
 		w.discardJournal(ctx, out, obj.etag, d, log)
@@ -274,7 +274,7 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 	if err != nil {
 		if errors.Is(err, journal.ErrGone) {
 			// Another delivery of this version finished (or gave up) first.
-			if now, herr := w.headSummary(ctx, out); herr == nil && now.sourceETag == obj.etag {
+			if now, herr := w.headSummary(ctx, out); herr == nil && now.of(rec.Bucket, rec.Key, obj.etag) {
 				rr.Status = StatusAlreadyDone
 				log.Info("another delivery stored the summary meanwhile", zap.String("output", rr.Output))
 				return rr

@@ -13,13 +13,14 @@ import (
 func TestSummaryKey(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ in, format, want string }{
-		{"name.txt", "text", "name.summary.txt"},
-		{"path/to/name.srt", "text", "path/to/name.summary.txt"},
-		{"path/name.vtt", "json", "path/name.summary.json"},
+		{"name.txt", "text", "name.txt.summary.txt"},
+		{"path/to/name.srt", "text", "path/to/name.srt.summary.txt"},
+		{"path/name.vtt", "json", "path/name.vtt.summary.json"},
 		{"noext", "text", "noext.summary.txt"},
 		{"dir.v2/noext", "text", "dir.v2/noext.summary.txt"},
-		{"a b+c/café 会议.txt", "text", "a b+c/café 会议.summary.txt"},
+		{"a b+c/café 会议.txt", "text", "a b+c/café 会议.txt.summary.txt"},
 		{".hidden", "text", ".hidden.summary.txt"},
+		{"rec.srt.gz", "text", "rec.srt.gz.summary.txt"},
 	}
 	for _, tt := range tests {
 		if got := SummaryKey(tt.in, tt.format); got != tt.want {

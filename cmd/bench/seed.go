@@ -196,7 +196,7 @@ func (s *seed) summarize(ctx context.Context, bkt, key string) error {
 	if json.Unmarshal(st.Output, &out) == nil && out.Summary != "" {
 		summary = out.Summary
 	}
-	dst := "summaries/" + strings.TrimSuffix(key, path.Ext(key)) + ".summary.txt"
+	dst := "summaries/" + key + ".summary.txt"
 	if _, err := s.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bkt), Key: aws.String(dst),
 		Body: strings.NewReader(summary), ContentLength: aws.Int64(int64(len(summary)))}); err != nil {
 		return fmt.Errorf("put %s: %w", dst, err)

@@ -141,7 +141,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return ctx.Err()
 		}
 		for key, at := range sent {
-			outKey := "summaries/" + strings.TrimSuffix(key, filepath.Ext(key)) + ".summary.txt"
+			outKey := "summaries/" + key + ".summary.txt"
 			obj, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(outKey)})
 			if err != nil {
 				continue

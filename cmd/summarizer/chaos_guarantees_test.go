@@ -345,7 +345,7 @@ func TestChaosOverwriteDuringSlowJob(t *testing.T) {
 	put("overwrite/talk.txt", sampleTranscript+"\nEve: This is the SLOW VERSION of the talk about the billing launch.")
 	waitFor(t, 30*time.Second, "the first version's job", func() bool { return em.Stats().Submitted == 1 })
 	v2 := put("overwrite/talk.txt", sampleTranscript+"\nEve: This is the second version, about the billing launch date.")
-	const key = "summaries/overwrite/talk.summary.txt"
+	const key = "summaries/overwrite/talk.txt.summary.txt"
 	waitFor(t, 60*time.Second, "the first event to end", func() bool { return strings.Contains(logs.String(), `"msg":"superseded"`) })
 	body, meta, ok := st.summary(key)
 	if !ok || meta["source-etag"] != v2 || strings.Contains(body, "SLOW VERSION") {
@@ -364,7 +364,7 @@ func TestChaosOverwriteDuringSlowJob(t *testing.T) {
 	put("overwrite/quick.txt", sampleTranscript+"\nEve: first take.")
 	q2 := put("overwrite/quick.txt", sampleTranscript+"\nEve: second take.")
 	chaosWorker(t, st, "overwrite worker 2", env)
-	const qkey = "summaries/overwrite/quick.summary.txt"
+	const qkey = "summaries/overwrite/quick.txt.summary.txt"
 	waitFor(t, 60*time.Second, "the quick summary", func() bool {
 		_, meta, ok := st.summary(qkey)
 		return ok && meta["source-etag"] == q2

@@ -317,7 +317,7 @@ func TestChaosKill9(t *testing.T) {
 	want := map[string]bool{}
 	for i := range n {
 		objs[fmt.Sprintf("kill9/%03d.txt", i)] = chaosTranscript(i)
-		want[fmt.Sprintf("summaries/kill9/%03d.summary.txt", i)] = true
+		want[fmt.Sprintf("summaries/kill9/%03d.txt.summary.txt", i)] = true
 	}
 	chaosPutAll(t, st, objs)
 	t.Logf("uploaded %d transcripts in %s", n, time.Since(began).Round(time.Millisecond))
@@ -825,7 +825,7 @@ func TestChaosPoisonCorpus(t *testing.T) {
 			continue
 		}
 		good++
-		out := "summaries/" + strings.TrimSuffix(u.key, ".txt") + ".summary.txt"
+		out := "summaries/" + u.key + ".summary.txt"
 		waitFor(t, 120*time.Second, out, func() bool { return st.exists(bucket, out) })
 	}
 	wantDead := len(sent)

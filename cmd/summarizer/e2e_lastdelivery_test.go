@@ -41,7 +41,7 @@ func TestHoldOnLastDeliveryKeepsSiblingJobs(t *testing.T) {
 	st.put("long/review.txt", []byte(b.String()))
 	st.worker(st.env(rp, "MAX_RECEIVES=1", "CHUNK_TOKENS=400", "SUMMARY_TOKENS=100", "CHUNK_CONCURRENCY=8", "OUTPUT_FORMAT=json"))
 	waitFor(t, 120*time.Second, "the summary", func() bool {
-		_, _, ok := st.summary("summaries/long/review.summary.json")
+		_, _, ok := st.summary("summaries/long/review.txt.summary.json")
 		return ok
 	})
 	waitFor(t, 30*time.Second, "queue empty", func() bool { return st.count(st.queueURL) == 0 })

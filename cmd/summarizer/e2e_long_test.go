@@ -37,7 +37,7 @@ func TestLongTranscriptMapReduce(t *testing.T) {
 	var body string
 	waitFor(t, 120*time.Second, "summary of the long transcript", func() bool {
 		var ok bool
-		body, _, ok = st.summary("summaries/long/all-hands.summary.json")
+		body, _, ok = st.summary("summaries/long/all-hands.txt.summary.json")
 		return ok
 	})
 	var out struct {
@@ -130,7 +130,7 @@ func TestTranscriptFormatsEndToEnd(t *testing.T) {
 
 	st.worker(st.env(rp))
 	for key := range uploads {
-		out := "summaries/" + strings.TrimSuffix(strings.TrimSuffix(key, ".gz"), filepath.Ext(strings.TrimSuffix(key, ".gz"))) + ".summary.txt"
+		out := "summaries/" + key + ".summary.txt"
 		waitFor(t, 60*time.Second, out, func() bool { return st.exists(bucket, out) })
 	}
 	if n := st.count(st.dlqURL); n != 0 {

@@ -86,7 +86,7 @@ func TestEnvelopes(t *testing.T) {
 	st.send(`{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-11-24T00:00:00.000Z","Bucket":"transcripts","RequestId":"X","HostId":"Y"}`)
 
 	_, logs := st.worker(st.env(rp))
-	for _, key := range []string{"summaries/via sns/topic notes.summary.txt", "summaries/via-eventbridge/notes.summary.txt"} {
+	for _, key := range []string{"summaries/via sns/topic notes.txt.summary.txt", "summaries/via-eventbridge/notes.txt.summary.txt"} {
 		waitFor(t, 60*time.Second, key, func() bool { return st.exists("other", key) })
 	}
 	waitFor(t, 30*time.Second, "queue empty", func() bool { return st.count(st.queueURL) == 0 })
@@ -116,7 +116,7 @@ func TestPoisonMessagesAreDeadLettered(t *testing.T) {
 	st.send(s3Event(bucket, "bad%zzescape.txt"))
 
 	st.worker(st.env(rp, "ALLOWED_BUCKETS=transcripts", "MAX_OBJECT_BYTES=2KiB"))
-	for _, key := range []string{"summaries/good-1.summary.txt", "summaries/good-2.summary.txt"} {
+	for _, key := range []string{"summaries/good-1.txt.summary.txt", "summaries/good-2.txt.summary.txt"} {
 		waitFor(t, 60*time.Second, key, func() bool { return st.exists(bucket, key) })
 	}
 	want := map[string]string{
@@ -192,7 +192,7 @@ func TestSlowJobsKeepTheirLease(t *testing.T) {
 	env := st.env(rp, "VISIBILITY_TIMEOUT=2s")
 	st.worker(env)
 	st.worker(env)
-	for _, key := range []string{"summaries/slow-1.summary.txt", "summaries/slow-2.summary.txt"} {
+	for _, key := range []string{"summaries/slow-1.txt.summary.txt", "summaries/slow-2.txt.summary.txt"} {
 		waitFor(t, 60*time.Second, key, func() bool { return st.exists(bucket, key) })
 	}
 	if s := em.Stats(); s.Submitted != 2 {

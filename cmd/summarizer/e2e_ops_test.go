@@ -30,7 +30,7 @@ func TestThrottlingHoldsMessages(t *testing.T) {
 	st.put("throttled-1.txt", []byte(sampleTranscript))
 	st.put("throttled-2.txt", []byte(sampleTranscript))
 	_, logs := st.worker(st.env(rp, "MAX_RECEIVES=1", "VISIBILITY_TIMEOUT=4s"))
-	for _, key := range []string{"summaries/throttled-1.summary.txt", "summaries/throttled-2.summary.txt"} {
+	for _, key := range []string{"summaries/throttled-1.txt.summary.txt", "summaries/throttled-2.txt.summary.txt"} {
 		waitFor(t, 120*time.Second, key, func() bool { return st.exists(bucket, key) })
 	}
 	if n := st.count(st.dlqURL); n != 0 {
@@ -137,7 +137,7 @@ func TestURLMode(t *testing.T) {
 	em, rp := newEmulator(t, emulator.Config{})
 	st.put("url-mode/standup.txt", []byte(sampleTranscript))
 	st.worker(st.env(rp, "RUNPOD_INPUT_FORMAT=url"))
-	waitFor(t, 60*time.Second, "summary", func() bool { return st.exists(bucket, "summaries/url-mode/standup.summary.txt") })
+	waitFor(t, 60*time.Second, "summary", func() bool { return st.exists(bucket, "summaries/url-mode/standup.txt.summary.txt") })
 	in := em.Stats().Inputs
 	if len(in) != 1 || in[0].Format != emulator.FormatURL {
 		t.Fatalf("RunPod inputs %+v, want one url job", in)
@@ -145,7 +145,7 @@ func TestURLMode(t *testing.T) {
 	if !strings.Contains(in[0].Text, "billing system") {
 		t.Errorf("the job did not read the transcript through the URL: %.80q", in[0].Text)
 	}
-	body, _, _ := st.summary("summaries/url-mode/standup.summary.txt")
+	body, _, _ := st.summary("summaries/url-mode/standup.txt.summary.txt")
 	if strings.TrimSpace(body) == "" {
 		t.Error("empty summary")
 	}
@@ -178,7 +178,7 @@ func TestOpenAIBackend(t *testing.T) {
 	var body string
 	waitFor(t, 60*time.Second, "summary", func() bool {
 		var ok bool
-		body, _, ok = st.summary("summaries/openai/standup.summary.json")
+		body, _, ok = st.summary("summaries/openai/standup.txt.summary.json")
 		return ok
 	})
 	if !strings.Contains(body, `"summary": "A meeting of`) || strings.Contains(body, "</s>") || !strings.Contains(body, `"model": "flan-test"`) {

@@ -262,7 +262,7 @@ func TestOTLPExport(t *testing.T) {
 				}
 			}()
 			for _, k := range keys {
-				out := "summaries/" + strings.TrimSuffix(k, ".txt") + ".summary.txt"
+				out := "summaries/" + k + ".summary.txt"
 				waitFor(t, 60*time.Second, "summary of "+k, func() bool { _, _, ok := st.summary(out); return ok })
 			}
 			waitFor(t, 30*time.Second, "every notification handled", func() bool { return st.count(st.queueURL) == 0 })

@@ -292,12 +292,12 @@ func TestEndToEndAwkwardKeys(t *testing.T) {
 	st := newStack(t)
 	em, rp := newEmulator(t, emulator.Config{Latency: 200 * time.Millisecond})
 	keys := map[string]string{
-		"meeting.txt":                       "summaries/meeting.summary.txt",
-		"with space/team notes.txt":         "summaries/with space/team notes.summary.txt",
-		"plus+sign 1+1=2.txt":               "summaries/plus+sign 1+1=2.summary.txt",
-		"unicode/café-会议-ü.txt":             "summaries/unicode/café-会议-ü.summary.txt",
-		"deep/nested/prefix/2026/a b+c.srt": "summaries/deep/nested/prefix/2026/a b+c.summary.txt",
-		"percent%20literal.vtt":             "summaries/percent%20literal.summary.txt",
+		"meeting.txt":                       "summaries/meeting.txt.summary.txt",
+		"with space/team notes.txt":         "summaries/with space/team notes.txt.summary.txt",
+		"plus+sign 1+1=2.txt":               "summaries/plus+sign 1+1=2.txt.summary.txt",
+		"unicode/café-会议-ü.txt":             "summaries/unicode/café-会议-ü.txt.summary.txt",
+		"deep/nested/prefix/2026/a b+c.srt": "summaries/deep/nested/prefix/2026/a b+c.srt.summary.txt",
+		"percent%20literal.vtt":             "summaries/percent%20literal.vtt.summary.txt",
 	}
 	for k := range keys {
 		st.put(k, []byte(sampleTranscript))

@@ -159,7 +159,7 @@ func TestTracesEndToEnd(t *testing.T) {
 	stop, logs := st.workerIn(withTracerProvider(context.Background(), tp),
 		st.env(rp, "CHUNK_TOKENS=300", "SUMMARY_TOKENS=60", "CHUNK_CONCURRENCY=4"))
 	for k := range uploads {
-		out := "summaries/" + strings.TrimSuffix(strings.TrimSuffix(k, ".txt"), ".srt") + ".summary.txt"
+		out := "summaries/" + k + ".summary.txt"
 		waitFor(t, 90*time.Second, "summary of "+k, func() bool { _, _, ok := st.summary(out); return ok })
 	}
 	waitFor(t, 60*time.Second, "every notification handled", func() bool { return st.count(st.queueURL) == 0 && st.count(st.dlqURL) == 1 })
