@@ -4,7 +4,7 @@ BIN     := bin/summarizer
 VENV    := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all build test chaos vet fmt-check moto promtool demo bench microbench fuzz clean
+.PHONY: all build test chaos vet fmt-check moto promtool demo bench microbench memorybench fuzz clean
 
 all: build
 
@@ -78,6 +78,12 @@ BENCH_FLAGS ?=
 bench: moto build
 	$(GO) run ./cmd/bench --bin $(BIN) $(BENCH_FLAGS)
 	$(MAKE) --no-print-directory microbench
+	$(MAKE) --no-print-directory memorybench
+
+# memorybench: twelve 19 MiB worst-case Transcribe uploads at once against
+# the worker at default settings; reports its peak RSS (VmHWM from /proc).
+memorybench: moto
+	$(GO) test -run '^$$' -bench HostileUploadsRSS -benchtime 1x -timeout 15m ./cmd/summarizer/
 
 microbench:
 	$(GO) test -run '^$$' -bench . -benchmem ./worker/...

@@ -328,7 +328,7 @@ func TestStackEndToEnd(t *testing.T) {
 	}
 	etag := strings.Trim(aws.ToString(put.ETag), `"`)
 
-	const summaryKey = "summaries/meetings/standup-2026-11-23.summary.txt"
+	const summaryKey = "summaries/meetings/standup-2026-11-23.txt.summary.txt"
 	var head *s3.HeadObjectOutput
 	waitFor(t, w, 60*time.Second, summaryKey, func() bool {
 		head, err = s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: aws.String(summaryKey)})

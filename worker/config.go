@@ -23,6 +23,14 @@ type Config struct {
 	// AllowedBuckets, if not empty, are the only buckets whose events are
 	// accepted; others are permanent failures (bucket_not_allowed).
 	AllowedBuckets []string
+	// ExpectedBucketOwner, if not empty, is the account ID sent as
+	// ExpectedBucketOwner on every S3 call: a bucket of another account is
+	// never read or written, whatever an event names.
+	ExpectedBucketOwner string
+	// MaxInflightBytes bounds the object bytes admitted into memory at once,
+	// all messages together: a record waits for room before it reads its
+	// object (0: no bound).
+	MaxInflightBytes int64
 	// InputPrefix and InputSuffixes select the keys that are work; other
 	// keys are skipped. Suffixes match case-insensitively.
 	InputPrefix   string
@@ -60,6 +68,12 @@ func (c Config) Validate() error {
 	if c.Summarizing < 0 {
 		errs = append(errs, fmt.Errorf("summarizing %d: must not be negative", c.Summarizing))
 	}
+	if c.ExpectedBucketOwner != "" && !IsAccountID(c.ExpectedBucketOwner) {
+		errs = append(errs, fmt.Errorf("expected bucket owner %q: want a 12-digit account ID", c.ExpectedBucketOwner))
+	}
+	if c.MaxInflightBytes < 0 {
+		errs = append(errs, fmt.Errorf("max in-flight bytes %d: must not be negative", c.MaxInflightBytes))
+	}
 	if c.MaxObjectBytes < 0 {
 		errs = append(errs, fmt.Errorf("max object bytes %d: must be positive", c.MaxObjectBytes))
 	}
@@ -96,4 +110,17 @@ func (c Config) withDefaults() Config {
 		c.Metrics = NewMetrics(nil)
 	}
 	return c
+}
+
+// IsAccountID reports whether s is an AWS account ID: 12 digits.
+func IsAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

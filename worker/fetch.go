@@ -61,10 +61,15 @@ func (w *Worker) head(ctx context.Context, bucket, key, etag string) (object, er
 }
 
 // ReadObject reads the transcript text of s3://bucket/key, at most limit
-// bytes; errors are classified like the worker's (not_found, too_large,
-// bad_format are permanent).
-func ReadObject(ctx context.Context, client s3API, bucket, key string, limit int64) (string, error) {
-	obj, err := fetchObject(ctx, client, bucket, key, "", limit)
+// bytes, with owner (if not empty) as the expected bucket owner; errors are
+// classified like the worker's (not_found, too_large, bad_format are
+// permanent).
+func ReadObject(ctx context.Context, client s3API, bucket, key, owner string, limit int64) (string, error) {
+	s3c := shallowS3{s3API: client}
+	if owner != "" {
+		s3c.owner = &owner
+	}
+	obj, err := fetchObject(ctx, s3c, bucket, key, "", limit)
 	return obj.text, err
 }
 

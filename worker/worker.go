@@ -18,6 +18,7 @@ import (
 	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/event"
 	"github.com/summarizer/summarizer/worker/internal/limit"
+	"github.com/summarizer/summarizer/worker/internal/s3x"
 	"github.com/summarizer/summarizer/worker/internal/span"
 	"github.com/summarizer/summarizer/worker/journal"
 	"github.com/summarizer/summarizer/worker/transcript"
@@ -44,6 +45,10 @@ type Worker struct {
 	background sync.WaitGroup
 	// summarizing bounds the records in the summarize stage (nil: no bound).
 	summarizing *limit.Limiter
+	// access decides whose fault an access denied on an object is.
+	access *access
+	// admitted bounds the object bytes in memory (nil: no bound).
+	admitted *limit.Bytes
 }
 
 // Close waits for the worker's background clean-ups (journal deletes) to
@@ -64,7 +69,14 @@ func New(client s3API, sum backend.Summarizer, cfg Config) (*Worker, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	w := &Worker{s3: shallowS3{client}, sum: sum, cfg: cfg, log: cfg.Logger}
+	s3c := shallowS3{s3API: client}
+	if cfg.ExpectedBucketOwner != "" {
+		s3c.owner = &cfg.ExpectedBucketOwner
+	}
+	w := &Worker{s3: s3c, sum: sum, cfg: cfg, log: cfg.Logger, access: newAccess(s3c)}
+	if cfg.MaxInflightBytes > 0 {
+		w.admitted = limit.NewBytes(cfg.MaxInflightBytes)
+	}
 	if cfg.Summarizing > 0 {
 		w.summarizing = limit.New(cfg.Summarizing)
 	}
@@ -197,6 +209,11 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 		return failed(rr, outcome.Permanent(outcome.ReasonBucketNotAllowed, fmt.Errorf("bucket %q is not in ALLOWED_BUCKETS", rec.Bucket)))
 	}
 	start := time.Now()
+	release, err := w.admit(ctx, rec)
+	if err != nil {
+		return failed(rr, err)
+	}
+	defer release()
 	out := w.outputLocation(rec.Bucket, rec.Key)
 	rr.Output = "s3://" + out.bucket + "/" + out.key
 
@@ -248,9 +265,15 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 		return failed(rr, headErr)
 	case errors.Is(fetchErr, errObjectChanged):
 		return w.superseded(ctx, rr, out, rec.ETag, fmt.Sprintf("s3://%s/%s was overwritten after this event (etag %s)", rec.Bucket, rec.Key, rec.ETag), log)
+	case s3x.IsAccessDenied(fetchErr):
+		return failed(rr, w.access.classify(ctx, rec.Bucket, rec.Key, rec.ETag, fetchErr))
 	case fetchErr != nil:
+		if r, _ := outcome.IsPermanent(fetchErr); r == outcome.ReasonTooLarge || r == outcome.ReasonBadFormat {
+			w.access.read(rec.Bucket, rec.Key, rec.ETag) // S3 answered: the bucket is readable
+		}
 		return failed(rr, fetchErr)
 	}
+	w.access.read(rec.Bucket, rec.Key, obj.etag)
 	if rec.ETag == "" && prior.of(rec.Bucket, rec.Key, obj.etag) {
 		// The event had no etag: what we read is summarized already.
 		rr.Status = StatusAlreadyDone
@@ -262,11 +285,11 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 	jr := journal.Open(w.s3, out.bucket, journal.Key(out.key, obj.etag), obj.etag, d.Attempt <= 1, log)
 	sctx, sspan := span.Start(ctx, "summarize")
 	var sum backend.Summary
-	release, err := w.summarizing.Acquire(sctx)
+	free, err := w.summarizing.Acquire(sctx)
 	if err == nil {
 		t = time.Now() // the stage starts once a summarizing slot is free
 		sum, err = w.sum.Summarize(sctx, backend.Document{Text: obj.text, Bucket: rec.Bucket, Key: rec.Key, ETag: obj.etag, Journal: jr, Final: d.Final})
-		release()
+		free()
 	}
 	w.cfg.Metrics.Stage.WithLabelValues("summarize").Observe(time.Since(t).Seconds())
 	sspan.SetAttributes(span.Model.String(sum.Model), span.Chunks.Int(sum.Chunks), span.Jobs.Int(len(sum.JobIDs)))
@@ -322,6 +345,23 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 	log.Info("summary stored", zap.String("output", rr.Output), zap.Int("chunks", sum.Chunks),
 		zap.Strings("job_ids", sum.JobIDs), zap.Duration("took", time.Since(start)))
 	return rr
+}
+
+// admit waits until the record's object fits MaxInflightBytes, counted by
+// the size its event states (at most MaxObjectBytes: a larger object fails
+// before it is read), or MaxObjectBytes when the event states none or the
+// object may be gzip (its text can be up to MaxObjectBytes). A backend that
+// reads the object itself takes nothing. The object's bytes stay counted
+// until the record ends: its text lives as long as its summary is made.
+func (w *Worker) admit(ctx context.Context, rec event.Record) (release func(), err error) {
+	if r, ok := w.sum.(backend.ObjectReader); ok && r.ReadsObject() {
+		return func() {}, nil
+	}
+	n := rec.Size
+	if n <= 0 || n > w.cfg.MaxObjectBytes || transcript.StripGzipSuffix(rec.Key) != rec.Key {
+		n = w.cfg.MaxObjectBytes
+	}
+	return w.admitted.Acquire(ctx, n)
 }
 
 // superseded ends a record whose object version is no longer current: the

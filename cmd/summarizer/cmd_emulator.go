@@ -60,7 +60,7 @@ func cmdEmulator(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return &usageError{"summarizer runpod-emulator: bad settings: " + oneLine(err)}
 	}
-	bound, stop, err := serveHTTP(ctx, addr, em, log)
+	bound, stop, err := serveHTTP(ctx, addr, em, 5*time.Minute, log)
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,7 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 		return err
 	}
 	s3c := newS3(awsCfg, &s, getenv)
-	presign = backend.S3Presigner(s3c)
+	presign = backend.S3Presigner(s3c, s.expectedOwner())
 	wcfg := s.workerConfig()
 	wcfg.Logger, wcfg.Metrics = log, worker.NewMetrics(reg)
 	w, err := worker.New(s3c, sum, wcfg)
@@ -72,13 +72,6 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	if s.MetricsAddr != "" {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		if s.PProf {
-			mux.HandleFunc("/debug/pprof/", pprof.Index)
-			mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-			mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		}
 		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 		mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 			if err := c.Ready(); err != nil {
@@ -87,12 +80,28 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 			}
 			fmt.Fprintln(w, "ready")
 		})
-		addr, stop, err := serveHTTP(ctx, s.MetricsAddr, mux, log)
+		addr, stop, err := serveHTTP(ctx, s.MetricsAddr, mux, 30*time.Second, log)
 		if err != nil {
 			return err
 		}
 		defer stop()
 		log.Info("metrics listening", zap.String("addr", addr))
+	}
+	if s.PProf && s.PProfAddr != "" {
+		// Profiles show memory and stacks: on their own listener, loopback by
+		// default, never on METRICS_ADDR. A CPU profile takes 30 s.
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		addr, stop, err := serveHTTP(ctx, s.PProfAddr, mux, 2*time.Minute, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		log.Info("pprof listening", zap.String("addr", addr))
 	}
 	err = c.Run(ctx)
 	w.Close() // journal deletes still under way

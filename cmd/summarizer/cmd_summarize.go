@@ -31,6 +31,7 @@ func cmdSummarize(ctx context.Context, args []string, getenv func(string) string
 	opts = append(opts, awsOptions(&s)...)
 	opts = append(opts,
 		option{env: "MAX_OBJECT_BYTES", def: "20MiB", usage: "largest input read", parse: byteSize(&s.MaxObjectBytes)},
+		option{env: "EXPECTED_BUCKET_OWNER", usage: "account ID sent as ExpectedBucketOwner when reading s3:// (default: none)", parse: accountOrNone(&s.ExpectedOwner)},
 		option{env: "VERBOSE", flag: "verbose", def: "false", isBool: true, usage: "chunks, calls and timings on stderr", parse: boolean(&verbose)},
 	)
 	rest, err := parseOptions("summarize", opts, args, getenv, stderr)
@@ -126,9 +127,9 @@ func readInput(ctx context.Context, src string, s *settings, getenv func(string)
 			return doc, err
 		}
 		s3c := newS3(cfg, s, getenv)
-		*presign = backend.S3Presigner(s3c)
+		*presign = backend.S3Presigner(s3c, s.expectedOwner())
 		doc.Bucket, doc.Key = bucket, key
-		doc.Text, err = worker.ReadObject(ctx, s3c, bucket, key, s.MaxObjectBytes)
+		doc.Text, err = worker.ReadObject(ctx, s3c, bucket, key, s.expectedOwner(), s.MaxObjectBytes)
 		return doc, err
 	default:
 		f, err := os.Open(src)

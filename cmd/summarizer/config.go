@@ -2,6 +2,9 @@ package main
 
 import (
 	"cmp"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/summarizer/summarizer/queue"
@@ -25,6 +28,10 @@ type settings struct {
 	OutputPrefix      string
 	OutputFormat      string
 	MaxObjectBytes    int64
+	MaxInflightBytes  int64 // -1: auto
+	MaxChunks         int
+	ExpectedOwner     string // "": the account in QUEUE_URL; "none": not sent
+	PProfAddr         string
 	Summarizer        string
 	PromptMapFile     string
 	PromptReduceFile  string
@@ -63,6 +70,7 @@ func backendOptions(s *settings) []option {
 		{env: "OPENAI_MODEL", usage: "model name for SUMMARIZER=openai", parse: str(&s.OpenAIModel)},
 		{env: "PROMPT_MAP_FILE", usage: "Go template of the chunk prompt, with {{.Text}}", parse: str(&s.PromptMapFile)},
 		{env: "PROMPT_REDUCE_FILE", usage: "Go template of the merge prompt, with {{.Text}}", parse: str(&s.PromptReduceFile)},
+		{env: "MAX_CHUNKS", def: "200", usage: "map jobs one transcript may need; longer ones are dead-lettered (too_large) before any job", parse: positiveInt(&s.MaxChunks)},
 		{env: "CHUNK_CONCURRENCY", def: "4", usage: "model calls of one transcript at once", parse: positiveInt(&s.ChunkConcurrency)},
 		{env: "MODEL_CONCURRENCY", def: "32", usage: "model calls in flight in the whole process", parse: positiveInt(&s.ModelConcurrency)},
 		{env: "RUNPOD_MODEL", def: "google/flan-t5-xl", usage: "model name reported in JSON summaries", parse: str(&s.RunPodModel)},
@@ -93,6 +101,7 @@ func outputOptions(s *settings) []option {
 		{env: "OUTPUT_PREFIX", def: "summaries/", usage: "prefix of every summary key", parse: str(&s.OutputPrefix)},
 		{env: "OUTPUT_FORMAT", def: "text", usage: "text or json", parse: oneOf(&s.OutputFormat, "text", "json")},
 		{env: "MAX_OBJECT_BYTES", def: "20MiB", usage: "larger objects are dead-lettered (too_large)", parse: byteSize(&s.MaxObjectBytes)},
+		{env: "EXPECTED_BUCKET_OWNER", usage: "account ID sent as ExpectedBucketOwner on every S3 call (default: the account in QUEUE_URL); none disables", parse: accountOrNone(&s.ExpectedOwner)},
 	}
 }
 
@@ -108,7 +117,9 @@ func runOptions(s *settings) []option {
 		{env: "RETRY_BACKOFF", def: "1m", usage: "visibility after a message's first transient failure, doubling per receive up to 15m (+0-25% jitter); the default spreads 5 attempts over 15 minutes", parse: duration(&s.RetryBackoff, time.Second)},
 		{env: "RECEIVE_BATCH_WAIT", def: "100ms", usage: "most a busy worker waits between receives so that each brings several messages: more is fewer SQS requests per message and up to that much latency; 0 never waits", parse: duration(&s.BatchWait, 0)},
 		{env: "METRICS_ADDR", def: ":9090", usage: "/metrics, /healthz, /readyz listener, or off", parse: listenAddr(&s.MetricsAddr)},
-		{env: "PPROF", def: "false", isBool: true, usage: "also serve Go's /debug/pprof/ on METRICS_ADDR (heap, goroutines, CPU profiles)", parse: boolean(&s.PProf)},
+		{env: "PPROF", def: "false", isBool: true, usage: "serve Go's /debug/pprof/ (heap, goroutines, CPU profiles) on PPROF_ADDR", parse: boolean(&s.PProf)},
+		{env: "PPROF_ADDR", def: "127.0.0.1:6060", usage: "pprof's own listener, never METRICS_ADDR", parse: listenAddr(&s.PProfAddr)},
+		{env: "MAX_INFLIGHT_BYTES", def: "auto", usage: "object bytes admitted into memory at once, all messages together; auto is a quarter of the cgroup memory limit, else 64MiB", parse: autoByteSize(&s.MaxInflightBytes)},
 	}
 	opts = append(opts, outputOptions(s)...)
 	opts = append(opts, backendOptions(s)...)
@@ -146,5 +157,55 @@ func (s *settings) workerConfig() worker.Config {
 		OutputFormat:   s.OutputFormat,
 		MaxObjectBytes: s.MaxObjectBytes,
 		Summarizing:    s.Concurrency,
+		// The default owner is the queue's account: buckets of one
+		// deployment live in one account.
+		ExpectedBucketOwner: s.expectedOwner(),
+		MaxInflightBytes:    s.maxInflightBytes(),
 	}
+}
+
+// expectedOwner is EXPECTED_BUCKET_OWNER resolved: the account in QUEUE_URL
+// by default (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME), "" for none.
+func (s *settings) expectedOwner() string {
+	switch s.ExpectedOwner {
+	case "none":
+		return ""
+	case "":
+		parts := strings.Split(strings.TrimSuffix(s.QueueURL, "/"), "/")
+		if len(parts) >= 2 && worker.IsAccountID(parts[len(parts)-2]) {
+			return parts[len(parts)-2]
+		}
+		return ""
+	}
+	return s.ExpectedOwner
+}
+
+// maxInflightBytes is MAX_INFLIGHT_BYTES resolved: auto is a quarter of the
+// cgroup's memory limit, or 64 MiB without one.
+func (s *settings) maxInflightBytes() int64 {
+	if s.MaxInflightBytes >= 0 {
+		return s.MaxInflightBytes
+	}
+	if limit, ok := cgroupMemoryLimit(); ok {
+		return max(limit/4, 1<<20)
+	}
+	return 64 << 20
+}
+
+// cgroupMemoryLimit reads the memory limit of this process's cgroup (v2,
+// then v1); ok is false without one.
+func cgroupMemoryLimit() (int64, bool) {
+	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		// "max", or v1's "unlimited" as a huge page-rounded number.
+		if err != nil || n <= 0 || n >= 1<<62 {
+			return 0, false
+		}
+		return n, true
+	}
+	return 0, false
 }

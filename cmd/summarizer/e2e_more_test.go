@@ -165,7 +165,7 @@ func TestRunPodFaults(t *testing.T) {
 	}
 	_, logs := st.worker(st.env(rp))
 	for i := range n {
-		key := fmt.Sprintf("summaries/fault-%d.summary.txt", i)
+		key := fmt.Sprintf("summaries/fault-%d.txt.summary.txt", i)
 		waitFor(t, 90*time.Second, key, func() bool { return st.exists(bucket, key) })
 	}
 	waitFor(t, 30*time.Second, "queue empty", func() bool { return st.count(st.queueURL) == 0 })

@@ -50,7 +50,7 @@ const bucket = "transcripts"
 
 // stack is one test's S3 bucket with notifications to a queue with a DLQ.
 type stack struct {
-	t        *testing.T
+	t        testing.TB
 	s3       *s3.Client
 	sqs      *sqs.Client
 	queueURL string
@@ -58,7 +58,7 @@ type stack struct {
 	queueArn string
 }
 
-func newStack(t *testing.T) *stack {
+func newStack(t testing.TB) *stack {
 	t.Helper()
 	m := localstack.Need(t, moto)
 	ctx := t.Context()

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/summarizer/summarizer/worker"
 )
 
 // usageError is a bad command line or setting: printed as one line, exit 2.
@@ -249,6 +251,29 @@ func duration(dst *time.Duration, minimum time.Duration) func(string) error {
 }
 
 // byteSize accepts "20971520", "20MiB", "20 MiB", "512KiB", "1GB".
+// autoByteSize is byteSize that also takes "auto" (stored as -1).
+func autoByteSize(dst *int64) func(string) error {
+	return func(v string) error {
+		if strings.EqualFold(v, "auto") {
+			*dst = -1
+			return nil
+		}
+		return byteSize(dst)(v)
+	}
+}
+
+// accountOrNone takes a 12-digit AWS account ID, "none" (stored as
+// "none"), or "" (the default, resolved later).
+func accountOrNone(dst *string) func(string) error {
+	return func(v string) error {
+		if v != "" && v != "none" && !worker.IsAccountID(v) {
+			return errors.New(`want a 12-digit account ID or "none"`)
+		}
+		*dst = v
+		return nil
+	}
+}
+
 func byteSize(dst *int64) func(string) error {
 	return func(v string) error {
 		s := strings.ReplaceAll(strings.TrimSpace(v), " ", "")

@@ -164,6 +164,7 @@ func newBackend(s *settings, log *zap.Logger, m *backend.Metrics, presign backen
 	p, err := mapreduce.New(model, mapreduce.Config{
 		ChunkTokens: s.ChunkTokens,
 		PerDocument: s.ChunkConcurrency,
+		MaxChunks:   s.MaxChunks,
 		InFlight:    s.ModelConcurrency,
 		Prompts:     prompts,
 		Logger:      log,
@@ -196,13 +197,16 @@ func loadPrompts(s *settings) (mapreduce.Prompts, error) {
 	return mapreduce.ParsePrompts(m, r)
 }
 
-// serveHTTP serves h on addr until ctx is done; it returns the bound address.
-func serveHTTP(ctx context.Context, addr string, h http.Handler, log *zap.Logger) (string, func(), error) {
+// serveHTTP serves h on addr until ctx is done; it returns the bound
+// address. Slow or idle clients cannot hold connections: reads, writes
+// (at most write) and idle keep-alives are bounded, and so are headers.
+func serveHTTP(ctx context.Context, addr string, h http.Handler, write time.Duration, log *zap.Logger) (string, func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: write, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -23,11 +23,16 @@ func (f PresignerFunc) PresignGet(ctx context.Context, bucket, key string, expir
 	return f(ctx, bucket, key, expires)
 }
 
-// S3Presigner presigns GET URLs with an S3 client's credentials.
-func S3Presigner(c *s3.Client) Presigner {
+// S3Presigner presigns GET URLs with an S3 client's credentials; owner, if
+// not empty, is the expected bucket owner the URL carries.
+func S3Presigner(c *s3.Client, owner string) Presigner {
 	p := s3.NewPresignClient(c)
 	return PresignerFunc(func(ctx context.Context, bucket, key string, expires time.Duration) (string, error) {
-		req, err := p.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s3.WithPresignExpires(expires))
+		in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+		if owner != "" {
+			in.ExpectedBucketOwner = aws.String(owner)
+		}
+		req, err := p.PresignGetObject(ctx, in, s3.WithPresignExpires(expires))
 		if err != nil {
 			return "", fmt.Errorf("presign s3://%s/%s: %w", bucket, key, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"reflect"
 	"sort"
 	"strconv"
@@ -194,6 +195,9 @@ func parseS3Record(raw json.RawMessage) (Record, error) {
 	if r.S3.Bucket.Name == "" {
 		return Record{}, errors.New("missing s3.bucket.name")
 	}
+	if err := CheckBucket(r.S3.Bucket.Name); err != nil {
+		return Record{}, fmt.Errorf("s3.bucket.name: %w", err)
+	}
 	if r.S3.Object.Key == "" {
 		return Record{}, errors.New("missing s3.object.key")
 	}
@@ -317,6 +321,8 @@ func parseEventBridge(body []byte, src Source) (Envelope, error) {
 		return Envelope{}, errors.New("EventBridge event has no detail")
 	case d.Bucket.Name == "":
 		return Envelope{}, errors.New("EventBridge event: missing detail.bucket.name")
+	case CheckBucket(d.Bucket.Name) != nil:
+		return Envelope{}, fmt.Errorf("EventBridge event: detail.bucket.name: %w", CheckBucket(d.Bucket.Name))
 	case d.Object.Key == "":
 		return Envelope{}, errors.New("EventBridge event: missing detail.object.key")
 	case d.Object.Size < 0:
@@ -457,4 +463,39 @@ func clipRaw(s string) string {
 		return s
 	}
 	return s[:40] + "..."
+}
+
+// CheckBucket reports whether name follows S3's rules for bucket names:
+// 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending
+// with a letter or digit, not an IP address. An ARN, a path or an access
+// point alias in an event is refused: the worker only reads buckets by
+// name (with the expected owner).
+func CheckBucket(name string) error {
+	if name == "" {
+		return errors.New("missing")
+	}
+	if len(name) < 3 || len(name) > 63 {
+		return fmt.Errorf("bucket name of %d characters: want 3 to 63", len(name))
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case (c == '.' || c == '-') && i > 0 && i < len(name)-1:
+		default:
+			return fmt.Errorf("bucket name %q: only lowercase letters, digits, and inner dots and hyphens", excerpt(name))
+		}
+	}
+	if strings.Contains(name, "..") || net.ParseIP(name) != nil {
+		return fmt.Errorf("bucket name %q is not valid", name)
+	}
+	return nil
+}
+
+// excerpt is at most 64 bytes of s, for an error message.
+func excerpt(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
 }

@@ -192,7 +192,7 @@ func s3Body(version, name string, keys ...string) string {
 	for _, k := range keys {
 		recs = append(recs, fmt.Sprintf(
 			`{"eventVersion":%q,"eventSource":"aws:s3","eventTime":"2024-05-01T00:00:00.000Z","eventName":%q,`+
-				`"s3":{"bucket":{"name":"b"},"object":{"key":%q,"size":1,"eTag":"e"}}}`, version, name, k))
+				`"s3":{"bucket":{"name":"bkt"},"object":{"key":%q,"size":1,"eTag":"e"}}}`, version, name, k))
 	}
 	return `{"Records":[` + strings.Join(recs, ",") + `]}`
 }
@@ -302,7 +302,7 @@ func TestParseAccepts(t *testing.T) {
 		},
 		{
 			name:        "unparseable eventTime is zero",
-			body:        `{"Records":[{"eventVersion":"2.1","eventTime":"yesterday","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]}`,
+			body:        `{"Records":[{"eventVersion":"2.1","eventTime":"yesterday","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"bkt"},"object":{"key":"k"}}}]}`,
 			wantSource:  event.SourceS3,
 			wantRecords: 1,
 			check: func(t *testing.T, env event.Envelope) {
@@ -313,13 +313,13 @@ func TestParseAccepts(t *testing.T) {
 		},
 		{
 			name:        "eventTime of the wrong type is zero",
-			body:        `{"Records":[{"eventVersion":"2.1","eventTime":12,"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]}`,
+			body:        `{"Records":[{"eventVersion":"2.1","eventTime":12,"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"bkt"},"object":{"key":"k"}}}]}`,
 			wantSource:  event.SourceS3,
 			wantRecords: 1,
 		},
 		{
 			name:        "null versionId and size",
-			body:        `{"Records":[{"eventVersion":"2.1","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"k","size":null,"versionId":null}}}]}`,
+			body:        `{"Records":[{"eventVersion":"2.1","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"bkt"},"object":{"key":"k","size":null,"versionId":null}}}]}`,
 			wantSource:  event.SourceS3,
 			wantRecords: 1,
 		},
@@ -377,24 +377,27 @@ var errorBodies = []struct {
 	{"records object", `{"Records":{}}`, "Records is a JSON object, want array"},
 	{"record not object", `{"Records":[1]}`, "record 0: the record is a JSON number, want object"},
 	{"record null", `{"Records":[null]}`, "record 0: missing eventVersion"},
-	{"missing eventVersion", `{"Records":[{"s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]}`, "missing eventVersion"},
+	{"missing eventVersion", `{"Records":[{"s3":{"bucket":{"name":"bkt"},"object":{"key":"k"}}}]}`, "missing eventVersion"},
 	{"eventVersion 1", s3Body("1.0", "ObjectCreated:Put", "k"), `unsupported eventVersion "1.0"`},
 	{"eventVersion 3", s3Body("3.0", "ObjectCreated:Put", "k"), `unsupported eventVersion "3.0"`},
 	{"eventVersion 20", s3Body("20.1", "ObjectCreated:Put", "k"), "unsupported eventVersion"},
 	{"eventVersion empty", s3Body("", "ObjectCreated:Put", "k"), "unsupported eventVersion"},
 	{"eventVersion junk minor", s3Body("2.x", "ObjectCreated:Put", "k"), "unsupported eventVersion"},
 	{"eventVersion trailing dot", s3Body("2.", "ObjectCreated:Put", "k"), "unsupported eventVersion"},
-	{"eventVersion number", `{"Records":[{"eventVersion":2.1,"s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]}`, "record 0: eventVersion is a JSON number, want string"},
+	{"eventVersion number", `{"Records":[{"eventVersion":2.1,"s3":{"bucket":{"name":"bkt"},"object":{"key":"k"}}}]}`, "record 0: eventVersion is a JSON number, want string"},
 	{"missing s3", `{"Records":[{"eventVersion":"2.1","eventName":"ObjectCreated:Put"}]}`, "missing s3"},
 	{"missing bucket name", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{},"object":{"key":"k"}}}]}`, "missing s3.bucket.name"},
-	{"missing key", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"b"},"object":{"size":3}}}]}`, "missing s3.object.key"},
+	{"missing key", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"bkt"},"object":{"size":3}}}]}`, "missing s3.object.key"},
 	{"empty key", s3Body("2.1", "ObjectCreated:Put", ""), "missing s3.object.key"},
 	{"second record bad", s3Body("2.1", "ObjectCreated:Put", "ok.txt", "bad%zz.txt"), "record 1: object key"},
-	{"size as string", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"b"},"object":{"key":"k","size":"12"}}}]}`, "record 0: s3.object.size is a JSON string, want integer"},
-	{"size fractional", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"b"},"object":{"key":"k","size":12.5}}}]}`, "size is a JSON number 12.5, want integer"},
-	{"size negative", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"b"},"object":{"key":"k","size":-1}}}]}`, "negative s3.object.size"},
-	{"size overflow", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"b"},"object":{"key":"k","size":99999999999999999999}}}]}`, "want integer"},
-	{"key as number", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"b"},"object":{"key":7}}}]}`, "record 0: s3.object.key is a JSON number, want string"},
+	{"size as string", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"bkt"},"object":{"key":"k","size":"12"}}}]}`, "record 0: s3.object.size is a JSON string, want integer"},
+	{"size fractional", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"bkt"},"object":{"key":"k","size":12.5}}}]}`, "size is a JSON number 12.5, want integer"},
+	{"bucket ARN", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"arn:aws:s3:::other-account-bucket"},"object":{"key":"k"}}}]}`, "only lowercase letters"},
+	{"bucket path", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"bkt/../x"},"object":{"key":"k"}}}]}`, "only lowercase letters"},
+	{"bucket IP", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"192.168.1.1"},"object":{"key":"k"}}}]}`, "is not valid"},
+	{"size negative", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"bkt"},"object":{"key":"k","size":-1}}}]}`, "negative s3.object.size"},
+	{"size overflow", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"bkt"},"object":{"key":"k","size":99999999999999999999}}}]}`, "want integer"},
+	{"key as number", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"bkt"},"object":{"key":7}}}]}`, "record 0: s3.object.key is a JSON number, want string"},
 	{"bad escape", s3Body("2.1", "ObjectCreated:Put", "notes%zz.txt"), `invalid URL escape "%zz"`},
 	{"trailing percent", s3Body("2.1", "ObjectCreated:Put", "notes.txt%"), `invalid URL escape "%"`},
 	{"short escape", s3Body("2.1", "ObjectCreated:Put", "notes%4.txt"), "invalid URL escape"},
@@ -417,13 +420,13 @@ var errorBodies = []struct {
 	{"other S3 Event", `{"Service":"Amazon S3","Event":"s3:Other"}`, `unsupported S3 message Event "s3:Other"`},
 	{"Event not string", `{"Service":"Amazon S3","Event":true}`, "Event is a JSON bool, want string"},
 	{"EventBridge other source", `{"detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{}}`, `EventBridge event from source "aws.ec2"`},
-	{"EventBridge no source", `{"detail-type":"Object Created","detail":{"bucket":{"name":"b"},"object":{"key":"k"}}}`, `EventBridge event from source ""`},
-	{"EventBridge no detail-type", `{"source":"aws.s3","detail":{"bucket":{"name":"b"},"object":{"key":"k"}}}`, "no detail-type"},
+	{"EventBridge no source", `{"detail-type":"Object Created","detail":{"bucket":{"name":"bkt"},"object":{"key":"k"}}}`, `EventBridge event from source ""`},
+	{"EventBridge no detail-type", `{"source":"aws.s3","detail":{"bucket":{"name":"bkt"},"object":{"key":"k"}}}`, "no detail-type"},
 	{"EventBridge no detail", `{"detail-type":"Object Created","source":"aws.s3"}`, "EventBridge event has no detail"},
 	{"EventBridge no bucket", `{"detail-type":"Object Created","source":"aws.s3","detail":{"object":{"key":"k"}}}`, "missing detail.bucket.name"},
-	{"EventBridge no key", `{"detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":"b"},"object":{}}}`, "missing detail.object.key"},
-	{"EventBridge size string", `{"detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":"b"},"object":{"key":"k","size":"5"}}}`, "EventBridge event: detail.object.size is a JSON string, want integer"},
-	{"EventBridge size negative", `{"detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":"b"},"object":{"key":"k","size":-5}}}`, "negative detail.object.size"},
+	{"EventBridge no key", `{"detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":"bkt"},"object":{}}}`, "missing detail.object.key"},
+	{"EventBridge size string", `{"detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":"bkt"},"object":{"key":"k","size":"5"}}}`, "EventBridge event: detail.object.size is a JSON string, want integer"},
+	{"EventBridge size negative", `{"detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":"bkt"},"object":{"key":"k","size":-5}}}`, "negative detail.object.size"},
 	{"EventBridge CloudTrail event", `{"detail-type":"AWS API Call via CloudTrail","source":"aws.s3","detail":{"eventName":"PutObject","requestParameters":{"bucketName":"b","key":"k"}}}`, "missing detail.bucket.name"},
 	{"deep nesting", strings.Repeat("[", 100000) + strings.Repeat("]", 100000), "invalid JSON"},
 }
@@ -458,7 +461,7 @@ func TestParseErrorsWrapJSON(t *testing.T) {
 		target any
 	}{
 		{"syntax", `{"Records":[`, new(*json.SyntaxError)},
-		{"type", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"b"},"object":{"key":"k","size":"1"}}}]}`, new(*json.UnmarshalTypeError)},
+		{"type", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"bkt"},"object":{"key":"k","size":"1"}}}]}`, new(*json.UnmarshalTypeError)},
 		{"top-level type", `[1]`, new(*json.UnmarshalTypeError)},
 	}
 	for _, tt := range tests {
@@ -485,7 +488,7 @@ func TestParseErrorsDoNotEchoBody(t *testing.T) {
 		{"long Event", `{"Event":"` + long + `"}`},
 		{"long EventBridge source", `{"source":"` + long + `","detail-type":"x"}`},
 		{"long unknown keys", `{"` + long + `a":1,"` + long + `b":2,"c":3,"d":4,"e":5,"f":6}`},
-		{"long number", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"b"},"object":{"key":"k","size":1` + strings.Repeat("0", 10_000) + `}}}]}`},
+		{"long number", `{"Records":[{"eventVersion":"2.1","s3":{"bucket":{"name":"bkt"},"object":{"key":"k","size":1` + strings.Repeat("0", 10_000) + `}}}]}`},
 		{"long garbage", long},
 	}
 	for _, tt := range tests {

@@ -34,6 +34,10 @@ const (
 	ReducePromptDefault = "{{.Text}}\n\nThese are summaries of consecutive parts of one conversation. Combine them into one brief summary."
 )
 
+// MaxChunksDefault is Config.MaxChunks when zero: about a day of speech at
+// the default budget of 1,500 tokens.
+const MaxChunksDefault = 200
+
 // Prompts are the map prompt (one chunk of transcript) and the reduce prompt
 // (partial summaries, one per line), Go templates with {{.Text}}.
 type Prompts struct {
@@ -88,6 +92,10 @@ type Config struct {
 	// PerDocument is how many model calls of one transcript run at once
 	// (default 4).
 	PerDocument int
+	// MaxChunks caps the map calls one transcript may need (default
+	// MaxChunksDefault): a longer one is a permanent too_large failure
+	// before any call, so GPU spend per transcript is bounded.
+	MaxChunks int
 	// InFlight bounds the model calls of all transcripts of this Pipeline
 	// at once (one Pipeline serves a process), so one huge transcript
 	// cannot starve the others; 0 means no bound.
@@ -117,6 +125,9 @@ func New(m backend.Model, cfg Config) (*Pipeline, error) {
 	if cfg.PerDocument == 0 {
 		cfg.PerDocument = 4
 	}
+	if cfg.MaxChunks == 0 {
+		cfg.MaxChunks = MaxChunksDefault
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
@@ -144,6 +155,10 @@ func (p *Pipeline) Summarize(ctx context.Context, doc backend.Document) (backend
 	chunks, err := p.split(doc.Text, p.cfg.Prompts.Map)
 	if err != nil {
 		return backend.Summary{}, err
+	}
+	if len(chunks) > p.cfg.MaxChunks {
+		return backend.Summary{Chunks: len(chunks)}, outcome.Permanent(outcome.ReasonTooLarge,
+			fmt.Errorf("transcript needs %d chunks, over MAX_CHUNKS %d", len(chunks), p.cfg.MaxChunks))
 	}
 	sum := backend.Summary{Model: p.model.Name(), Chunks: len(chunks)}
 	log := span.Log(ctx, p.cfg.Logger.WithLazy(zap.String("key", doc.Key)))

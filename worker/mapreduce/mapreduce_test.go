@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/chunk"
 	"github.com/summarizer/summarizer/worker/journal"
@@ -55,7 +56,7 @@ func longTranscript(words int) string {
 func TestPipelineMapReduce(t *testing.T) {
 	t.Parallel()
 	m := &recordingModel{}
-	p, err := New(m, Config{ChunkTokens: 500, PerDocument: 3, InFlight: 2})
+	p, err := New(m, Config{ChunkTokens: 500, PerDocument: 3, InFlight: 2, MaxChunks: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,5 +160,23 @@ func TestParsePrompts(t *testing.T) {
 	}
 	if _, err := New(&recordingModel{}, Config{ChunkTokens: 20}); err == nil {
 		t.Error("a budget smaller than the prompt was accepted")
+	}
+}
+
+// A transcript that needs more than MaxChunks map calls is too_large before
+// any model call: GPU spend per transcript is capped.
+func TestMaxChunksCapsSpend(t *testing.T) {
+	t.Parallel()
+	m := &recordingModel{}
+	p, err := New(m, Config{ChunkTokens: 300, MaxChunks: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Summarize(t.Context(), backend.Document{Text: longTranscript(5000)})
+	if r, ok := outcome.IsPermanent(err); !ok || r != outcome.ReasonTooLarge {
+		t.Fatalf("err = %v, want too_large", err)
+	}
+	if n := len(m.prompts); n != 0 {
+		t.Errorf("%d model calls before the cap was found", n)
 	}
 }

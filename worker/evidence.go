@@ -1,0 +1,113 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/summarizer/summarizer/queue/outcome"
+	"github.com/summarizer/summarizer/worker/internal/s3x"
+)
+
+// access decides whose fault an access denied on an input object is. A
+// hold needs evidence that every message would hit the cause: an object
+// the worker may not read while other objects of the same bucket are read
+// (a KMS key without a grant, a bucket policy on a prefix) is that
+// object's own fault, dead-lettered with reason access_denied; a bucket
+// the worker cannot read at all (IAM broken) holds every message until it
+// is fixed. The evidence is a read of another object of the bucket after
+// the denial: one the worker made for another message, or a HEAD of an
+// object of that bucket it read recently, made at once. A replica that has
+// read nothing of the bucket yet holds the message, and its later
+// deliveries look again.
+type access struct {
+	s3 s3API
+
+	mu     sync.Mutex
+	recent map[string]readOf   // bucket → the last object read in it
+	denied map[string]deniedAt // bucket/key/etag → its first denial
+}
+
+type readOf struct {
+	key, etag string
+	at        time.Time
+}
+
+type deniedAt struct{ at time.Time }
+
+// accessMemory bounds what access remembers: entries older than this are
+// dropped (a denial that old has been looked at again many times).
+const (
+	accessMemory = time.Hour
+	accessCap    = 10000
+)
+
+func newAccess(client s3API) *access {
+	return &access{s3: client, recent: map[string]readOf{}, denied: map[string]deniedAt{}}
+}
+
+// read records a successful read of s3://bucket/key.
+func (a *access) read(bucket, key, etag string) {
+	a.mu.Lock()
+	a.recent[bucket] = readOf{key: key, etag: etag, at: time.Now()}
+	a.mu.Unlock()
+}
+
+// classify turns an access denied on s3://bucket/key (version etag, if
+// known) into the message's own permanent failure or a configuration hold.
+func (a *access) classify(ctx context.Context, bucket, key, etag string, err error) error {
+	now := time.Now()
+	id := bucket + "/" + key + "/" + etag
+	a.mu.Lock()
+	first, seen := a.denied[id]
+	if !seen {
+		a.forget(now)
+		first = deniedAt{at: now}
+		a.denied[id] = first
+	}
+	last, known := a.recent[bucket]
+	a.mu.Unlock()
+	if known && last.at.After(first.at) {
+		return a.own(id, bucket, key, err)
+	}
+	if known && last.key != key {
+		// Look now: can the worker still read what it read before?
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		_, perr := a.s3.HeadObject(pctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(last.key)})
+		cancel()
+		switch {
+		case perr == nil || s3x.IsNotFound(perr):
+			// Readable (or gone, which S3 says only to a reader).
+			a.read(bucket, last.key, last.etag)
+			return a.own(id, bucket, key, err)
+		case s3x.IsAccessDenied(perr):
+			return outcome.Hold(outcome.CauseConfig, fmt.Errorf("s3://%s cannot be read at all (IAM, credentials): %w", bucket, err))
+		}
+	}
+	return outcome.Hold(outcome.CauseConfig, fmt.Errorf("access denied, and no other object of s3://%s read since: held until one is: %w", bucket, err))
+}
+
+// own is the verdict "this object's own fault".
+func (a *access) own(id, bucket, key string, err error) error {
+	a.mu.Lock()
+	delete(a.denied, id)
+	a.mu.Unlock()
+	return outcome.Permanent(outcome.ReasonAccessDenied,
+		fmt.Errorf("s3://%s/%s cannot be read while other objects of the bucket can (a bucket policy, a KMS key without a grant): %w", bucket, key, err))
+}
+
+// forget drops old denials. The caller holds a.mu.
+func (a *access) forget(now time.Time) {
+	if len(a.denied) < accessCap {
+		return
+	}
+	for id, d := range a.denied {
+		if now.Sub(d.at) > accessMemory || len(a.denied) >= accessCap {
+			delete(a.denied, id)
+		}
+	}
+}
