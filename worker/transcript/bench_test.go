@@ -2,10 +2,14 @@ package transcript_test
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/summarizer/summarizer/worker/transcript"
+	"github.com/summarizer/summarizer/worker/transcript/internal/worstcase"
 )
 
 // largeSize is the size of the generated inputs: just under the 20 MiB
@@ -162,5 +166,69 @@ func BenchmarkDecodePathological(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// worstSize is the size of the worst-case inputs: the 19 MiB upload of
+// empty Transcribe items that was measured at 13.8 GB RSS for 12 at once.
+const worstSize = 19 << 20
+
+// BenchmarkDecodeWorstCase decodes 19 MiB inputs of the shapes that cost
+// the most memory per input byte (package worstcase). Besides B/op it
+// reports the peak of the Go heap above what it was before the loop (the
+// input is not counted), sampled every millisecond: peak-heap-B, and
+// peak-x-input, that peak as a multiple of the input size. A decoder
+// whose memory is bounded by its input stays at a few x whatever the
+// shape:
+//
+//	go test ./worker/transcript/ -run '^$' -bench DecodeWorstCase -benchmem
+func BenchmarkDecodeWorstCase(b *testing.B) {
+	for _, name := range worstcase.Names() {
+		c, err := worstcase.Build(name, worstSize)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.Data)))
+			b.ReportAllocs()
+			peak := sampleHeap(b)
+			for b.Loop() {
+				_, _, _ = transcript.Decode(c.Data, c.Key, "", 0)
+			}
+			extra := peak()
+			b.ReportMetric(float64(extra), "peak-heap-B")
+			b.ReportMetric(float64(extra)/float64(len(c.Data)), "peak-x-input")
+		})
+	}
+}
+
+// sampleHeap starts sampling HeapInuse and returns a function that stops
+// the sampling and returns the peak above the heap in use at the start.
+func sampleHeap(b *testing.B) (peak func() uint64) {
+	b.Helper()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base, top := ms.HeapInuse, ms.HeapInuse
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		var ms runtime.MemStats
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			top = max(top, ms.HeapInuse)
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	})
+	return func() uint64 {
+		close(stop)
+		wg.Wait()
+		return top - base
 	}
 }
