@@ -3,6 +3,7 @@ package transcript_test
 import (
 	"fmt"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"testing"
@@ -202,23 +203,30 @@ func BenchmarkDecodeWorstCase(b *testing.B) {
 	}
 }
 
-// sampleHeap starts sampling HeapInuse and returns a function that stops
-// the sampling and returns the peak above the heap in use at the start.
+// sampleHeap starts sampling the heap in use (HeapInuse, read through
+// runtime/metrics, which does not stop the world as ReadMemStats does)
+// and returns a function that stops the sampling and returns the peak
+// above the heap in use at the start.
 func sampleHeap(b *testing.B) (peak func() uint64) {
 	b.Helper()
+	samples := []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/unused:bytes"},
+	}
+	heapInuse := func() uint64 { // HeapInuse of runtime.MemStats
+		metrics.Read(samples)
+		return samples[0].Value.Uint64() + samples[1].Value.Uint64()
+	}
 	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base, top := ms.HeapInuse, ms.HeapInuse
+	base := heapInuse()
+	top := base
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		var ms runtime.MemStats
 		tick := time.NewTicker(time.Millisecond)
 		defer tick.Stop()
 		for {
-			runtime.ReadMemStats(&ms)
-			top = max(top, ms.HeapInuse)
+			top = max(top, heapInuse())
 			select {
 			case <-stop:
 				return

@@ -20,6 +20,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,11 +65,14 @@ func run(n, size int, shape string, limit int64) error {
 	sampled := make(chan struct{})
 	go func() { // HeapInuse, sampled: the Go heap's share of the peak
 		defer close(sampled)
-		var ms runtime.MemStats
+		samples := []metrics.Sample{
+			{Name: "/memory/classes/heap/objects:bytes"},
+			{Name: "/memory/classes/heap/unused:bytes"},
+		}
 		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peakHeap.Load() {
-				peakHeap.Store(ms.HeapInuse)
+			metrics.Read(samples)
+			if inuse := samples[0].Value.Uint64() + samples[1].Value.Uint64(); inuse > peakHeap.Load() {
+				peakHeap.Store(inuse)
 			}
 			select {
 			case <-stop:
