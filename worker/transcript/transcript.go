@@ -14,6 +14,7 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Format is the shape a transcript was recognized as.
@@ -94,7 +95,7 @@ func Decode(data []byte, key, contentEncoding string, limit int64) (text string,
 			return text, f, err
 		}
 	}
-	s := string(b)
+	s := view(b)
 	switch f = detect(s, ext); f {
 	case FormatSRT:
 		text = parseCues(s, false)
@@ -110,6 +111,18 @@ func Decode(data []byte, key, contentEncoding string, limit int64) (text string,
 		return "", "", fmt.Errorf("%w: empty: %s without cue text", ErrBadFormat, f)
 	}
 	return text, f, nil
+}
+
+// view returns the content b as a string without copying it, for the
+// parsers, which read strings. This is sound because nothing changes b
+// while Decode runs (Decode has done with it once normalizeNewlines
+// returns, and a caller must not change data during the call, as with
+// any function that reads a slice), and no part of the view outlives
+// Decode: every parser writes the text it returns into a buffer of its
+// own, and errors never quote the content. A copy would cost the size of
+// the content once more, for every object being decoded.
+func view(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // StripGzipSuffix returns key without a trailing ".gz" (in any case), for
