@@ -22,10 +22,10 @@ var errNotJSON = errors.New("not JSON")
 //
 // The document is never built: encoding/json checks its syntax, then
 // jsonDoc walks the bytes and the words go straight into the turns. What
-// decoding allocates is the text, and for older Transcribe output whose
-// words find their speaker by start time, an index of the labeled start
-// times (speakerIndex); never anything per item, alternative or segment,
-// whatever their number. The fields are
+// decoding allocates is the text, bounded by textLimit, and for older
+// Transcribe output whose words find their speaker by start time, an
+// index of the labeled start times (speakerIndex); never anything per
+// item, alternative or segment, whatever their number. The fields are
 // read as encoding/json read them into structs (keys matched exactly or
 // else case-insensitively, a value of the wrong type leaves its field
 // empty), so the text is the one that the struct decoding made.
@@ -44,19 +44,22 @@ func decodeJSON(b []byte, strict bool) (string, Format, error) {
 	}
 	d := jsonDoc{s: view(b)}
 	doc := d.locate()
-	var w turnWriter
+	w := newTurnWriter(textLimit(len(b)), 0)
 	var f Format
 	switch {
 	case doc.transcripts >= 0 || doc.items >= 0 || doc.audioSegments >= 0:
 		f = FormatTranscribe
-		d.transcribeText(&doc, &w)
+		d.transcribeText(&doc, w)
 	case doc.hasText || doc.hasSegments:
 		f = FormatWhisper
-		d.whisperText(&doc, &w)
+		d.whisperText(&doc, w)
 	default:
 		return "", "", fmt.Errorf("%w: unrecognized JSON transcript (neither Amazon Transcribe nor Whisper)", ErrBadFormat)
 	}
-	text := w.String()
+	text, err := w.text()
+	if err != nil {
+		return "", "", err
+	}
 	if text == "" {
 		return "", "", fmt.Errorf("%w: empty: %s JSON without words", ErrBadFormat, f)
 	}
@@ -160,16 +163,16 @@ func (d *jsonDoc) locateResults(i int, f *jsonFields) {
 func (d *jsonDoc) transcribeText(f *jsonFields, w *turnWriter) {
 	var v [4]string
 	var names speakerNames
-	for e := d.elements(f.audioSegments); e.scan(); {
+	for e := d.elements(f.audioSegments); e.scan() && !w.over; {
 		d.stringFields(e.val, audioSegmentFields, v[:3])
 		w.add(names.of(awsLabel(v[1], v[2])), v[0])
 	}
-	if w.b.Len() > 0 {
+	if w.b.size() > 0 || w.over {
 		return
 	}
 	var index speakerIndex
 	indexed := false
-	for e := d.elements(f.items); e.scan(); {
+	for e := d.elements(f.items); e.scan() && !w.over; {
 		content, ok := d.itemContent(e.val)
 		if !ok {
 			continue
@@ -190,10 +193,10 @@ func (d *jsonDoc) transcribeText(f *jsonFields, w *turnWriter) {
 		}
 		w.add(names.of(awsLabel(label, channel)), content)
 	}
-	if w.b.Len() > 0 {
+	if w.b.size() > 0 || w.over {
 		return
 	}
-	for e := d.elements(f.transcripts); e.scan(); {
+	for e := d.elements(f.transcripts); e.scan() && !w.over; {
 		d.stringFields(e.val, transcriptFields, v[:1])
 		w.add("", v[0])
 		w.newTurn = true
@@ -324,7 +327,7 @@ func (d *jsonDoc) whisperText(f *jsonFields, w *turnWriter) {
 		return
 	}
 	var names speakerNames
-	for e := d.elements(f.segments); e.scan(); {
+	for e := d.elements(f.segments); e.scan() && !w.over; {
 		d.stringFields(e.val, segmentFields, v[:2])
 		w.add(names.of(v[1]), v[0])
 	}

@@ -119,10 +119,10 @@ func refTranscribeText(res *refResults) string {
 	for _, seg := range res.AudioSegments {
 		w.add(refAWSSpeaker(seg.SpeakerLabel, seg.ChannelLabel), seg.Transcript)
 	}
-	if w.b.Len() > 0 {
+	if w.b.size() > 0 {
 		return w.String()
 	}
-	w.b.Grow(len(res.Items) * 8)
+	w.b.grow(len(res.Items) * 8)
 	// Older jobs label only speaker_labels.segments, whose items carry the
 	// start time of each word.
 	byStart := map[string]string{}
@@ -152,7 +152,7 @@ func refTranscribeText(res *refResults) string {
 		}
 		w.add(refAWSSpeaker(label, it.ChannelLabel), content)
 	}
-	if w.b.Len() > 0 {
+	if w.b.size() > 0 {
 		return w.String()
 	}
 	for _, t := range res.Transcripts {

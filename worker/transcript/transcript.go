@@ -94,15 +94,19 @@ func Decode(data []byte, key, contentEncoding string, limit int64) (text string,
 		if !errors.Is(err, errNotJSON) {
 			return text, f, err
 		}
+		err = nil // read as text
 	}
 	s := view(b)
 	switch f = detect(s, ext); f {
 	case FormatSRT:
-		text = parseCues(s, false)
+		text, err = parseCues(s, false)
 	case FormatVTT:
-		text = parseCues(s, true)
+		text, err = parseCues(s, true)
 	default:
 		text = cleanText(s)
+	}
+	if err != nil {
+		return "", "", err
 	}
 	if text == "" {
 		if f == FormatText {

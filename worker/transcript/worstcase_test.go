@@ -32,6 +32,8 @@ func TestDecodeWorstCases(t *testing.T) {
 		// One item with 2.5 million alternatives: the first one counts.
 		{shape: "transcribe-alternatives", size: 15 << 19, format: transcript.FormatTranscribe, prefix: "a", count: "a", min: 1},
 		{shape: "transcribe-speaker-index", size: 8 << 20, format: transcript.FormatTranscribe, prefix: "Speaker 1: a a", count: "a", min: 70_000},
+		// Each word would repeat a speaker name of 4 KiB: refused.
+		{shape: "transcribe-label-amplify", size: 8 << 20, err: transcript.ErrTooLarge},
 		// A million cues of one letter, speakers switching.
 		{shape: "srt-tiny-cues", size: 18 << 20, format: transcript.FormatSRT, prefix: "A: x\nB: y\nA: x", count: "\n", min: 1_000_000},
 		{shape: "vtt-tiny-cues", size: 20 << 20, format: transcript.FormatVTT, prefix: "A: x\nB: y\nA: x", count: "\n", min: 1_000_000},
