@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/summarizer/summarizer/worker/transcript/internal/worstcase"
 )
 
 // jsonSeeds are documents that reach every rule of decodeJSON: each
@@ -45,6 +47,15 @@ var jsonSeeds = []string{
 func FuzzJSONLikeStructs(f *testing.F) {
 	for _, s := range jsonSeeds {
 		f.Add([]byte(s))
+	}
+	for _, name := range worstcase.Names() {
+		c, err := worstcase.Build(name, 16<<10)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if strings.HasSuffix(c.Key, ".json") {
+			f.Add(c.Data)
+		}
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
 	for _, file := range files {
