@@ -2,10 +2,15 @@ package transcript_test
 
 import (
 	"fmt"
+	"runtime"
+	"runtime/metrics"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/summarizer/summarizer/worker/transcript"
+	"github.com/summarizer/summarizer/worker/transcript/internal/worstcase"
 )
 
 // largeSize is the size of the generated inputs: just under the 20 MiB
@@ -162,5 +167,76 @@ func BenchmarkDecodePathological(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// worstSize is the size of the worst-case inputs: the 19 MiB upload of
+// empty Transcribe items that was measured at 13.8 GB RSS for 12 at once.
+const worstSize = 19 << 20
+
+// BenchmarkDecodeWorstCase decodes 19 MiB inputs of the shapes that cost
+// the most memory per input byte (package worstcase). Besides B/op it
+// reports the peak of the Go heap above what it was before the loop (the
+// input is not counted), sampled every millisecond: peak-heap-B, and
+// peak-x-input, that peak as a multiple of the input size. A decoder
+// whose memory is bounded by its input stays at a few x whatever the
+// shape:
+//
+//	go test ./worker/transcript/ -run '^$' -bench DecodeWorstCase -benchmem
+func BenchmarkDecodeWorstCase(b *testing.B) {
+	for _, name := range worstcase.Names() {
+		c, err := worstcase.Build(name, worstSize)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.Data)))
+			b.ReportAllocs()
+			peak := sampleHeap(b)
+			for b.Loop() {
+				_, _, _ = transcript.Decode(c.Data, c.Key, "", 0)
+			}
+			extra := peak()
+			b.ReportMetric(float64(extra), "peak-heap-B")
+			b.ReportMetric(float64(extra)/float64(len(c.Data)), "peak-x-input")
+		})
+	}
+}
+
+// sampleHeap starts sampling the heap in use (HeapInuse, read through
+// runtime/metrics, which does not stop the world as ReadMemStats does)
+// and returns a function that stops the sampling and returns the peak
+// above the heap in use at the start.
+func sampleHeap(b *testing.B) (peak func() uint64) {
+	b.Helper()
+	samples := []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/unused:bytes"},
+	}
+	heapInuse := func() uint64 { // HeapInuse of runtime.MemStats
+		metrics.Read(samples)
+		return samples[0].Value.Uint64() + samples[1].Value.Uint64()
+	}
+	runtime.GC()
+	base := heapInuse()
+	top := base
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			top = max(top, heapInuse())
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	})
+	return func() uint64 {
+		close(stop)
+		wg.Wait()
+		return top - base
 	}
 }

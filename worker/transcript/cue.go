@@ -132,9 +132,8 @@ func isVTTBlock(t string) bool {
 // numbers, identifiers and timing lines are dropped, and in WebVTT the
 // header and NOTE, STYLE and REGION blocks too. Every other line is cue
 // text, even when it is outside a cue, so that no spoken word is lost.
-func parseCues(s string, vtt bool) string {
-	var w turnWriter
-	w.b.Grow(len(s) / 2)
+func parseCues(s string, vtt bool) (string, error) {
+	w := newTurnWriter(textLimit(len(s)), len(s)/2)
 	r := lineReader{s: s}
 	if vtt && isVTT(s) {
 		// The header runs from the signature line to the first blank line.
@@ -154,7 +153,7 @@ func parseCues(s string, vtt bool) string {
 	}
 	blockStart := true // the line follows a blank line
 	skipping := false  // inside a NOTE, STYLE or REGION block
-	for {
+	for !w.over {
 		line, ok := r.next()
 		if !ok {
 			break
@@ -188,7 +187,7 @@ func parseCues(s string, vtt bool) string {
 		}
 		w.cueLine(t)
 	}
-	return w.String()
+	return w.text()
 }
 
 // cueLine adds one line of cue text: styling tags (<i>, <b>, <u>, <font>,

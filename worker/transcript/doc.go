@@ -38,9 +38,21 @@
 // then SRT, and anything else is text.
 //
 // Errors wrap ErrBadFormat (empty, binary, corrupt gzip, unrecognized
-// JSON) or ErrTooLarge (over the limit once decompressed); both are
-// permanent, and the caller maps them to the bad_format and too_large
-// dead-letter reasons. Their text is short and never quotes the content.
+// JSON) or ErrTooLarge (over the limit once decompressed, or a text that
+// would be longer than its content); both are permanent, and the caller
+// maps them to the bad_format and too_large dead-letter reasons. Their
+// text is short and never quotes the content.
+//
+// Memory. Whatever the shape of the content, decoding it takes memory in
+// proportion to its size, never per element of it: the content is read
+// in place (copied only to decompress it, to convert UTF-16 or to drop
+// CRs); JSON is walked, not built, so millions of empty Transcribe items,
+// alternatives or Whisper segments cost nothing; subtitles are read line
+// by line into the turns; the text is never longer than the content plus
+// 4 KiB, and a text that would be (Transcribe's speaker_labels can give
+// one long name to many words) fails with ErrTooLarge as soon as it
+// passes that. Older Transcribe output, whose words find their speaker by
+// start time, adds an index of 32 bytes per labeled word.
 //
 // This package never reads S3, never logs, never retries and never decides
 // what happens to a message; it does not split or summarize text. It holds

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/summarizer/summarizer/worker/transcript"
+	"github.com/summarizer/summarizer/worker/transcript/internal/worstcase"
 )
 
 // addSamples seeds f with every fixture and repository sample, plain and
@@ -42,9 +43,12 @@ func FuzzDecode(f *testing.F) {
 		{"a\x00b", "a.txt", ""},
 		{"[Laughter] - Alice: [Bob]: x", "a.srt", ""},
 		{"<<<<v <v <v>>>> &#x110000; &#55296; &#0; &amp", "a.vtt", ""},
+		{`{"results":{"items":[` + strings.Repeat("[", 9_999) + strings.Repeat("]", 9_999) + `]}}`, "a.json", ""},
+		{`{"segments":` + strings.Repeat("[", 10_001) + strings.Repeat("]", 10_001) + `}`, "a.json", ""},
 	} {
 		f.Add([]byte(s.data), s.key, s.enc)
 	}
+	addWorstCases(f, 32<<10, func(c worstcase.Case) { f.Add(c.Data, c.Key, "") })
 	f.Fuzz(func(t *testing.T, data []byte, key, encoding string) {
 		text, format, err := transcript.Decode(data, key, encoding, 1<<20)
 		if err != nil {
@@ -93,6 +97,19 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("unknown format %q", format)
 		}
 	})
+}
+
+// addWorstCases seeds f with every worst-case shape of memory (package
+// worstcase), size bytes each.
+func addWorstCases(f *testing.F, size int, add func(worstcase.Case)) {
+	f.Helper()
+	for _, name := range worstcase.Names() {
+		c, err := worstcase.Build(name, size)
+		if err != nil {
+			f.Fatal(err)
+		}
+		add(c)
+	}
 }
 
 // sanitizeCueText makes fuzzed text fit in a cue: valid UTF-8, no markup

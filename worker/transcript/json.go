@@ -1,108 +1,64 @@
 package transcript
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // errNotJSON says content sniffed as JSON is not JSON after all, so it is
 // read as text.
 var errNotJSON = errors.New("not JSON")
 
-// jsonDoc holds the fields of both JSON transcript formats, so one pass of
-// the decoder serves either.
-type jsonDoc struct {
-	// Amazon Transcribe.
-	Results *awsResults `json:"results"`
-	// Whisper and WhisperX.
-	Text     *string           `json:"text"`
-	Segments *[]whisperSegment `json:"segments"`
-}
-
-// awsResults is the "results" object of an Amazon Transcribe batch job's
-// output (docs.aws.amazon.com/transcribe/latest/dg/diarization-output-batch.html).
-type awsResults struct {
-	Transcripts []struct {
-		Transcript string `json:"transcript"`
-	} `json:"transcripts"`
-	SpeakerLabels *struct {
-		Segments []awsSpeakerSegment `json:"segments"`
-	} `json:"speaker_labels"`
-	Items         []awsItem         `json:"items"`
-	AudioSegments []awsAudioSegment `json:"audio_segments"`
-}
-
-// awsSpeakerSegment is one speaker turn of speaker_labels: the start and end
-// times of the words it covers, without the words.
-type awsSpeakerSegment struct {
-	SpeakerLabel string `json:"speaker_label"`
-	StartTime    string `json:"start_time"`
-	EndTime      string `json:"end_time"`
-	Items        []struct {
-		SpeakerLabel string `json:"speaker_label"`
-		StartTime    string `json:"start_time"`
-	} `json:"items"`
-}
-
-// awsItem is a word ("pronunciation") or punctuation mark; punctuation has
-// no times. speaker_label and channel_label are set by newer jobs with
-// speaker or channel identification.
-type awsItem struct {
-	Type         string `json:"type"`
-	StartTime    string `json:"start_time"`
-	SpeakerLabel string `json:"speaker_label"`
-	ChannelLabel string `json:"channel_label"`
-	Alternatives []struct {
-		Content string `json:"content"`
-	} `json:"alternatives"`
-}
-
-// awsAudioSegment is one utterance with its text, as newer jobs write it.
-type awsAudioSegment struct {
-	Transcript   string `json:"transcript"`
-	SpeakerLabel string `json:"speaker_label"`
-	ChannelLabel string `json:"channel_label"`
-}
-
-// whisperSegment is one segment of Whisper's JSON; WhisperX adds the
-// speaker when it diarized.
-type whisperSegment struct {
-	Text    string `json:"text"`
-	Speaker string `json:"speaker"`
-}
-
 // decodeJSON reads an Amazon Transcribe or Whisper JSON transcript. When
 // the content is not JSON it fails with ErrBadFormat if strict, else with
 // errNotJSON.
+//
+// The document is never built: encoding/json checks its syntax, then
+// jsonDoc walks the bytes and the words go straight into the turns. What
+// decoding allocates is the text, bounded by textLimit, and for older
+// Transcribe output whose words find their speaker by start time, an
+// index of the labeled start times (speakerIndex); never anything per
+// item, alternative or segment, whatever their number. The fields are
+// read as encoding/json read them into structs (keys matched exactly or
+// else case-insensitively, a value of the wrong type leaves its field
+// empty), so the text is the one that the struct decoding made.
 func decodeJSON(b []byte, strict bool) (string, Format, error) {
-	var doc jsonDoc
-	err := json.Unmarshal(b, &doc)
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-	case errors.As(err, &typeErr):
-		// The decoder filled what it could: a field of an unexpected type
-		// is left empty (a speaker given as a number has no speaker).
-	case strict:
+	if !json.Valid(b) {
+		if !strict {
+			return "", "", errNotJSON
+		}
+		// Unmarshal checks the whole syntax before it decodes anything:
+		// it only says where the error is.
 		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
+		if err := json.Unmarshal(b, new(struct{})); errors.As(err, &syn) {
 			return "", "", fmt.Errorf("%w: invalid JSON at offset %d", ErrBadFormat, syn.Offset)
 		}
 		return "", "", fmt.Errorf("%w: invalid JSON", ErrBadFormat)
-	default:
-		return "", "", errNotJSON
 	}
-	var text string
+	d := jsonDoc{s: view(b)}
+	doc := d.locate()
+	w := newTurnWriter(textLimit(len(b)), 0)
 	var f Format
 	switch {
-	case doc.Results != nil && (doc.Results.Transcripts != nil || doc.Results.Items != nil || doc.Results.AudioSegments != nil):
-		text, f = transcribeText(doc.Results), FormatTranscribe
-	case doc.Text != nil || doc.Segments != nil:
-		text, f = whisperText(&doc), FormatWhisper
+	case doc.transcripts >= 0 || doc.items >= 0 || doc.audioSegments >= 0:
+		f = FormatTranscribe
+		d.transcribeText(&doc, w)
+	case doc.hasText || doc.hasSegments:
+		f = FormatWhisper
+		d.whisperText(&doc, w)
 	default:
 		return "", "", fmt.Errorf("%w: unrecognized JSON transcript (neither Amazon Transcribe nor Whisper)", ErrBadFormat)
+	}
+	text, err := w.text()
+	if err != nil {
+		return "", "", err
 	}
 	if text == "" {
 		return "", "", fmt.Errorf("%w: empty: %s JSON without words", ErrBadFormat, f)
@@ -110,95 +66,541 @@ func decodeJSON(b []byte, strict bool) (string, Format, error) {
 	return text, f, nil
 }
 
-// transcribeText makes turns of an Amazon Transcribe result: from
-// audio_segments when there are any, else from items and the speaker
-// labels, else from the transcripts.
-func transcribeText(res *awsResults) string {
-	var w turnWriter
-	for _, seg := range res.AudioSegments {
-		w.add(awsSpeaker(seg.SpeakerLabel, seg.ChannelLabel), seg.Transcript)
+// jsonFields says where the fields of both JSON transcript formats are:
+// the offset of each array's '[', or -1 when the field is absent.
+type jsonFields struct {
+	// Amazon Transcribe (docs.aws.amazon.com/transcribe/latest/dg/diarization-output-batch.html):
+	// results.transcripts, .items, .audio_segments and
+	// .speaker_labels.segments.
+	transcripts, items, audioSegments, speakerSegments int
+	// Whisper and WhisperX: text and segments, which count as given
+	// when they hold anything but null, even a value of the wrong type.
+	text        string
+	hasText     bool
+	segments    int
+	hasSegments bool
+}
+
+// Member names of the objects read, as in the JSON.
+var (
+	audioSegmentFields = []string{"transcript", "speaker_label", "channel_label"}
+	itemFields         = []string{"type", "start_time", "speaker_label", "channel_label"}
+	labelItemFields    = []string{"speaker_label", "start_time"}
+	transcriptFields   = []string{"transcript"}
+	contentFields      = []string{"content"}
+	segmentFields      = []string{"text", "speaker"}
+	speakerFields      = []string{"speaker"}
+)
+
+// locate finds the fields of the document. A key given twice counts
+// where it is last given, as when encoding/json decodes it into a struct:
+// null clears a field, and a value of the wrong type leaves it as it was.
+func (d *jsonDoc) locate() jsonFields {
+	f := jsonFields{transcripts: -1, items: -1, audioSegments: -1, speakerSegments: -1, segments: -1}
+	top := d.ws(0)
+	if d.s[top] != '{' {
+		return f
 	}
-	if w.b.Len() > 0 {
-		return w.String()
-	}
-	w.b.Grow(len(res.Items) * 8)
-	// Older jobs label only speaker_labels.segments, whose items carry the
-	// start time of each word.
-	byStart := map[string]string{}
-	if res.SpeakerLabels != nil {
-		for _, seg := range res.SpeakerLabels.Segments {
-			for _, it := range seg.Items {
-				label := it.SpeakerLabel
-				if label == "" {
-					label = seg.SpeakerLabel
-				}
-				byStart[it.StartTime] = label
+	for m := d.members(top); m.scan(); {
+		switch {
+		case d.is(m.key, "results"):
+			switch d.s[m.val] {
+			case 'n':
+				f.transcripts, f.items, f.audioSegments, f.speakerSegments = -1, -1, -1, -1
+			case '{':
+				d.locateResults(m.val, &f)
+			}
+		case d.is(m.key, "text"):
+			if v, ok := d.str(m.val); ok {
+				f.text, f.hasText = v, true
+			} else if d.s[m.val] == 'n' {
+				f.text, f.hasText = "", false
+			} else {
+				f.hasText = true
+			}
+		case d.is(m.key, "segments"):
+			switch d.s[m.val] {
+			case '[':
+				f.segments, f.hasSegments = m.val, true
+			case 'n':
+				f.segments, f.hasSegments = -1, false
+			default:
+				f.hasSegments = true
 			}
 		}
 	}
-	for _, it := range res.Items {
-		if len(it.Alternatives) == 0 {
+	return f
+}
+
+// locateResults finds the fields of the results object at i.
+func (d *jsonDoc) locateResults(i int, f *jsonFields) {
+	for m := d.members(i); m.scan(); {
+		switch {
+		case d.is(m.key, "transcripts"):
+			d.setArray(&f.transcripts, m.val)
+		case d.is(m.key, "items"):
+			d.setArray(&f.items, m.val)
+		case d.is(m.key, "audio_segments"):
+			d.setArray(&f.audioSegments, m.val)
+		case d.is(m.key, "speaker_labels"):
+			switch d.s[m.val] {
+			case 'n':
+				f.speakerSegments = -1
+			case '{':
+				for sm := d.members(m.val); sm.scan(); {
+					if d.is(sm.key, "segments") {
+						d.setArray(&f.speakerSegments, sm.val)
+					}
+				}
+			}
+		}
+	}
+}
+
+// transcribeText writes the turns of an Amazon Transcribe result: from
+// audio_segments when they hold any text, else from items and the speaker
+// labels, else from the transcripts.
+func (d *jsonDoc) transcribeText(f *jsonFields, w *turnWriter) {
+	var v [4]string
+	var names speakerNames
+	for e := d.elements(f.audioSegments); e.scan() && !w.over; {
+		d.stringFields(e.val, audioSegmentFields, v[:3])
+		w.add(names.of(awsLabel(v[1], v[2])), v[0])
+	}
+	if w.b.size() > 0 || w.over {
+		return
+	}
+	var index speakerIndex
+	indexed := false
+	for e := d.elements(f.items); e.scan() && !w.over; {
+		content, ok := d.itemContent(e.val)
+		if !ok {
 			continue
 		}
-		content := it.Alternatives[0].Content
-		if it.Type == "punctuation" {
+		d.stringFields(e.val, itemFields, v[:4])
+		typ, start, label, channel := v[0], v[1], v[2], v[3]
+		if typ == "punctuation" {
 			w.attach(content)
 			continue
 		}
-		label := it.SpeakerLabel
-		if label == "" && it.StartTime != "" {
-			label = byStart[it.StartTime]
+		if label == "" && start != "" {
+			// Older jobs label only speaker_labels.segments, whose items
+			// carry the start time of each word.
+			if !indexed {
+				index, indexed = d.speakerIndex(f.speakerSegments), true
+			}
+			label = index.find(start)
 		}
-		w.add(awsSpeaker(label, it.ChannelLabel), content)
+		w.add(names.of(awsLabel(label, channel)), content)
 	}
-	if w.b.Len() > 0 {
-		return w.String()
+	if w.b.size() > 0 || w.over {
+		return
 	}
-	for _, t := range res.Transcripts {
-		w.add("", t.Transcript)
+	for e := d.elements(f.transcripts); e.scan() && !w.over; {
+		d.stringFields(e.val, transcriptFields, v[:1])
+		w.add("", v[0])
 		w.newTurn = true
 	}
-	return w.String()
 }
 
-// awsSpeaker names the speaker of a Transcribe label: spk_0 is "Speaker 1";
-// with channel identification instead, ch_0 is "Channel 1".
-func awsSpeaker(speaker, channel string) string {
-	if speaker != "" {
-		return speakerName(speaker)
+// itemContent returns the content of the first alternative of the item
+// at i, and false when the item has no alternatives. Only the first
+// alternative is read, however many follow.
+func (d *jsonDoc) itemContent(i int) (string, bool) {
+	alts := -1
+	if d.s[i] == '{' {
+		for m := d.members(i); m.scan(); {
+			if d.is(m.key, "alternatives") {
+				d.setArray(&alts, m.val)
+			}
+		}
 	}
-	if channel != "" {
-		return speakerName(channel)
+	e := d.elements(alts)
+	if !e.scan() {
+		return "", false
+	}
+	var v [1]string
+	d.stringFields(e.val, contentFields, v[:])
+	return v[0], true
+}
+
+// awsLabel returns the label that names the speaker of Transcribe text:
+// the speaker label (spk_0: "Speaker 1"), else with channel
+// identification the channel label (ch_0: "Channel 1").
+func awsLabel(speaker, channel string) string {
+	if speaker != "" {
+		return speaker
+	}
+	return channel
+}
+
+// speakerNames names speaker labels (speakerName) and remembers the last
+// one: consecutive words mostly share their speaker, and a name such as
+// "Speaker 1" would be built anew for each.
+type speakerNames struct{ label, name string }
+
+// of returns the name of label, "" for none.
+func (n *speakerNames) of(label string) string {
+	if label != n.label {
+		n.label, n.name = label, speakerName(label)
+	}
+	return n.name
+}
+
+// speakerIndex maps the start time of a word to its speaker label, from
+// the items of speaker_labels.segments: a label of its own, else the
+// label of its segment. It is sorted by start time, and where a start
+// time is given more than once, the last one given counts. An entry
+// takes 32 bytes (two strings that mostly point into the content) for
+// the at least 19 bytes of its {"start_time":"x"}, so the index is
+// never much bigger than the content.
+type speakerIndex []startLabel
+
+type startLabel struct{ start, label string }
+
+// speakerIndex builds the index of the speaker_labels segments at segs.
+func (d *jsonDoc) speakerIndex(segs int) speakerIndex {
+	n := 0
+	d.labeledStarts(segs, func(string, string) { n++ })
+	index := make(speakerIndex, 0, n)
+	d.labeledStarts(segs, func(start, label string) {
+		index = append(index, startLabel{start, label})
+	})
+	slices.SortStableFunc(index, func(a, b startLabel) int { return strings.Compare(a.start, b.start) })
+	return index
+}
+
+// labeledStarts calls fn with the start time and label of each item of
+// the speaker_labels segments at segs, in the order given, except items
+// without a start time, which no word looks up.
+func (d *jsonDoc) labeledStarts(segs int, fn func(start, label string)) {
+	var v [2]string
+	for e := d.elements(segs); e.scan(); {
+		if d.s[e.val] != '{' {
+			continue
+		}
+		segLabel, items := "", -1
+		for m := d.members(e.val); m.scan(); {
+			switch {
+			case d.is(m.key, "speaker_label"):
+				d.setString(&segLabel, m.val)
+			case d.is(m.key, "items"):
+				d.setArray(&items, m.val)
+			}
+		}
+		for it := d.elements(items); it.scan(); {
+			d.stringFields(it.val, labelItemFields, v[:])
+			label, start := v[0], v[1]
+			if label == "" {
+				label = segLabel
+			}
+			if start != "" {
+				fn(start, label)
+			}
+		}
+	}
+}
+
+// find returns the label of start time start, or "".
+func (x speakerIndex) find(start string) string {
+	i := sort.Search(len(x), func(i int) bool { return x[i].start > start })
+	if i > 0 && x[i-1].start == start {
+		return x[i-1].label
 	}
 	return ""
 }
 
-// whisperText makes turns of Whisper segments when WhisperX put speakers
-// on them, else returns the whole text, or the segments joined when there
-// is none.
-func whisperText(doc *jsonDoc) string {
-	var segs []whisperSegment
-	if doc.Segments != nil {
-		segs = *doc.Segments
-	}
+// whisperText writes the turns of Whisper segments when WhisperX put
+// speakers on them, else the whole text, or the segments joined when
+// there is none.
+func (d *jsonDoc) whisperText(f *jsonFields, w *turnWriter) {
+	var v [2]string
 	speakers := false
-	for _, s := range segs {
-		if strings.TrimSpace(s.Speaker) != "" {
+	for e := d.elements(f.segments); e.scan(); {
+		if d.stringFields(e.val, speakerFields, v[:1]); strings.TrimSpace(v[0]) != "" {
 			speakers = true
 			break
 		}
 	}
-	var w turnWriter
-	if !speakers && doc.Text != nil && hasVisible(*doc.Text) {
-		w.add("", *doc.Text)
-		return w.String()
+	if !speakers && f.hasText && hasVisible(f.text) {
+		w.add("", f.text)
+		return
 	}
-	for _, s := range segs {
-		speaker := ""
-		if s.Speaker != "" {
-			speaker = speakerName(s.Speaker)
+	var names speakerNames
+	for e := d.elements(f.segments); e.scan() && !w.over; {
+		d.stringFields(e.val, segmentFields, v[:2])
+		w.add(names.of(v[1]), v[0])
+	}
+}
+
+// jsonDoc walks a JSON document that json.Valid accepted, without
+// building it: a value is the offset of its first byte in s, and strings
+// are read where they are unless they hold escapes.
+type jsonDoc struct {
+	s       string
+	scratch []byte // keys with escapes, unescaped
+}
+
+// stringFields reads the members of the object at i named by names into
+// out, as encoding/json fills string fields of a struct: a key matches
+// exactly or else case-insensitively, the last string given counts, and
+// a value of another type leaves the field as it was. out is cleared
+// first; a value at i that is not an object leaves it empty.
+func (d *jsonDoc) stringFields(i int, names, out []string) {
+	clear(out)
+	if d.s[i] != '{' {
+		return
+	}
+	for m := d.members(i); m.scan(); {
+		for k, name := range names {
+			if d.is(m.key, name) {
+				d.setString(&out[k], m.val)
+				break
+			}
 		}
-		w.add(speaker, s.Text)
 	}
-	return w.String()
+}
+
+// setString stores the string at i in *field, and leaves *field as it
+// is when the value is not a string.
+func (d *jsonDoc) setString(field *string, i int) {
+	if v, ok := d.str(i); ok {
+		*field = v
+	}
+}
+
+// setArray stores in *field where a slice field's value is, as
+// encoding/json decodes one: an array replaces the field, null clears it
+// (-1), and a value of another type leaves it as it was.
+func (d *jsonDoc) setArray(field *int, i int) {
+	switch d.s[i] {
+	case '[':
+		*field = i
+	case 'n':
+		*field = -1
+	}
+}
+
+// is reports whether key, the raw text of an object key between its
+// quotes, names the field name, as encoding/json matches keys to struct
+// fields: once unescaped, exactly or else under Unicode simple case
+// folding ("Results", "RESULTS").
+func (d *jsonDoc) is(key, name string) bool {
+	if strings.IndexByte(key, '\\') < 0 {
+		return key == name || strings.EqualFold(key, name)
+	}
+	d.scratch = appendUnquoted(d.scratch[:0], key)
+	return bytes.EqualFold(d.scratch, []byte(name))
+}
+
+// str returns the string value at i, and false when the value is not a
+// string. A string without escapes is a part of s; one with escapes is
+// unescaped into a new string.
+func (d *jsonDoc) str(i int) (string, bool) {
+	if d.s[i] != '"' {
+		return "", false
+	}
+	raw := d.s[i+1 : d.strEnd(i)-1]
+	if strings.IndexByte(raw, '\\') < 0 {
+		return raw, true
+	}
+	d.scratch = appendUnquoted(d.scratch[:0], raw)
+	return string(d.scratch), true
+}
+
+// ws returns the offset of the first byte at or after i that is not
+// JSON white space.
+func (d *jsonDoc) ws(i int) int {
+	for i < len(d.s) {
+		switch d.s[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// end returns the offset just after the value that starts at i. Nesting
+// is followed with a counter, so its depth costs no stack.
+func (d *jsonDoc) end(i int) int {
+	s := d.s
+	switch s[i] {
+	case '"':
+		return d.strEnd(i)
+	case '{', '[':
+		depth := 0
+		for i < len(s) {
+			switch s[i] {
+			case '"':
+				i = d.strEnd(i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	}
+	for i < len(s) { // a number, true, false or null
+		switch s[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+// strEnd returns the offset just after the closing quote of the string
+// that starts at i: the first quote after it not escaped by an odd run
+// of backslashes.
+func (d *jsonDoc) strEnd(i int) int {
+	s := d.s
+	for j := i + 1; ; {
+		k := strings.IndexByte(s[j:], '"')
+		if k < 0 {
+			return len(s) // not valid JSON: json.Valid let nothing like it in
+		}
+		j += k
+		backslashes := 0
+		for p := j - 1; s[p] == '\\'; p-- {
+			backslashes++
+		}
+		if backslashes%2 == 0 {
+			return j + 1
+		}
+		j++
+	}
+}
+
+// objectMembers walks the members of an object.
+type objectMembers struct {
+	d    *jsonDoc
+	next int    // offset of the next member's key, or of the closing '}'
+	key  string // the current member's key, raw, between its quotes
+	val  int    // offset of the current member's value
+}
+
+// members walks the object at i, which must be one.
+func (d *jsonDoc) members(i int) objectMembers {
+	return objectMembers{d: d, next: d.ws(i + 1)}
+}
+
+// scan moves to the next member, and reports false after the last.
+func (m *objectMembers) scan() bool {
+	d, i := m.d, m.next
+	if i >= len(d.s) || d.s[i] != '"' {
+		return false
+	}
+	e := d.strEnd(i)
+	m.key = d.s[i+1 : e-1]
+	m.val = d.ws(d.ws(e) + 1) // after the ':'
+	i = d.ws(d.end(m.val))
+	if i < len(d.s) && d.s[i] == ',' {
+		i = d.ws(i + 1)
+	}
+	m.next = i
+	return true
+}
+
+// arrayElements walks the elements of an array.
+type arrayElements struct {
+	d    *jsonDoc
+	next int // offset of the next element, or of the closing ']'; -1: none
+	val  int // offset of the current element
+}
+
+// elements walks the array at i, or nothing when i is -1.
+func (d *jsonDoc) elements(i int) arrayElements {
+	if i < 0 {
+		return arrayElements{d: d, next: -1}
+	}
+	return arrayElements{d: d, next: d.ws(i + 1)}
+}
+
+// scan moves to the next element, and reports false after the last.
+func (e *arrayElements) scan() bool {
+	d, i := e.d, e.next
+	if i < 0 || i >= len(d.s) || d.s[i] == ']' {
+		return false
+	}
+	e.val = i
+	i = d.ws(d.end(i))
+	if i < len(d.s) && d.s[i] == ',' {
+		i = d.ws(i + 1)
+	}
+	e.next = i
+	return true
+}
+
+// appendUnquoted appends the body of a valid JSON string (between its
+// quotes) to dst with its escapes undone, as encoding/json undoes them:
+// \u escapes of a surrogate pair are one character, and an unpaired
+// surrogate is U+FFFD.
+func appendUnquoted(dst []byte, raw string) []byte {
+	for i := 0; i < len(raw); {
+		j := strings.IndexByte(raw[i:], '\\')
+		if j < 0 {
+			return append(dst, raw[i:]...)
+		}
+		dst = append(dst, raw[i:i+j]...)
+		i += j
+		c := raw[i+1]
+		switch c {
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		case 'n':
+			c = '\n'
+		case 'r':
+			c = '\r'
+		case 't':
+			c = '\t'
+		case 'u':
+			r := getu4(raw[i:])
+			i += 6
+			if utf16.IsSurrogate(r) {
+				if pair := utf16.DecodeRune(r, getu4(raw[i:])); pair != utf8.RuneError {
+					r = pair
+					i += 6
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			dst = utf8.AppendRune(dst, r)
+			continue
+		}
+		dst = append(dst, c) // also '"', '\\' and '/'
+		i += 2
+	}
+	return dst
+}
+
+// getu4 decodes the \uXXXX escape s starts with, or returns -1.
+func getu4(s string) rune {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return -1
+	}
+	var r rune
+	for _, c := range []byte(s[2:6]) {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
 }

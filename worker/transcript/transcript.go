@@ -14,6 +14,7 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Format is the shape a transcript was recognized as.
@@ -93,15 +94,19 @@ func Decode(data []byte, key, contentEncoding string, limit int64) (text string,
 		if !errors.Is(err, errNotJSON) {
 			return text, f, err
 		}
+		err = nil // read as text
 	}
-	s := string(b)
+	s := view(b)
 	switch f = detect(s, ext); f {
 	case FormatSRT:
-		text = parseCues(s, false)
+		text, err = parseCues(s, false)
 	case FormatVTT:
-		text = parseCues(s, true)
+		text, err = parseCues(s, true)
 	default:
 		text = cleanText(s)
+	}
+	if err != nil {
+		return "", "", err
 	}
 	if text == "" {
 		if f == FormatText {
@@ -110,6 +115,18 @@ func Decode(data []byte, key, contentEncoding string, limit int64) (text string,
 		return "", "", fmt.Errorf("%w: empty: %s without cue text", ErrBadFormat, f)
 	}
 	return text, f, nil
+}
+
+// view returns the content b as a string without copying it, for the
+// parsers, which read strings. This is sound because nothing changes b
+// while Decode runs (Decode has done with it once normalizeNewlines
+// returns, and a caller must not change data during the call, as with
+// any function that reads a slice), and no part of the view outlives
+// Decode: every parser writes the text it returns into a buffer of its
+// own, and errors never quote the content. A copy would cost the size of
+// the content once more, for every object being decoded.
+func view(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // StripGzipSuffix returns key without a trailing ".gz" (in any case), for

@@ -438,3 +438,31 @@ func TestRepositorySamples(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeOwnsItsText checks that the text Decode returns shares no
+// memory with the content, which the parsers read in place: changing the
+// content afterwards leaves the text as it was.
+func TestDecodeOwnsItsText(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ data, key string }{
+		{"Alice: plain words", "a.txt"},
+		{"1\n00:00:01,000 --> 00:00:02,000\nAlice: cue words\n", "a.srt"},
+		{"WEBVTT\n\n00:01.000 --> 00:02.000\n<v Alice>cue words\n", "a.vtt"},
+		{`{"results":{"items":[{"alternatives":[{"content":"word"}],"speaker_label":"Alice"}]}}`, "a.json"},
+		{`{"results":{"audio_segments":[{"transcript":"words","speaker_label":"Alice"}]}}`, "a.json"},
+		{`{"text":"whisper words"}`, "a.json"},
+	} {
+		data := []byte(tt.data)
+		text, _, err := transcript.Decode(data, tt.key, "", 0)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.key, err)
+		}
+		want := strings.Clone(text)
+		for i := range data {
+			data[i] = 'Z'
+		}
+		if text != want {
+			t.Errorf("%s: text changed with the content: %q, was %q", tt.key, text, want)
+		}
+	}
+}

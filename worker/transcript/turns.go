@@ -1,11 +1,27 @@
 package transcript
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
+
+// textSlack is how much longer than its content a text may be.
+const textSlack = 4 << 10
+
+// textLimit bounds the text made of n bytes of content. Dropping markup
+// and JSON framing only shortens a transcript, and every speaker prefix
+// stands for a label in the content with its framing, which is longer:
+// the one way to a longer text is Transcribe's speaker_labels, which may
+// give one long name to many words by their start times. Past the limit
+// the content is refused as too large, so that the text of a pathological
+// object never takes more memory than the object.
+func textLimit(n int) int {
+	return n + textSlack
+}
 
 // turnWriter builds the output of the structured formats: one turn per
 // line, "Speaker: text" when the speaker is known. Consecutive text of the
@@ -13,13 +29,22 @@ import (
 // before it. White space inside text collapses to single spaces and control
 // characters become spaces.
 type turnWriter struct {
-	b        strings.Builder
+	b        textBuf
 	speaker  string // speaker of the open turn or of the next text
 	newTurn  bool   // the next text starts a line of its own
 	bare     bool   // speaker came from a label in the text and has no text yet
 	scratch  []byte // reused by cueLine
 	pieceSpk string // cueLine: speaker of the piece being collected
 	pieceSet bool   // cueLine: the piece's speaker was given by a voice tag
+	over     bool   // text was refused for b.limit: the result is ErrTooLarge
+}
+
+// newTurnWriter returns a turnWriter of at most limit bytes of text
+// (textLimit), with room for hint bytes.
+func newTurnWriter(limit, hint int) *turnWriter {
+	w := &turnWriter{b: textBuf{limit: limit}}
+	w.b.grow(min(hint, limit))
+	return w
 }
 
 // add appends text said by speaker ("" when unknown) to the transcript.
@@ -53,8 +78,12 @@ func (w *turnWriter) write(speaker, text string, space, labeled bool) {
 	if !hasVisible(text) {
 		return
 	}
+	if w.b.limit > 0 && w.b.size()+len(w.speaker)+len(text)+3 > w.b.limit {
+		w.over = true
+		return
+	}
 	w.bare = false
-	if w.newTurn || w.b.Len() == 0 {
+	if w.newTurn || w.b.size() == 0 {
 		w.startLine()
 		space = false
 	}
@@ -63,12 +92,12 @@ func (w *turnWriter) write(speaker, text string, space, labeled bool) {
 
 // startLine starts the line of a new turn.
 func (w *turnWriter) startLine() {
-	if w.b.Len() > 0 {
-		w.b.WriteByte('\n')
+	if w.b.size() > 0 {
+		w.b.writeByte('\n')
 	}
 	if w.speaker != "" {
-		w.b.WriteString(w.speaker)
-		w.b.WriteString(": ")
+		w.b.writeString(w.speaker)
+		w.b.writeString(": ")
 	}
 	w.newTurn = false
 }
@@ -76,19 +105,74 @@ func (w *turnWriter) startLine() {
 // flushBare writes a label that got no text as "Speaker:".
 func (w *turnWriter) flushBare() {
 	if w.bare {
-		if w.b.Len() > 0 {
-			w.b.WriteByte('\n')
+		if w.b.size() > 0 {
+			w.b.writeByte('\n')
 		}
-		w.b.WriteString(w.speaker)
-		w.b.WriteByte(':')
+		w.b.writeString(w.speaker)
+		w.b.writeByte(':')
 		w.bare = false
 	}
 }
 
-// String returns the transcript written so far.
+// String returns the transcript written so far; nothing may be written
+// after.
 func (w *turnWriter) String() string {
 	w.flushBare()
 	return w.b.String()
+}
+
+// text returns the transcript, or ErrTooLarge when text was refused for
+// the limit.
+func (w *turnWriter) text() (string, error) {
+	if w.over {
+		return "", fmt.Errorf("%w: its text would be longer than the content (over %d bytes)", ErrTooLarge, w.b.limit)
+	}
+	return w.String(), nil
+}
+
+// textBuf collects text like a strings.Builder, but its capacity grows
+// no further than its limit, so that the text of an object never takes
+// more memory than the limit allows, even for a moment.
+type textBuf struct {
+	buf   []byte
+	limit int // capacity that growth stops at (0: none); writes may pass it
+}
+
+// grow makes room for n more bytes: the capacity doubles, up to the
+// limit, and is never less than needed.
+func (t *textBuf) grow(n int) {
+	need := len(t.buf) + n
+	if need <= cap(t.buf) {
+		return
+	}
+	c := 2 * cap(t.buf)
+	if t.limit > 0 {
+		c = min(c, t.limit)
+	}
+	buf := make([]byte, len(t.buf), max(c, need))
+	copy(buf, t.buf)
+	t.buf = buf
+}
+
+// size returns the number of bytes written.
+func (t *textBuf) size() int { return len(t.buf) }
+
+// writeString appends s.
+func (t *textBuf) writeString(s string) {
+	t.grow(len(s))
+	t.buf = append(t.buf, s...)
+}
+
+// writeByte appends c.
+func (t *textBuf) writeByte(c byte) {
+	t.grow(1)
+	t.buf = append(t.buf, c)
+}
+
+// String returns the text without copying it, as strings.Builder does:
+// nothing may be written after.
+func (t *textBuf) String() string {
+	return unsafe.String(unsafe.SliceData(t.buf), len(t.buf))
 }
 
 // isSpace reports whether r separates words: white space or a control
@@ -121,15 +205,15 @@ func hasVisible(s string) bool {
 // writeCollapsed writes s to b with leading and trailing white space
 // dropped, inner runs of white space and control characters as one space,
 // and a space first when lead is set.
-func writeCollapsed(b *strings.Builder, s string, lead bool) {
+func writeCollapsed(b *textBuf, s string, lead bool) {
 	pending := lead
 	start := -1 // start of the run of visible bytes not yet written
 	flush := func(end int) {
 		if start >= 0 {
 			if pending {
-				b.WriteByte(' ')
+				b.writeByte(' ')
 			}
-			b.WriteString(s[start:end])
+			b.writeString(s[start:end])
 			start = -1
 			pending = false
 		}
@@ -163,8 +247,8 @@ func collapse(s string) string {
 	if isCollapsed(s) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s))
+	var b textBuf
+	b.grow(len(s))
 	writeCollapsed(&b, s, false)
 	return b.String()
 }
