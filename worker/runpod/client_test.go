@@ -220,6 +220,8 @@ func TestNetworkErrorIsRetriedThenTemporary(t *testing.T) {
 
 func TestJobOutcomes(t *testing.T) {
 	t.Parallel()
+	// RunPod's API fails until well after a JobTimeout of 400 ms.
+	brownoutEnd := time.Now().Add(time.Second)
 	completed := func(id string) reply { return ok(statusBody(id, StatusCompleted, `{"text":"done"}`)) }
 	tests := []struct {
 		name        string
@@ -273,7 +275,7 @@ func TestJobOutcomes(t *testing.T) {
 			wantClass: "temporary", wantOnJob: []string{"COMPLETED"}, wantStatus: "COMPLETED", wantIs: ErrNoOutput,
 		},
 		{
-			name: "status 500 retried within the client",
+			name: "status 500 twice: the job is polled again",
 			status: func(id string, n int) reply {
 				if n <= 2 {
 					return code(500)
@@ -283,7 +285,7 @@ func TestJobOutcomes(t *testing.T) {
 			wantClass: "ok", wantText: "done", wantOnJob: []string{"COMPLETED"},
 		},
 		{
-			name: "status 503 past the client's retries: polling goes on",
+			name: "status 503 many times: polling goes on with backoff",
 			status: func(id string, n int) reply {
 				if n <= 7 {
 					return code(503)
@@ -293,8 +295,13 @@ func TestJobOutcomes(t *testing.T) {
 			wantClass: "ok", wantText: "done", wantOnJob: []string{"COMPLETED"},
 		},
 		{
-			name:       "status 503 until JobTimeout abandons and cancels",
-			status:     func(id string, n int) reply { return code(503) },
+			name: "status 503 past JobTimeout: the last look waits for an answer, then abandons and cancels",
+			status: func(id string, n int) reply {
+				if time.Now().Before(brownoutEnd) {
+					return code(503)
+				}
+				return ok(statusBody(id, StatusInProgress, ""))
+			},
 			jobTimeout: 400 * time.Millisecond,
 			wantClass:  "temporary", wantOnJob: []string{"ABANDONED"}, wantCancels: []string{"job-1"},
 			wantStatus: "ABANDONED", wantIs: ErrJobTimeout,

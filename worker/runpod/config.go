@@ -113,15 +113,21 @@ type Config struct {
 	// number of jobs (RUNPOD_POLL_RATE). RunPod allows 2,000 per 10 s per endpoint,
 	// shared by every replica: keep PollRate × replicas under 200. Past the cap,
 	// polls wait, the job expected to end first going first; a 429 on /status
-	// halves the rate, which then climbs back (AIMD). Default PollRateDefault.
+	// halves the rate, which then climbs back (AIMD). Every /status request takes a
+	// token, the next try of a failed poll and the last look at JobTimeout included
+	// (/status is never retried within the client, see MaxAttempts). Default
+	// PollRateDefault.
 	PollRate float64
 
-	// MaxAttempts is the number of HTTP attempts per call for 429, 408, 5xx and network
-	// errors (1 disables retries). Default MaxAttemptsDefault.
+	// MaxAttempts is the number of HTTP attempts per /run or /cancel call for 429, 408,
+	// 5xx and network errors (1 disables retries). A /status request is always one
+	// attempt: Wait polls a failed one again, under PollRate. Default
+	// MaxAttemptsDefault.
 	MaxAttempts int
 
 	// RetryInitial is the backoff cap of the first retry; it doubles per attempt up to
-	// RetryMax and the actual wait is uniformly random below it (full jitter).
+	// RetryMax and the actual wait is uniformly random below it (full jitter). The
+	// tries of the last look at a job at JobTimeout are spaced the same way.
 	// Default RetryInitialDefault.
 	RetryInitial time.Duration
 

@@ -10,15 +10,21 @@
 //     take (ExtractOutput). Callers that build the "input" object themselves (url mode:
 //     {"input":{"url":PRESIGNED_GET_URL}}) use SubmitInput, which shares everything
 //     else with Submit.
-//   - Retries of single HTTP calls. 429, 408, 5xx and network errors are retried inside
-//     the client, at most Config.MaxAttempts times per call, with exponential backoff and
-//     full jitter, honouring Retry-After. Callers must not retry these again at once: an
-//     error returned by this package has already been retried (style rule "retry at the
-//     lowest layer, once").
+//   - Retries of single HTTP calls. On /run and /cancel, 429, 408, 5xx and network
+//     errors are retried inside the client, at most Config.MaxAttempts times per call,
+//     with exponential backoff and full jitter, honouring Retry-After. Callers must not
+//     retry these again at once: an error returned by this package has already been
+//     retried (style rule "retry at one layer, once").
 //   - Job lifecycle: polling with growing intervals (PollInitial ×1.5 up to PollMax,
-//     ±10% jitter, or aimed at when this endpoint's jobs have been finishing); polls
-//     that fail are retried with backoff until Config.JobTimeout, counted from the
-//     submission; the job is then given up and cancelled (POST {endpoint}/cancel/{id}).
+//     ±10% jitter, or aimed at when this endpoint's jobs have been finishing). Every
+//     /status request of the process takes a token of one poll gate
+//     (Config.PollRate), and is one attempt: a failed poll is not retried below the
+//     gate but polled again later, through it, with backoff (Retry-After honoured),
+//     until Config.JobTimeout, counted from the submission. Then the job gets one last
+//     look, first in line at the gate and tried again with backoff until RunPod
+//     answers: a job seen finished is returned, one seen unfinished (or forgotten) is
+//     given up and cancelled (POST {endpoint}/cancel/{id}), and one whose state was
+//     never seen (the caller stopped first) is left alone.
 //     It never resubmits a job: whether a FAILED or expired job is worth a new one is
 //     the caller's decision (package worker journals job ids and decides).
 //   - Error classification: every error is an *Error; see "Errors" below.
@@ -52,7 +58,8 @@
 // one is true) say what the caller does with the work item. HTTP status codes are
 // mapped in one table (statusRules in errors.go):
 //
-//	429, 408, 5xx, network error   retried here with backoff, then Temporary
+//	429, 408, 5xx, network error   retried here with backoff, then Temporary; on
+//	                               /status, polled again through the poll gate
 //	401, 403                       ConfigFault: fix the key; retry, do not dead-letter
 //	404 on /run                    ConfigFault: the endpoint does not exist
 //	404 on /status or /cancel      expired (IsExpired), Temporary

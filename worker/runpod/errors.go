@@ -43,7 +43,7 @@ const (
 // rule is one row of the classification table.
 type rule struct {
 	class class
-	retry bool // retried inside the client, with backoff
+	retry bool // retried inside the client, with backoff (never on /status: see Client.do)
 }
 
 // statusRules is the one table mapping HTTP status codes to classes. A code missing here
