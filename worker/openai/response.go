@@ -125,10 +125,10 @@ func count(raw json.RawMessage) int {
 // choices or empty content as transient (ErrNoOutput), a refusal or a content filter
 // stop with no content as permanent. secret is replaced in every quoted text.
 func parseResponse(body []byte, secret string) (Result, *Error) {
-	fail := func(r rule, ae apiError, msg string, err error) *Error {
+	fail := func(r httpapi.Rule, ae apiError, msg string, err error) *Error {
 		return &Error{
 			StatusCode: 200, Code: httpapi.Excerpt(ae.code, secret, 64), Type: httpapi.Excerpt(ae.typ, secret, 64),
-			Message: httpapi.Excerpt(msg, secret, httpapi.BodyExcerptBytes), Err: redactErr(err, secret), class: r.class, retry: r.retry,
+			Message: httpapi.Excerpt(msg, secret, httpapi.BodyExcerptBytes), Err: redactErr(err, secret), kind: r.Kind, retry: r.Retry,
 		}
 	}
 	var r chatResponse

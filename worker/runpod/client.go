@@ -98,8 +98,8 @@ type Result struct {
 // Submit sends prompt with POST /run and returns the new job's id. It does not wait;
 // Wait polls the job. Retried within the client (Config.MaxAttempts); note that a /run
 // retried after a network error may have created a job whose id was never received.
-// A prompt that cannot be sent (empty, over MaxPayloadBytes) is a Permanent error and
-// nothing is sent.
+// A prompt that cannot be sent (empty, over MaxPayloadBytes) is an error that
+// dead-letters the work (backend_rejected) and nothing is sent.
 func (c *Client) Submit(ctx context.Context, prompt string) (jobID string, err error) {
 	body, err := c.checkedRunBody(prompt)
 	if err != nil {
@@ -115,9 +115,9 @@ func (c *Client) Submit(ctx context.Context, prompt string) (jobID string, err e
 //
 // sends {"input":{"url":"..."},"policy":{...}}. input must encode (encoding/json, no
 // HTML escaping) to a JSON object of at most MaxPayloadBytes with the policy, else the
-// error is Permanent and nothing is sent. Config.InputFormat and MaxNewTokens do not
-// apply. The input is never logged or quoted in errors: a presigned URL is a
-// credential.
+// error dead-letters the work (backend_rejected) and nothing is sent.
+// Config.InputFormat and MaxNewTokens do not apply. The input is never logged or
+// quoted in errors: a presigned URL is a credential.
 func (c *Client) SubmitInput(ctx context.Context, input any) (jobID string, err error) {
 	body, err := c.checkedInputBody(input)
 	if err != nil {
@@ -128,16 +128,16 @@ func (c *Client) SubmitInput(ctx context.Context, input any) (jobID string, err 
 
 func (c *Client) checkedRunBody(prompt string) ([]byte, error) {
 	if strings.TrimSpace(prompt) == "" {
-		return nil, &Error{Op: opRun, Err: errors.New("empty prompt"), class: classPermanent}
+		return nil, &Error{Op: opRun, Err: errors.New("empty prompt"), kind: httpapi.Permanent}
 	}
 	body, err := c.runBody(prompt)
 	if err != nil {
 		var te *errTemplate
 		if errors.As(err, &te) {
 			// The template, not the prompt, is at fault: an operator must fix it.
-			return nil, &Error{Op: opRun, Err: redactErr(err, c.cfg.APIKey), class: classConfig}
+			return nil, &Error{Op: opRun, Err: redactErr(err, c.cfg.APIKey), kind: httpapi.Config}
 		}
-		return nil, &Error{Op: opRun, Err: err, class: classPermanent}
+		return nil, &Error{Op: opRun, Err: err, kind: httpapi.Permanent}
 	}
 	return checkedSize(body)
 }
@@ -145,19 +145,19 @@ func (c *Client) checkedRunBody(prompt string) ([]byte, error) {
 func (c *Client) checkedInputBody(input any) ([]byte, error) {
 	raw, err := inputObject(input)
 	if err != nil {
-		return nil, &Error{Op: opRun, Err: err, class: classPermanent}
+		return nil, &Error{Op: opRun, Err: err, kind: httpapi.Permanent}
 	}
 	body, err := c.encodeRun(raw)
 	if err != nil {
-		return nil, &Error{Op: opRun, Err: err, class: classPermanent}
+		return nil, &Error{Op: opRun, Err: err, kind: httpapi.Permanent}
 	}
 	return checkedSize(body)
 }
 
-// checkedSize rejects a /run body over RunPod's payload limit with a Permanent error.
+// checkedSize rejects a /run body over RunPod's payload limit: the input is at fault.
 func checkedSize(body []byte) ([]byte, error) {
 	if len(body) > MaxPayloadBytes {
-		return nil, &Error{Op: opRun, StatusCode: 0, class: classPermanent,
+		return nil, &Error{Op: opRun, StatusCode: 0, kind: httpapi.Permanent,
 			Err: fmt.Errorf("request of %d bytes exceeds RunPod's %d byte payload limit", len(body), MaxPayloadBytes)}
 	}
 	return body, nil
@@ -172,7 +172,7 @@ func (c *Client) submit(ctx context.Context, body []byte) (string, error) {
 		return "", err
 	}
 	if out.ID == "" {
-		return "", &Error{Op: opRun, Err: errors.New("answer has no job id"), class: classTransient}
+		return "", &Error{Op: opRun, Err: errors.New("answer has no job id"), kind: httpapi.Transient}
 	}
 	c.log.Debug("runpod job submitted", zap.String("job_id", out.ID), zap.String("status", out.Status))
 	return out.ID, nil
@@ -210,7 +210,7 @@ func (c *Client) Wait(ctx context.Context, jobID string) (Result, error) {
 // holds its id can wait for it again (results are kept 30 minutes), or Abandon it.
 func (c *Client) WaitFrom(ctx context.Context, jobID string, submitted time.Time) (Result, error) {
 	if jobID == "" {
-		return Result{}, &Error{Op: opStatus, Err: errors.New("empty job id"), class: classPermanent}
+		return Result{}, &Error{Op: opStatus, Err: errors.New("empty job id"), kind: httpapi.Permanent}
 	}
 	jctx, cancel := context.WithDeadlineCause(ctx, submitted.Add(c.cfg.JobTimeout), ErrJobTimeout)
 	defer cancel()
@@ -252,7 +252,7 @@ func (c *Client) wait(ctx, jctx context.Context, id string, submitted time.Time)
 			c.report(StatusExpired)
 			err.JobStatus = StatusExpired
 			return Result{Polls: polls}, err
-		case err != nil && !err.Temporary():
+		case err != nil && err.kind.Refusal():
 			return Result{Polls: polls}, err
 		case err != nil:
 			// RunPod's API is failing, not (as far as we know) the job: poll on,
@@ -338,7 +338,7 @@ const statusFailuresWarn = 3
 func (c *Client) stopped(ctx, jctx context.Context, log *zap.Logger, id string, polls int) (Result, error) {
 	if ctx.Err() != nil || !errors.Is(context.Cause(jctx), ErrJobTimeout) {
 		log.Debug("stopped waiting for a runpod job; it runs on", zap.Error(context.Cause(jctx)))
-		return Result{Polls: polls}, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxErr(jctx), class: classTransient}
+		return Result{Polls: polls}, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxErr(jctx), kind: httpapi.Transient}
 	}
 	st, looks, err := c.lastLook(ctx, log, id)
 	polls += looks
@@ -356,7 +356,7 @@ func (c *Client) stopped(ctx, jctx context.Context, log *zap.Logger, id string, 
 		return Result{Polls: polls}, err
 	}
 	c.Abandon(ctx, id)
-	return Result{Polls: polls}, &Error{Op: opStatus, JobID: id, JobStatus: StatusAbandoned, Err: httpapi.CtxErr(jctx), class: classTransient}
+	return Result{Polls: polls}, &Error{Op: opStatus, JobID: id, JobStatus: StatusAbandoned, Err: httpapi.CtxErr(jctx), kind: httpapi.Transient}
 }
 
 // lastLook asks for job id's status at its JobTimeout until RunPod answers,
@@ -375,12 +375,12 @@ func (c *Client) lastLook(ctx context.Context, log *zap.Logger, id string) (stat
 			break
 		}
 		st, err := c.poll(ctx, id)
-		if err == nil || err.Expired() || !err.Temporary() && ctx.Err() == nil {
+		if err == nil || err.Expired() || err.kind.Refusal() && ctx.Err() == nil {
 			return st, attempt, err
 		}
 		last = err
 		if ctx.Err() != nil {
-			return st, attempt, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxDoneErr(ctx, last), class: classTransient}
+			return st, attempt, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxDoneErr(ctx, last), kind: httpapi.Transient}
 		}
 		wait := c.backoff(attempt, err.retryAfter)
 		if attempt == 1 || attempt%10 == 0 {
@@ -388,10 +388,10 @@ func (c *Client) lastLook(ctx context.Context, log *zap.Logger, id string) (stat
 				zap.Int("attempt", attempt), zap.Duration("wait", wait), zap.Error(err))
 		}
 		if !httpapi.Sleep(ctx, wait) {
-			return st, attempt, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxDoneErr(ctx, last), class: classTransient}
+			return st, attempt, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxDoneErr(ctx, last), kind: httpapi.Transient}
 		}
 	}
-	return statusResponse{}, 0, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxDoneErr(ctx, last), class: classTransient}
+	return statusResponse{}, 0, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxDoneErr(ctx, last), kind: httpapi.Transient}
 }
 
 // minPoll is the shortest wait between two polls of one job.
@@ -485,7 +485,7 @@ func (c *Client) finished(log *zap.Logger, id string, st *statusResponse, polls 
 	case StatusFailed, StatusCancelled, StatusTimedOut:
 		c.report(st.Status)
 		log.Debug("runpod job ended", zap.String("status", st.Status), zap.Int("polls", polls))
-		e := &Error{Op: opStatus, JobID: id, JobStatus: st.Status, class: classTransient}
+		e := &Error{Op: opStatus, JobID: id, JobStatus: st.Status, kind: httpapi.Transient}
 		if msg := errorText(st.Error, c.cfg.APIKey); msg != "" {
 			e.Err = errors.New(msg)
 		} else {
@@ -507,7 +507,7 @@ func (c *Client) completed(log *zap.Logger, id string, st *statusResponse, polls
 		zap.Duration("delay_time", res.DelayTime), zap.Duration("execution_time", res.ExecutionTime))
 	text, err := ExtractOutput(st.Output)
 	if err != nil {
-		return res, &Error{Op: opStatus, JobID: id, JobStatus: StatusCompleted, Err: redactErr(err, c.cfg.APIKey), class: classTransient}
+		return res, &Error{Op: opStatus, JobID: id, JobStatus: StatusCompleted, Err: redactErr(err, c.cfg.APIKey), kind: httpapi.Transient}
 	}
 	res.Text = text
 	return res, nil
@@ -533,7 +533,7 @@ func (c *Client) Abandon(ctx context.Context, id string) {
 // A job RunPod no longer knows gives an error for which IsExpired is true.
 func (c *Client) Cancel(ctx context.Context, jobID string) error {
 	if jobID == "" {
-		return &Error{Op: opCancel, Err: errors.New("empty job id"), class: classPermanent}
+		return &Error{Op: opCancel, Err: errors.New("empty job id"), kind: httpapi.Permanent}
 	}
 	if err := c.do(ctx, request{op: opCancel, method: http.MethodPost, path: "/cancel/" + url.PathEscape(jobID), jobID: jobID}, nil); err != nil {
 		return err
@@ -593,8 +593,8 @@ func addCtxErr(ctx context.Context, e *Error) { e.Err = httpapi.CtxDoneErr(ctx, 
 // once performs one attempt of r. It returns nil on success, or the error (with the
 // server's Retry-After, if any, for a non-2xx answer) and whether it may be retried.
 func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry bool) {
-	fail := func(code int, cl class, body string, err error) *Error {
-		return &Error{Op: r.op, StatusCode: code, JobID: r.jobID, Body: body, Err: redactErr(err, c.cfg.APIKey), class: cl}
+	fail := func(code int, k httpapi.Kind, body string, err error) *Error {
+		return &Error{Op: r.op, StatusCode: code, JobID: r.jobID, Body: body, Err: redactErr(err, c.cfg.APIKey), kind: k}
 	}
 	var body io.Reader
 	if r.body != nil {
@@ -602,7 +602,7 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, c.base+r.path, body)
 	if err != nil {
-		return fail(0, classConfig, "", fmt.Errorf("build request: %w", err)), false
+		return fail(0, httpapi.Config, "", fmt.Errorf("build request: %w", err)), false
 	}
 	if c.cfg.APIKey != "" {
 		req.Header.Set("Authorization", "Bearer "+c.cfg.APIKey)
@@ -621,23 +621,23 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 		c.cfg.OnResponse(r.op, code)
 	}
 	if err != nil {
-		return fail(0, classTransient, "", err), ctx.Err() == nil
+		return fail(0, httpapi.Transient, "", err), ctx.Err() == nil
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
-		return fail(resp.StatusCode, classTransient, "", fmt.Errorf("read answer: %w", err)), ctx.Err() == nil
+		return fail(resp.StatusCode, httpapi.Transient, "", fmt.Errorf("read answer: %w", err)), ctx.Err() == nil
 	}
 	if len(data) > maxResponseBytes {
-		return fail(resp.StatusCode, classTransient, "", fmt.Errorf("answer exceeds %d bytes", maxResponseBytes)), false
+		return fail(resp.StatusCode, httpapi.Transient, "", fmt.Errorf("answer exceeds %d bytes", maxResponseBytes)), false
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		rule := classify(r.op, resp.StatusCode)
-		e = fail(resp.StatusCode, rule.class, httpapi.Excerpt(string(data), c.cfg.APIKey, httpapi.BodyExcerptBytes), nil)
+		e = fail(resp.StatusCode, rule.Kind, httpapi.Excerpt(string(data), c.cfg.APIKey, httpapi.BodyExcerptBytes), nil)
 		if d, ok := httpapi.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			e.retryAfter = d
 		}
-		return e, rule.retry
+		return e, rule.Retry
 	}
 	if out == nil {
 		return nil, false
@@ -645,7 +645,7 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 	if err := json.Unmarshal(data, out); err != nil {
 		// A garbled answer to a GET is retried; one to a POST is not, as the POST may
 		// have taken effect (a duplicate job would be created).
-		return fail(resp.StatusCode, classTransient, httpapi.Excerpt(string(data), c.cfg.APIKey, httpapi.BodyExcerptBytes),
+		return fail(resp.StatusCode, httpapi.Transient, httpapi.Excerpt(string(data), c.cfg.APIKey, httpapi.BodyExcerptBytes),
 			fmt.Errorf("decode answer: %w", err)), r.method == http.MethodGet
 	}
 	return nil, false

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker/internal/httpapi/httpapitest"
 )
 
@@ -521,8 +522,8 @@ func TestWaitResumesAndReportsExpiry(t *testing.T) {
 		t.Fatalf("Wait = %+v, %v", res, err)
 	}
 	_, err = c.Wait(t.Context(), "old-job")
-	if !IsExpired(err) || errClass(err) != "expired" || !asError(t, err).Temporary() {
-		t.Fatalf("Wait(old-job) err = %v, want expired and temporary", err)
+	if !IsExpired(err) || errClass(err) != "expired" || outcome.Of(err).Kind != outcome.Retried {
+		t.Fatalf("Wait(old-job) err = %v, want expired and retried", err)
 	}
 	if _, err := c.Wait(t.Context(), ""); errClass(err) != "permanent" {
 		t.Errorf("Wait(\"\") err = %v, want permanent", err)

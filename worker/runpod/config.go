@@ -46,7 +46,7 @@ const (
 // Fixed limits of the RunPod API and of this client.
 const (
 	// MaxPayloadBytes is RunPod's limit for a /run request body; larger prompts are
-	// rejected before any request is sent, with a Permanent error.
+	// rejected before any request is sent, with an error that dead-letters the work.
 	MaxPayloadBytes = 10 << 20
 	// CancelTimeout bounds the POST /cancel sent for an abandoned job. It runs on a
 	// context detached from the cancelled one.
@@ -89,7 +89,7 @@ type Config struct {
 	// with a prompt holding quotes, backslashes, newlines, a control character and
 	// non-ASCII text; it fails unless the result is one JSON object with that prompt,
 	// unchanged, in one of its strings. A template that later fails to render a prompt
-	// gives a ConfigFault error and sends nothing.
+	// gives an error that holds the work (config) and sends nothing.
 	InputTemplate string
 
 	// MaxNewTokens is the output budget sent with each prompt (SUMMARY_TOKENS).

@@ -54,22 +54,25 @@
 //
 // # Errors
 //
-// Every error is an *Error whose Permanent, ConfigFault and Temporary methods (exactly
-// one is true) say what the caller does with the work item. HTTP status codes are
-// mapped in one table (statusRules in errors.go):
+// Every error is an *Error whose Class (the outcome vocabulary of package
+// queue/outcome, which outcome.Of reads through any wrapping) says what the caller
+// does with the work item. HTTP status codes are mapped in one table (statusRules in
+// errors.go) into the kinds of httpapi, which httpapi.Class maps into outcomes:
 //
-//	429, 408, 5xx, network error   retried here with backoff, then Temporary; on
-//	                               /status, polled again through the poll gate
-//	401, 403                       ConfigFault: fix the key; retry, do not dead-letter
-//	404 on /run                    ConfigFault: the endpoint does not exist
-//	404 on /status or /cancel      expired (IsExpired), Temporary
-//	400, 413, 422                  Permanent: the backend rejected the input
-//	other 4xx                      Temporary, not retried here
-//	body over 10 MB, empty prompt  Permanent, nothing sent
-//	template fails to render       ConfigFault, nothing sent
+//	429, 408, 5xx, network error   retried here with backoff (not /status: polled
+//	                               again through the poll gate), then held:
+//	                               throttled (429) or outage
+//	401, 403                       held (config): fix the key; never dead-lettered
+//	404 on /run                    held (config): the endpoint does not exist
+//	404 on /status or /cancel      expired (IsExpired): retried
+//	400, 413, 422                  dead-lettered (backend_rejected): input rejected
+//	other 4xx                      retried, not retried here
+//	body over 10 MB, empty prompt  dead-lettered (backend_rejected), nothing sent
+//	template fails to render       held (config), nothing sent
+//	caller's context ended         released
 //
 // Job outcomes: FAILED, CANCELLED (not by us), TIMED_OUT, expired, COMPLETED with
-// unusable output and jobs given up at JobTimeout are Temporary, with Error.JobStatus
+// unusable output and jobs given up at JobTimeout are retried, with Error.JobStatus
 // set.
 //
 // # Shutdown

@@ -20,6 +20,8 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/summarizer/summarizer/queue/outcome"
 )
 
 // LockedBuffer is a concurrency-safe zap sink.
@@ -197,18 +199,11 @@ func As[E error](t testing.TB, err error) E {
 	return e
 }
 
-// Classified is the behaviour of a client's *Error.
-type Classified interface {
-	error
-	Permanent() bool
-	ConfigFault() bool
-	Temporary() bool
-}
-
-// ErrClass names the one true behaviour of err for table tests: "ok" for nil, "not
-// *Error" if err is no E, "ambiguous" unless exactly one of Permanent, ConfigFault and
-// Temporary is true, else "permanent", "config" or "temporary".
-func ErrClass[E Classified](err error) string {
+// ErrClass names what err means for its work item, by its outcome.Class, for table
+// tests: "ok" for nil, "not *Error" if err is no E, "permanent" (dead-lettered),
+// "config" (held until an operator acts), else "temporary" (held as throttled or an
+// outage, released, or retried).
+func ErrClass[E outcome.Classed](err error) string {
 	if err == nil {
 		return "ok"
 	}
@@ -216,18 +211,10 @@ func ErrClass[E Classified](err error) string {
 	if !errors.As(err, &e) {
 		return "not *Error"
 	}
-	n := 0
-	for _, b := range []bool{e.Permanent(), e.ConfigFault(), e.Temporary()} {
-		if b {
-			n++
-		}
-	}
-	switch {
-	case n != 1:
-		return "ambiguous"
-	case e.Permanent():
+	switch c := e.Class(); {
+	case c.Kind == outcome.DeadLettered:
 		return "permanent"
-	case e.ConfigFault():
+	case c.Kind == outcome.Held && c.Cause == outcome.CauseConfig:
 		return "config"
 	default:
 		return "temporary"
