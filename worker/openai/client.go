@@ -169,7 +169,7 @@ func (c *Client) once(ctx context.Context, body []byte) (Result, *Error, time.Du
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	requestID := httpapi.Excerpt(resp.Header.Get("X-Request-Id"), secret, 64)
+	requestID := httpapi.Code(resp.Header.Get("X-Request-Id"), secret)
 	if err != nil {
 		e := fail(resp.StatusCode, retriedIf(ctx.Err() == nil), fmt.Errorf("read answer: %w", timedOut(err)))
 		e.RequestID = requestID
@@ -183,14 +183,10 @@ func (c *Client) once(ctx context.Context, body []byte) (Result, *Error, time.Du
 	delay := serverDelay(resp.Header, resp.StatusCode, time.Now())
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		ae := parseAPIError(data)
-		msg := ae.message
-		if msg == "" {
-			msg = string(data)
-		}
 		r := classify(resp.StatusCode, ae)
 		return Result{}, &Error{
-			StatusCode: resp.StatusCode, Code: httpapi.Excerpt(ae.code, secret, 64), Type: httpapi.Excerpt(ae.typ, secret, 64),
-			Message: httpapi.Excerpt(msg, secret, httpapi.BodyExcerptBytes), RequestID: requestID, kind: r.Kind, retry: r.Retry,
+			StatusCode: resp.StatusCode, Code: httpapi.Code(ae.code, secret), Type: httpapi.Code(ae.typ, secret),
+			RequestID: requestID, kind: r.Kind, retry: r.Retry,
 		}, delay
 	}
 	res, e := parseResponse(data, secret)

@@ -120,12 +120,12 @@ type Error struct {
 	// timeout, context done, request not sent).
 	StatusCode int
 	// Code is the API's error.code ("context_length_exceeded", "rate_limit_exceeded";
-	// a numeric code as digits), Type its error.type ("invalid_request_error"), if any.
+	// a numeric code as digits), Type its error.type ("invalid_request_error"), if any
+	// and if a single token (httpapi.Code). The API's error message is never kept: it
+	// may quote the prompt (a validator's "input_value=..."), and so may a refusal.
 	Code, Type string
-	// Message is at most ~200 bytes of the API's error message, or of the body if it
-	// had none, as one line with the API key replaced.
-	Message string
-	// RequestID is the answer's x-request-id header, for the provider's support.
+	// RequestID is the answer's x-request-id header, for the provider's support, if
+	// it is a single token (httpapi.Code).
 	RequestID string
 	// Err is the underlying cause: a network error, a context error,
 	// ErrRequestTimeout, ErrNoOutput, a decoding error.
@@ -135,7 +135,8 @@ type Error struct {
 	retry bool
 }
 
-// Error describes the failure with status, code, type and message; never the API key.
+// Error describes the failure with status, code and type: our own words and the API's
+// codes, never its free text nor the API key.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("openai chat completion")
@@ -152,10 +153,6 @@ func (e *Error) Error() string {
 			}
 			b.WriteString("(" + e.Type + ")")
 		}
-	}
-	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(strconv.Quote(e.Message))
 	}
 	if e.RequestID != "" {
 		b.WriteString(" [request ")

@@ -273,7 +273,7 @@ func (c *Client) wait(ctx, jctx context.Context, id string, submitted time.Time)
 			return res, err
 		}
 		if st.Status != StatusInQueue && st.Status != StatusInProgress {
-			log.Debug("unknown runpod job status, polling on", zap.String("status", httpapi.Excerpt(st.Status, c.cfg.APIKey, 40)))
+			log.Debug("unknown runpod job status, polling on", zap.String("status", httpapi.Code(st.Status, c.cfg.APIKey)))
 		}
 		wait := jitter(interval)
 		if !known {
@@ -347,7 +347,7 @@ func (c *Client) stopped(ctx, jctx context.Context, log *zap.Logger, id string, 
 		if res, err, final := c.finished(log, id, &st, polls); final {
 			return res, err
 		}
-		log.Info("runpod job still unfinished at JOB_TIMEOUT: giving it up", zap.String("status", httpapi.Excerpt(st.Status, c.cfg.APIKey, 40)))
+		log.Info("runpod job still unfinished at JOB_TIMEOUT: giving it up", zap.String("status", httpapi.Code(st.Status, c.cfg.APIKey)))
 	case err.Expired():
 		log.Info("runpod job forgotten by RunPod at JOB_TIMEOUT: giving it up")
 	default:
@@ -485,12 +485,9 @@ func (c *Client) finished(log *zap.Logger, id string, st *statusResponse, polls 
 	case StatusFailed, StatusCancelled, StatusTimedOut:
 		c.report(st.Status)
 		log.Debug("runpod job ended", zap.String("status", st.Status), zap.Int("polls", polls))
-		e := &Error{Op: opStatus, JobID: id, JobStatus: st.Status, kind: httpapi.Transient}
-		if msg := errorText(st.Error, c.cfg.APIKey); msg != "" {
-			e.Err = errors.New(msg)
-		} else {
-			e.Err = fmt.Errorf("job ended %s", st.Status)
-		}
+		// RunPod's "error" is the worker's: its message and traceback may
+		// quote the prompt. Only its error type is kept.
+		e := &Error{Op: opStatus, JobID: id, JobStatus: st.Status, Code: httpapi.ErrorCode(st.Error, c.cfg.APIKey), kind: httpapi.Transient}
 		err = e
 	default:
 		return Result{}, nil, false
@@ -593,8 +590,8 @@ func addCtxErr(ctx context.Context, e *Error) { e.Err = httpapi.CtxDoneErr(ctx, 
 // once performs one attempt of r. It returns nil on success, or the error (with the
 // server's Retry-After, if any, for a non-2xx answer) and whether it may be retried.
 func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry bool) {
-	fail := func(code int, k httpapi.Kind, body string, err error) *Error {
-		return &Error{Op: r.op, StatusCode: code, JobID: r.jobID, Body: body, Err: redactErr(err, c.cfg.APIKey), kind: k}
+	fail := func(code int, k httpapi.Kind, errCode string, err error) *Error {
+		return &Error{Op: r.op, StatusCode: code, JobID: r.jobID, Code: errCode, Err: redactErr(err, c.cfg.APIKey), kind: k}
 	}
 	var body io.Reader
 	if r.body != nil {
@@ -633,7 +630,7 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		rule := classify(r.op, resp.StatusCode)
-		e = fail(resp.StatusCode, rule.Kind, httpapi.Excerpt(string(data), c.cfg.APIKey, httpapi.BodyExcerptBytes), nil)
+		e = fail(resp.StatusCode, rule.Kind, httpapi.ErrorCode(data, c.cfg.APIKey), nil)
 		if d, ok := httpapi.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			e.retryAfter = d
 		}
@@ -645,7 +642,7 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 	if err := json.Unmarshal(data, out); err != nil {
 		// A garbled answer to a GET is retried; one to a POST is not, as the POST may
 		// have taken effect (a duplicate job would be created).
-		return fail(resp.StatusCode, httpapi.Transient, httpapi.Excerpt(string(data), c.cfg.APIKey, httpapi.BodyExcerptBytes),
+		return fail(resp.StatusCode, httpapi.Transient, "",
 			fmt.Errorf("decode answer: %w", err)), r.method == http.MethodGet
 	}
 	return nil, false
@@ -685,18 +682,4 @@ func msDuration(ms float64) time.Duration {
 		return time.Duration(math.MaxInt64)
 	}
 	return time.Duration(ms * float64(time.Millisecond))
-}
-
-// errorText renders RunPod's "error" field (a string, often JSON text, or an object)
-// as one line of at most ~200 bytes with secret replaced.
-func errorText(raw json.RawMessage, secret string) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return ""
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		s = string(raw)
-	}
-	return httpapi.Excerpt(s, secret, httpapi.BodyExcerptBytes)
 }

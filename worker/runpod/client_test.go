@@ -3,6 +3,7 @@ package runpod
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -185,8 +186,8 @@ func TestHTTPErrorsOnRun(t *testing.T) {
 			if e.StatusCode != tt.wantCode || e.Op != "run" {
 				t.Errorf("error %+v: StatusCode %d Op %q, want %d run", e, e.StatusCode, e.Op, tt.wantCode)
 			}
-			if tt.wantCode >= 400 && !strings.Contains(err.Error(), "fake") {
-				t.Errorf("error %q does not quote the body", err)
+			if tt.wantCode >= 400 && !strings.Contains(err.Error(), fmt.Sprintf("fake_%d", tt.wantCode)) {
+				t.Errorf("error %q does not name the answer's error code", err)
 			}
 			if len(ids) != 0 {
 				t.Errorf("JobIDs = %v, want none", ids)
@@ -246,9 +247,9 @@ func TestJobOutcomes(t *testing.T) {
 		{
 			name: "failed is returned, not resubmitted",
 			status: func(id string, n int) reply {
-				return ok(`{"id":"` + id + `","status":"FAILED","error":"{\"error_type\":\"OutOfMemoryError\",\"error_message\":\"CUDA out of memory\"}"}`)
+				return ok(`{"id":"` + id + `","status":"FAILED","error":"{\"error_type\":\"<class 'torch.OutOfMemoryError'>\",\"error_message\":\"CUDA out of memory\"}"}`)
 			},
-			wantClass: "temporary", wantOnJob: []string{"FAILED"}, wantStatus: "FAILED", wantInErr: "CUDA out of memory",
+			wantClass: "temporary", wantOnJob: []string{"FAILED"}, wantStatus: "FAILED", wantInErr: "FAILED: torch.OutOfMemoryError",
 		},
 		{
 			name:      "cancelled by someone else",
@@ -417,11 +418,11 @@ func TestJobTimeoutCancelsJob(t *testing.T) {
 }
 
 // The last look at JobTimeout reports a job that ended like any poll does,
-// RunPod's error text included, and does not cancel it.
+// RunPod's error code included (its free text never), and does not cancel it.
 func TestLastPollAtJobTimeoutReportsEndedJob(t *testing.T) {
 	t.Parallel()
 	f := (&fakeRunPod{status: func(id string, n int) reply {
-		return ok(`{"id":"` + id + `","status":"FAILED","error":"CUDA out of memory"}`)
+		return ok(`{"id":"` + id + `","status":"FAILED","error":"CUDA_OOM"}`)
 	}}).start(t)
 	cfg := testConfig(t, f.url())
 	var jobs jobLog
@@ -431,8 +432,8 @@ func TestLastPollAtJobTimeoutReportsEndedJob(t *testing.T) {
 	if errClass(err) != "temporary" || res.Polls != 1 {
 		t.Fatalf("WaitFrom = %+v, %v; want a temporary error after 1 poll", res, err)
 	}
-	if e := asError(t, err); e.JobStatus != StatusFailed || !strings.Contains(err.Error(), "CUDA out of memory") {
-		t.Errorf("error %v: JobStatus %q, want FAILED with RunPod's error text", err, e.JobStatus)
+	if e := asError(t, err); e.JobStatus != StatusFailed || e.Code != "CUDA_OOM" || !strings.Contains(err.Error(), "FAILED: CUDA_OOM") {
+		t.Errorf("error %v: JobStatus %q, Code %q, want FAILED with RunPod's error code", err, e.JobStatus, e.Code)
 	}
 	if _, _, cancels := f.snapshot(); len(cancels) != 0 || f.pollCount() != 1 {
 		t.Errorf("cancels %v, %d polls; want none and 1", cancels, f.pollCount())

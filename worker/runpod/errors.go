@@ -3,7 +3,6 @@ package runpod
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -77,18 +76,22 @@ type Error struct {
 	// JobStatus is the job's final state when the job itself failed: FAILED, CANCELLED,
 	// TIMED_OUT, COMPLETED (with unusable output), EXPIRED or ABANDONED.
 	JobStatus string
-	// Body is at most ~200 bytes of the response body (API key replaced).
-	Body string
+	// Code is the error code or type RunPod's answer named, if it named one as a single
+	// token (httpapi.Code): the "error" or "code" of a non-2xx answer, a validation
+	// error's type, the error_type of a FAILED job. RunPod's free text (messages,
+	// tracebacks, bodies) is never kept: a worker's or a validator's words may quote
+	// the prompt.
+	Code string
 	// Err is the underlying cause: a network error, a context error, ErrJobTimeout,
-	// RunPod's error text, ErrNoOutput.
+	// ErrNoOutput; nil for a job that ended FAILED, CANCELLED or TIMED_OUT.
 	Err error
 
 	kind       httpapi.Kind  // the verdict of statusRules, or of the client
 	retryAfter time.Duration // the answer's Retry-After, 0 if none
 }
 
-// Error describes the failure with op, status code, job id and a body excerpt; never the
-// API key.
+// Error describes the failure with op, job id and status, HTTP status and error code:
+// our own words and codes, never RunPod's free text nor the API key.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("runpod ")
@@ -105,9 +108,9 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(httpapi.StatusLine(e.StatusCode))
 	}
-	if e.Body != "" {
+	if e.Code != "" {
 		b.WriteString(": ")
-		b.WriteString(strconv.Quote(e.Body))
+		b.WriteString(e.Code)
 	}
 	if e.Err != nil {
 		b.WriteString(": ")

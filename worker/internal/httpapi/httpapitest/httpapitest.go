@@ -11,8 +11,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -240,5 +243,84 @@ func CheckBackoff(t testing.TB, backoff func(attempt int, serverDelay time.Durat
 	}
 	if d := backoff(1, time.Hour); d != time.Second {
 		t.Errorf("server delay 1h gave %v, want capped at RetryMax", d)
+	}
+}
+
+// RunWords is the length of the shortest run of a prompt's words that CheckNoPromptRun
+// looks for: a shorter run can be a coincidence, a longer one is a quote.
+const RunWords = 5
+
+// echoWords are the words of EchoPrompt: words of a transcript that no error message
+// of the clients uses, so that a run of them in an error can only be an echo.
+var echoWords = []string{
+	"Alice", "Bob", "Carol", "Dana", "migration", "rollback", "billing", "invoices",
+	"Thursday", "Monday", "launch", "guide", "customers", "production", "scripts",
+	"tables", "seven", "days", "switch", "flag", "morning", "everyone", "review", "plan",
+	"support", "duplicate", "halfway", "tested", "copy", "week", "great", "please",
+}
+
+// EchoPrompt is a transcript-like prompt of 8 to 47 words drawn from a fixed
+// vocabulary by seed, with runes of sep (quotes, backslashes, newlines, non-ASCII
+// text, ...) after some of them: what an echo must not carry into an error, however
+// the backend escapes it.
+func EchoPrompt(seed uint64, sep string) string {
+	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
+	seps := []rune(sep)
+	var b strings.Builder
+	for i := range 8 + rng.IntN(40) {
+		if i > 0 {
+			b.WriteByte(" \n"[rng.IntN(2)])
+		}
+		b.WriteString(echoWords[rng.IntN(len(echoWords))])
+		if len(seps) > 0 && rng.IntN(3) == 0 {
+			b.WriteRune(seps[rng.IntN(len(seps))])
+		}
+	}
+	return b.String()
+}
+
+// echoWord matches a word of EchoPrompt's vocabulary, wherever it stands: inside an
+// escape ("\\nAlice") too.
+var echoWord = regexp.MustCompile(func() string {
+	words := slices.Clone(echoWords)
+	slices.SortFunc(words, func(a, b string) int { return len(b) - len(a) }) // longest first
+	return strings.Join(words, "|")
+}())
+
+// twoLetters is a gap between two words of a quote that holds a word of its own: not
+// only separators and escapes (\n, \t, \u003e, \\, ...).
+var twoLetters = regexp.MustCompile(`[A-Za-z]{2}`)
+
+// CheckNoPromptRun fails the test if text (an error message, log output) holds key, or
+// RunWords consecutive words of prompt, an EchoPrompt: the words of its vocabulary in
+// text are read in order, each run of them that only separators and escapes part is one
+// quote, so that no escaping, quoting or re-quoting of the echo can hide it. what names
+// the text.
+func CheckNoPromptRun(t testing.TB, what, text, prompt, key string) {
+	t.Helper()
+	if key != "" && strings.Contains(text, key) {
+		t.Errorf("%s leaks the API key: %s", what, text)
+	}
+	var quotes []string // runs of the vocabulary's words in text, each padded with spaces
+	var cur []string
+	last := 0
+	for _, m := range echoWord.FindAllStringIndex(text, -1) {
+		if len(cur) > 0 && twoLetters.MatchString(text[last:m[0]]) {
+			quotes = append(quotes, " "+strings.Join(cur, " ")+" ")
+			cur = cur[:0]
+		}
+		cur = append(cur, text[m[0]:m[1]])
+		last = m[1]
+	}
+	quotes = append(quotes, " "+strings.Join(cur, " ")+" ")
+	words := echoWord.FindAllString(prompt, -1)
+	for i := 0; i+RunWords <= len(words); i++ {
+		run := " " + strings.Join(words[i:i+RunWords], " ") + " "
+		for _, q := range quotes {
+			if strings.Contains(q, run) {
+				t.Errorf("%s quotes %q of the prompt: %s", what, strings.TrimSpace(run), text)
+				return
+			}
+		}
 	}
 }
