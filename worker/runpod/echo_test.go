@@ -3,7 +3,6 @@ package runpod
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -71,10 +70,8 @@ var echoPaths = []struct {
 		cancel: func(echo string) reply { return reply{code: 400, body: `{"error":` + quote(echo) + `}`} }},
 }
 
-func quote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
+// quote is s as a JSON string.
+var quote = httpapitest.JSONString
 
 // FuzzErrorsNeverQuoteThePrompt: whatever a RunPod endpoint echoes of its input into
 // an error (a validation error's input_value, a worker's error message or traceback,
@@ -82,13 +79,8 @@ func quote(s string) string {
 // log line it writes, holds a run of httpapitest.RunWords words of the prompt, or the
 // API key. Only codes and our own words reach them.
 func FuzzErrorsNeverQuoteThePrompt(f *testing.F) {
-	for i := range echoPaths {
-		f.Add(uint8(i), uint64(i), "")
-		f.Add(uint8(i), uint64(100+i), `"'\é,<{}>`+"\t")
-	}
-	f.Fuzz(func(t *testing.T, path uint8, seed uint64, sep string) {
-		p := echoPaths[int(path)%len(echoPaths)]
-		prompt := httpapitest.EchoPrompt(seed, sep)
+	httpapitest.FuzzEcho(f, len(echoPaths), func(t *testing.T, path int, prompt string) {
+		p := echoPaths[path]
 		var mu sync.Mutex
 		var seen string // the prompt as the server received it, with the key
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -136,15 +128,11 @@ func FuzzErrorsNeverQuoteThePrompt(f *testing.F) {
 		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 		defer cancel()
 		_, _, err := summarizeJob(ctx, c, prompt)
-		if err == nil {
-			t.Fatalf("%s: no error", p.name)
-		}
+		mu.Lock()
+		defer mu.Unlock()
 		if seen == "" {
 			t.Fatalf("%s: the server saw no prompt", p.name)
 		}
-		what := fmt.Sprintf("%s: error", p.name)
-		httpapitest.CheckNoPromptRun(t, what, err.Error(), prompt, testKey)
-		httpapitest.CheckNoPromptRun(t, what+" (fmt)", fmt.Sprintf("%v %+v %#v %q", err, err, err, err), prompt, testKey)
-		httpapitest.CheckNoPromptRun(t, p.name+": logs", logs.String(), prompt, testKey)
+		httpapitest.CheckEchoed(t, p.name, err, &logs, prompt, testKey)
 	})
 }

@@ -324,3 +324,35 @@ func CheckNoPromptRun(t testing.TB, what, text, prompt, key string) {
 		}
 	}
 }
+
+// JSONString is s as a JSON string, quotes included: how an echo quotes its input.
+func JSONString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// FuzzEcho runs echo(t, path, prompt) for each input of f: path one of paths echo
+// paths of the client's test, prompt an EchoPrompt. Each path is seeded twice: with a
+// plain prompt, and with quotes, a backslash, non-ASCII text and JSON punctuation in
+// it.
+func FuzzEcho(f *testing.F, paths int, echo func(t *testing.T, path int, prompt string)) {
+	for i := range paths {
+		f.Add(uint8(i), uint64(i), "")
+		f.Add(uint8(i), uint64(100+i), `"'\é,<{}>`+"\t")
+	}
+	f.Fuzz(func(t *testing.T, path uint8, seed uint64, sep string) {
+		echo(t, int(path)%paths, EchoPrompt(seed, sep))
+	})
+}
+
+// CheckEchoed is CheckNoPromptRun of err's message, of every fmt rendering of err, and
+// of the client's logs; name names the echo path. A nil err fails the test.
+func CheckEchoed(t testing.TB, name string, err error, logs fmt.Stringer, prompt, key string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: no error", name)
+	}
+	CheckNoPromptRun(t, name+": error", err.Error(), prompt, key)
+	CheckNoPromptRun(t, name+": error (fmt)", fmt.Sprintf("%v %+v %#v %q", err, err, err, err), prompt, key)
+	CheckNoPromptRun(t, name+": logs", logs.String(), prompt, key)
+}
