@@ -370,28 +370,30 @@ func (c *Client) stopped(ctx, jctx context.Context, log *zap.Logger, id string, 
 // ctx's error and the last attempt's, and the job's state was not seen.
 func (c *Client) lastLook(ctx context.Context, log *zap.Logger, id string) (statusResponse, int, *Error) {
 	var last *Error
-	for attempt := 1; ; attempt++ {
+	looks := 0
+	for {
 		if c.gate.wait(ctx, time.Time{}) != nil {
 			break
 		}
+		looks++
 		st, err := c.poll(ctx, id)
 		if err == nil || err.Expired() || err.kind.Refusal() && ctx.Err() == nil {
-			return st, attempt, err
+			return st, looks, err
+		}
+		if ctx.Err() != nil {
+			return st, looks, err // wraps ctx's error
 		}
 		last = err
-		if ctx.Err() != nil {
-			return st, attempt, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxDoneErr(ctx, last), kind: httpapi.Transient}
-		}
-		wait := c.backoff(attempt, err.retryAfter)
-		if attempt == 1 || attempt%10 == 0 {
+		wait := c.backoff(looks, err.retryAfter)
+		if looks == 1 || looks%10 == 0 {
 			log.Warn("last look at a runpod job at JOB_TIMEOUT failed: trying again until RunPod answers",
-				zap.Int("attempt", attempt), zap.Duration("wait", wait), zap.Error(err))
+				zap.Int("looks", looks), zap.Duration("wait", wait), zap.Error(err))
 		}
 		if !httpapi.Sleep(ctx, wait) {
-			return st, attempt, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxDoneErr(ctx, last), kind: httpapi.Transient}
+			break
 		}
 	}
-	return statusResponse{}, 0, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxDoneErr(ctx, last), kind: httpapi.Transient}
+	return statusResponse{}, looks, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxDoneErr(ctx, last), kind: httpapi.Transient}
 }
 
 // minPoll is the shortest wait between two polls of one job.
