@@ -70,14 +70,14 @@ type Result struct {
 // Config.MaxAttempts times with full-jitter exponential backoff, or the delay the server
 // asks for (retry-after-ms, Retry-After, x-ratelimit-reset-*), capped at RetryMax. It
 // never sleeps past ctx: when ctx ends the error wraps ctx's error. Every error is an
-// *Error; see its Permanent, ConfigFault and Temporary methods.
+// *Error; see its Class.
 func (c *Client) Complete(ctx context.Context, prompt string) (Result, error) {
 	if strings.TrimSpace(prompt) == "" {
-		return Result{}, &Error{Err: errors.New("empty prompt"), class: classPermanent}
+		return Result{}, &Error{Err: errors.New("empty prompt"), kind: httpapi.Permanent}
 	}
 	body, err := c.requestBody(prompt)
 	if err != nil {
-		return Result{}, &Error{Err: err, class: classPermanent}
+		return Result{}, &Error{Err: err, kind: httpapi.Permanent}
 	}
 	start := time.Now()
 	for attempt := 1; ; attempt++ {
@@ -138,8 +138,8 @@ func addCtxErr(ctx context.Context, e *Error) {
 // says whether it may be retried) and the delay the server asked for (negative if none).
 func (c *Client) once(ctx context.Context, body []byte) (Result, *Error, time.Duration) {
 	secret := c.cfg.APIKey
-	fail := func(code int, r rule, err error) *Error {
-		return &Error{StatusCode: code, Err: redactErr(err, secret), class: r.class, retry: r.retry}
+	fail := func(code int, r httpapi.Rule, err error) *Error {
+		return &Error{StatusCode: code, Err: redactErr(err, secret), kind: r.Kind, retry: r.Retry}
 	}
 	actx, cancel := context.WithTimeoutCause(ctx, c.cfg.Timeout, ErrRequestTimeout)
 	defer cancel()
@@ -169,7 +169,7 @@ func (c *Client) once(ctx context.Context, body []byte) (Result, *Error, time.Du
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	requestID := httpapi.Excerpt(resp.Header.Get("X-Request-Id"), secret, 64)
+	requestID := httpapi.Code(resp.Header.Get("X-Request-Id"), secret)
 	if err != nil {
 		e := fail(resp.StatusCode, retriedIf(ctx.Err() == nil), fmt.Errorf("read answer: %w", timedOut(err)))
 		e.RequestID = requestID
@@ -183,14 +183,10 @@ func (c *Client) once(ctx context.Context, body []byte) (Result, *Error, time.Du
 	delay := serverDelay(resp.Header, resp.StatusCode, time.Now())
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		ae := parseAPIError(data)
-		msg := ae.message
-		if msg == "" {
-			msg = string(data)
-		}
 		r := classify(resp.StatusCode, ae)
 		return Result{}, &Error{
-			StatusCode: resp.StatusCode, Code: httpapi.Excerpt(ae.code, secret, 64), Type: httpapi.Excerpt(ae.typ, secret, 64),
-			Message: httpapi.Excerpt(msg, secret, httpapi.BodyExcerptBytes), RequestID: requestID, class: r.class, retry: r.retry,
+			StatusCode: resp.StatusCode, Code: httpapi.Code(ae.code, secret), Type: httpapi.Code(ae.typ, secret),
+			RequestID: requestID, kind: r.Kind, retry: r.Retry,
 		}, delay
 	}
 	res, e := parseResponse(data, secret)
@@ -206,7 +202,7 @@ func (c *Client) once(ctx context.Context, body []byte) (Result, *Error, time.Du
 }
 
 // retriedIf is the rule of a transient failure, retried if retry.
-func retriedIf(retry bool) rule {
+func retriedIf(retry bool) httpapi.Rule {
 	if retry {
 		return retried
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,9 +22,9 @@ import (
 const (
 	MaxTokensDefault    = 256
 	TimeoutDefault      = 5 * time.Minute
-	MaxAttemptsDefault  = 5
-	RetryInitialDefault = 500 * time.Millisecond
-	RetryMaxDefault     = 30 * time.Second
+	MaxAttemptsDefault  = httpapi.MaxAttemptsDefault
+	RetryInitialDefault = httpapi.RetryInitialDefault
+	RetryMaxDefault     = httpapi.RetryMaxDefault
 )
 
 // maxResponseBytes bounds every response body read by the client.
@@ -95,15 +96,7 @@ func (c Config) withDefaults() Config {
 	if c.Timeout == 0 {
 		c.Timeout = TimeoutDefault
 	}
-	if c.MaxAttempts == 0 {
-		c.MaxAttempts = MaxAttemptsDefault
-	}
-	if c.RetryInitial == 0 {
-		c.RetryInitial = RetryInitialDefault
-	}
-	if c.RetryMax == 0 {
-		c.RetryMax = max(RetryMaxDefault, c.RetryInitial)
-	}
+	c.MaxAttempts, c.RetryInitial, c.RetryMax = httpapi.RetryDefaults(c.MaxAttempts, c.RetryInitial, c.RetryMax)
 	if c.HTTPClient == nil {
 		c.HTTPClient = httpapi.NewClient(0)
 	}
@@ -119,24 +112,12 @@ var hostsNeedingKey = []string{"api.openai.com", "api.runpod.ai"}
 // Validate reports every problem of c (zero fields count as their defaults), joined
 // with errors.Join. Messages never contain the API key.
 func (c Config) Validate() error {
-	u, errs := httpapi.CheckURL("openai: BaseURL", c.BaseURL)
+	u, errs := httpapi.CheckEndpoint("openai", "BaseURL", c.BaseURL, c.APIKey, func(host string) bool {
+		return slices.Contains(hostsNeedingKey, host)
+	})
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	host := ""
-	if u != nil {
-		host = strings.ToLower(u.Hostname())
-		if strings.HasSuffix(strings.TrimRight(u.Path, "/"), "/chat/completions") {
-			bad("openai: BaseURL %q must not end in /chat/completions, which is appended", u.Redacted())
-		}
-	}
-	if err := httpapi.CheckKey("openai: APIKey", c.APIKey); err != nil {
-		errs = append(errs, err)
-	}
-	if c.APIKey == "" {
-		for _, h := range hostsNeedingKey {
-			if host == h {
-				bad("openai: APIKey is required for %s", host)
-			}
-		}
+	if u != nil && strings.HasSuffix(strings.TrimRight(u.Path, "/"), "/chat/completions") {
+		bad("openai: BaseURL %q must not end in /chat/completions, which is appended", u.Redacted())
 	}
 	if strings.TrimSpace(c.Model) == "" {
 		bad("openai: Model is required")
@@ -147,24 +128,8 @@ func (c Config) Validate() error {
 	if c.Temperature < 0 || math.IsNaN(c.Temperature) || math.IsInf(c.Temperature, 0) {
 		bad("openai: Temperature %v must be a finite number, not negative", c.Temperature)
 	}
-	if c.MaxAttempts < 0 {
-		bad("openai: MaxAttempts %d must not be negative", c.MaxAttempts)
-	}
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{
-		{"Timeout", c.Timeout},
-		{"RetryInitial", c.RetryInitial},
-		{"RetryMax", c.RetryMax},
-	} {
-		if d.v < 0 {
-			bad("openai: %s %v must not be negative", d.name, d.v)
-		}
-	}
-	if d := c.withDefaults(); c.RetryInitial >= 0 && c.RetryMax >= 0 && d.RetryInitial > d.RetryMax {
-		bad("openai: RetryInitial %v exceeds RetryMax %v", d.RetryInitial, d.RetryMax)
-	}
+	errs = append(errs, httpapi.CheckSettings("openai", c.MaxAttempts, c.RetryInitial, c.RetryMax,
+		httpapi.Setting{Name: "Timeout", Value: c.Timeout})...)
 	return errors.Join(errs...)
 }
 

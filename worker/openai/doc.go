@@ -35,26 +35,30 @@
 //
 // # Errors
 //
-// Every error is an *Error whose Permanent, ConfigFault and Temporary methods (exactly
-// one is true) say what the caller does with the work item. HTTP status codes are
-// mapped in one table (statusRules), refined by the API's error code (codeRules), and
-// for an error inside a 200 answer by its numeric code or type (typeRules):
+// Every error is an *Error whose Class (the outcome vocabulary of package
+// queue/outcome, which outcome.Of reads through any wrapping) says what the caller
+// does with the work item. HTTP status codes are mapped in one table (statusRules),
+// refined by the API's error code (codeRules), and for an error inside a 200 answer
+// by its numeric code or type (typeRules), into the kinds of httpapi: Permanent
+// (dead-lettered, backend_rejected), Config (held until an operator acts) and
+// Transient (held as throttled after a 429, as an outage after a 5xx or no answer,
+// released when the caller stopped, else retried):
 //
-//	429, 408, 5xx, network, timeout     retried here with backoff, then Temporary
-//	401, 403, 404                       ConfigFault: key, BaseURL or model is wrong
+//	429, 408, 5xx, network, timeout     retried here with backoff, then Transient
+//	401, 403, 404                       Config: key, BaseURL or model is wrong
 //	code invalid_api_key, model_not_found,
 //	  insufficient_quota (even on 429),
-//	  unsupported_parameter/_value      ConfigFault, not retried
+//	  unsupported_parameter/_value      Config, not retried
 //	400, 413, 422                       Permanent: the input is rejected
 //	code context_length_exceeded,
 //	  content_filter, invalid_prompt    Permanent, whatever the status
-//	other 4xx                           Temporary, not retried here
+//	other 4xx                           Transient, not retried here
 //	error object in a 200 answer        by code (vLLM: its HTTP status), else by type
 //	                                    (invalid_request_error → Permanent,
-//	                                    authentication_error → ConfigFault, ...),
-//	                                    else Temporary and retried
-//	garbled 200 answer                  retried here, then Temporary
-//	no choices, empty content           Temporary (ErrNoOutput), not retried here
+//	                                    authentication_error → Config, ...),
+//	                                    else Transient and retried
+//	garbled 200 answer                  retried here, then Transient
+//	no choices, empty content           Transient (ErrNoOutput), not retried here
 //	refusal, content_filter stop        Permanent (ErrNoOutput)
 //	empty prompt                        Permanent, nothing sent
 //
@@ -62,5 +66,5 @@
 //
 // Cancel the context passed to Complete to stop: the request in flight is aborted, no
 // retry follows, and the returned error wraps the context's error
-// (errors.Is(err, context.Canceled) is true) and is Temporary.
+// (errors.Is(err, context.Canceled) is true) and releases the work item.
 package openai

@@ -21,34 +21,18 @@ var ErrNoOutput = errors.New("no usable output")
 // Config.Timeout (the caller's context was still live).
 var ErrRequestTimeout = errors.New("openai: request timeout exceeded")
 
-// class is what the caller should do with an error.
-type class int
-
-const (
-	// classTransient: try again later (the client already retried what it could).
-	classTransient class = iota
-	// classPermanent: the API rejected the input; trying again cannot help.
-	classPermanent
-	// classConfig: credentials, model or parameters are wrong; an operator must act.
-	classConfig
-)
-
-// rule is one row of the classification tables.
-type rule struct {
-	class class
-	retry bool // retried inside the client, with backoff
-}
-
+// The rows of the tables, short.
 var (
-	permanent = rule{classPermanent, false}
-	config    = rule{classConfig, false}
-	transient = rule{classTransient, false}
-	retried   = rule{classTransient, true}
+	permanent = httpapi.RulePermanent
+	config    = httpapi.RuleConfig
+	transient = httpapi.RuleTransient
+	retried   = httpapi.RuleRetried
 )
 
-// statusRules maps HTTP status codes to classes. A code missing here falls back to:
-// other 5xx → transient and retried; other 4xx → transient, not retried.
-var statusRules = map[int]rule{
+// statusRules maps HTTP status codes to kinds. A code missing here falls back to:
+// other 5xx → transient and retried; other 4xx → transient, not retried
+// (httpapi.StatusRule).
+var statusRules = map[int]httpapi.Rule{
 	http.StatusBadRequest:            permanent, // 400: input rejected
 	http.StatusUnauthorized:          config,    // 401: bad key
 	http.StatusForbidden:             config,    // 403: key lacks access, region blocked
@@ -67,7 +51,7 @@ var statusRules = map[int]rule{
 // status: a 429 "insufficient_quota" is a billing problem, not throttling, and a 400
 // "unsupported_parameter" is a model that rejects max_tokens or temperature, not a bad
 // transcript.
-var codeRules = map[string]rule{
+var codeRules = map[string]httpapi.Rule{
 	"context_length_exceeded":  permanent,
 	"string_above_max_length":  permanent,
 	"content_filter":           permanent,
@@ -85,7 +69,7 @@ var codeRules = map[string]rule{
 // typeRules maps the API's error types (error.type). They are consulted only for an
 // error object in a 200 answer, where no HTTP status says more; the names are
 // OpenAI's, Anthropic-style proxies' and vLLM's (Python exception names).
-var typeRules = map[string]rule{
+var typeRules = map[string]httpapi.Rule{
 	"invalid_request_error":   permanent,
 	"BadRequestError":         permanent,
 	"authentication_error":    config,
@@ -106,29 +90,18 @@ var typeRules = map[string]rule{
 	"ServiceUnavailableError": retried,
 }
 
-// statusRule returns the rule for an HTTP status code.
-func statusRule(code int) rule {
-	if r, ok := statusRules[code]; ok {
-		return r
-	}
-	if code >= 500 {
-		return retried
-	}
-	return transient
-}
-
 // classify returns the rule for a failed answer: HTTP status status (200 for an error
 // object in a 200 answer) carrying API error e (zero if the body had none).
-func classify(status int, e apiError) rule {
+func classify(status int, e apiError) httpapi.Rule {
 	if r, ok := codeRules[e.code]; ok {
 		return r
 	}
 	if status < 200 || status > 299 {
-		return statusRule(status)
+		return httpapi.StatusRule(statusRules, status)
 	}
 	// An error in a 200 body: vLLM puts the HTTP status it meant in "code".
 	if n, err := strconv.Atoi(e.code); err == nil && n >= 400 && n <= 599 {
-		return statusRule(n)
+		return httpapi.StatusRule(statusRules, n)
 	}
 	if r, ok := typeRules[e.typ]; ok {
 		return r
@@ -139,30 +112,31 @@ func classify(status int, e apiError) rule {
 	return retried
 }
 
-// Error is the error type of every failure Complete returns. Check it with errors.As
-// and its Permanent, ConfigFault and Temporary methods; exactly one of them is true.
+// Error is the error type of every failure Complete returns. Its Class says what it
+// means for the work item (outcome.Of reads it through any wrapping).
 type Error struct {
 	// StatusCode is the HTTP status of the answer: 200 for an error object or an
 	// unusable completion in a 200 answer, 0 if there was no answer (network error,
 	// timeout, context done, request not sent).
 	StatusCode int
 	// Code is the API's error.code ("context_length_exceeded", "rate_limit_exceeded";
-	// a numeric code as digits), Type its error.type ("invalid_request_error"), if any.
+	// a numeric code as digits), Type its error.type ("invalid_request_error"), if any
+	// and if a single token (httpapi.Code). The API's error message is never kept: it
+	// may quote the prompt (a validator's "input_value=..."), and so may a refusal.
 	Code, Type string
-	// Message is at most ~200 bytes of the API's error message, or of the body if it
-	// had none, as one line with the API key replaced.
-	Message string
-	// RequestID is the answer's x-request-id header, for the provider's support.
+	// RequestID is the answer's x-request-id header, for the provider's support, if
+	// it is a single token (httpapi.Code).
 	RequestID string
 	// Err is the underlying cause: a network error, a context error,
 	// ErrRequestTimeout, ErrNoOutput, a decoding error.
 	Err error
 
-	class class
+	kind  httpapi.Kind // the verdict of the tables, or of the client
 	retry bool
 }
 
-// Error describes the failure with status, code, type and message; never the API key.
+// Error describes the failure with status, code and type: our own words and the API's
+// codes, never its free text nor the API key.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("openai chat completion")
@@ -180,10 +154,6 @@ func (e *Error) Error() string {
 			b.WriteString("(" + e.Type + ")")
 		}
 	}
-	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(strconv.Quote(e.Message))
-	}
 	if e.RequestID != "" {
 		b.WriteString(" [request ")
 		b.WriteString(e.RequestID)
@@ -199,27 +169,15 @@ func (e *Error) Error() string {
 // Unwrap returns Err.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Permanent reports that the API rejected the input (400, 413, 422, or codes like
-// context_length_exceeded and content_filter, also inside a 200 answer; an empty or
-// whitespace prompt; a refusal): retrying the same input cannot succeed, so the caller
-// dead-letters the work item (reason backend_rejected).
-func (e *Error) Permanent() bool { return e.class == classPermanent }
-
-// ConfigFault reports a configuration error (401, 403, 404, or codes invalid_api_key,
-// model_not_found, insufficient_quota, unsupported_parameter, unsupported_value): the
-// work item is fine and should be retried later, while the caller reports itself not
-// ready until an operator fixes the settings or the account.
-func (e *Error) ConfigFault() bool { return e.class == classConfig }
-
-// Temporary reports everything else: throttling, 5xx and network errors after the
-// client's own retries, timeouts, a cancelled context, garbled or empty answers. The
-// caller tries the work item again later.
-func (e *Error) Temporary() bool { return !e.Permanent() && !e.ConfigFault() }
-
-// Class is the error's outcome class (httpapi.Class).
-func (e *Error) Class() outcome.Class {
-	return httpapi.Class(e.Permanent(), e.ConfigFault(), e.StatusCode, e.Err)
-}
+// Class is the error's outcome class (httpapi.Class of its kind): the input rejected
+// (400, 413, 422, or codes like context_length_exceeded and content_filter, also
+// inside a 200 answer; an empty or whitespace prompt; a refusal) is dead-lettered; our
+// key, model or account refused (401, 403, 404, or codes invalid_api_key,
+// model_not_found, insufficient_quota, unsupported_parameter, unsupported_value)
+// holds the work; throttling, 5xx and network errors after the client's own retries
+// hold it as an outage or throttling; a caller that stopped waiting releases it;
+// timeouts, garbled or empty answers are the message's transient failure.
+func (e *Error) Class() outcome.Class { return httpapi.Class(e.kind, e.StatusCode, e.Err) }
 
 // redactErr returns err, or, if its message quotes secret, an error with the secret
 // replaced that still matches the sentinels it matched.

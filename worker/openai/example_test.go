@@ -2,11 +2,11 @@ package openai_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 
+	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker/openai"
 )
 
@@ -40,17 +40,17 @@ func ExampleClient_Complete() {
 		return
 	}
 	res, err := client.Complete(context.Background(), "...transcript...")
-	var apiErr *openai.Error
-	switch {
-	case errors.As(err, &apiErr) && apiErr.Permanent():
-		fmt.Println("dead-letter, backend_rejected:", err)
-	case errors.As(err, &apiErr) && apiErr.ConfigFault():
-		fmt.Println("retry later and report not ready:", err)
-	case err != nil:
-		fmt.Println("retry later:", err)
-	default:
+	// The error's class (package queue/outcome) says what to do with the work.
+	switch class := outcome.Of(err); {
+	case err == nil:
 		fmt.Println(res.Text)
 		fmt.Println(res.ID, res.Model, res.PromptTokens, res.CompletionTokens, res.FinishReason)
+	case class.Kind == outcome.DeadLettered:
+		fmt.Println("dead-letter, backend_rejected:", err)
+	case class.Kind == outcome.Held && class.Cause == outcome.CauseConfig:
+		fmt.Println("retry later and report not ready:", err)
+	default:
+		fmt.Println("retry later:", err)
 	}
 	// Output:
 	// The team agreed to ship on Friday.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/summarizer/summarizer/worker/internal/httpapi"
@@ -123,23 +122,24 @@ func count(raw json.RawMessage) int {
 // parseResponse turns a 200 answer into a Result. The error, if any, is classified: an
 // error document by its code and type, unparseable JSON as transient and retried, no
 // choices or empty content as transient (ErrNoOutput), a refusal or a content filter
-// stop with no content as permanent. secret is replaced in every quoted text.
+// stop with no content as permanent. The error keeps the document's code and type
+// (httpapi.Code), never its message; none holds secret.
 func parseResponse(body []byte, secret string) (Result, *Error) {
-	fail := func(r rule, ae apiError, msg string, err error) *Error {
+	fail := func(r httpapi.Rule, ae apiError, err error) *Error {
 		return &Error{
-			StatusCode: 200, Code: httpapi.Excerpt(ae.code, secret, 64), Type: httpapi.Excerpt(ae.typ, secret, 64),
-			Message: httpapi.Excerpt(msg, secret, httpapi.BodyExcerptBytes), Err: redactErr(err, secret), class: r.class, retry: r.retry,
+			StatusCode: 200, Code: httpapi.Code(ae.code, secret), Type: httpapi.Code(ae.typ, secret),
+			Err: redactErr(err, secret), kind: r.Kind, retry: r.Retry,
 		}
 	}
 	var r chatResponse
 	if err := json.Unmarshal(body, &r); err != nil {
-		return Result{}, fail(retried, apiError{}, string(body), fmt.Errorf("decode answer: %w", err))
+		return Result{}, fail(retried, apiError{}, fmt.Errorf("decode answer: %w", err))
 	}
 	if ae := r.apiError(); !ae.empty() {
-		return Result{}, fail(classify(200, ae), ae, ae.message, nil)
+		return Result{}, fail(classify(200, ae), ae, nil)
 	}
 	if len(r.Choices) == 0 {
-		return Result{}, fail(transient, apiError{}, "", fmt.Errorf("%w: answer has no choices", ErrNoOutput))
+		return Result{}, fail(transient, apiError{}, fmt.Errorf("%w: answer has no choices", ErrNoOutput))
 	}
 	res := Result{ID: scalar(r.ID), Model: scalar(r.Model)}
 	var usage struct {
@@ -162,14 +162,15 @@ func parseResponse(body []byte, secret string) (Result, *Error) {
 	if res.Text != "" {
 		return res, nil
 	}
-	switch refusal := scalar(choice.Message.Refusal); {
-	case refusal != "":
-		return Result{}, fail(permanent, apiError{code: "refusal"}, refusal, fmt.Errorf("%w: the model refused", ErrNoOutput))
+	// The refusal's words are the model's and may quote the prompt: only the fact is kept.
+	switch {
+	case scalar(choice.Message.Refusal) != "":
+		return Result{}, fail(permanent, apiError{code: "refusal"}, fmt.Errorf("%w: the model refused", ErrNoOutput))
 	case res.FinishReason == "content_filter":
-		return Result{}, fail(permanent, apiError{code: "content_filter"}, "", fmt.Errorf("%w: stopped by the content filter", ErrNoOutput))
+		return Result{}, fail(permanent, apiError{code: "content_filter"}, fmt.Errorf("%w: stopped by the content filter", ErrNoOutput))
 	}
-	return Result{}, fail(transient, apiError{}, "",
-		fmt.Errorf("%w: empty content (finish_reason %s)", ErrNoOutput, strconv.Quote(httpapi.Excerpt(res.FinishReason, secret, 32))))
+	return Result{}, fail(transient, apiError{},
+		fmt.Errorf("%w: empty content (finish_reason %q)", ErrNoOutput, httpapi.Code(res.FinishReason, secret)))
 }
 
 // choiceText is a choice's message content, a string or a list of parts with "text"

@@ -96,10 +96,10 @@ type Result struct {
 }
 
 // Submit sends prompt with POST /run and returns the new job's id. It does not wait;
-// Wait polls the job. Retried like every call (Config.MaxAttempts); note that a /run
+// Wait polls the job. Retried within the client (Config.MaxAttempts); note that a /run
 // retried after a network error may have created a job whose id was never received.
-// A prompt that cannot be sent (empty, over MaxPayloadBytes) is a Permanent error and
-// nothing is sent.
+// A prompt that cannot be sent (empty, over MaxPayloadBytes) is an error that
+// dead-letters the work (backend_rejected) and nothing is sent.
 func (c *Client) Submit(ctx context.Context, prompt string) (jobID string, err error) {
 	body, err := c.checkedRunBody(prompt)
 	if err != nil {
@@ -115,9 +115,9 @@ func (c *Client) Submit(ctx context.Context, prompt string) (jobID string, err e
 //
 // sends {"input":{"url":"..."},"policy":{...}}. input must encode (encoding/json, no
 // HTML escaping) to a JSON object of at most MaxPayloadBytes with the policy, else the
-// error is Permanent and nothing is sent. Config.InputFormat and MaxNewTokens do not
-// apply. The input is never logged or quoted in errors: a presigned URL is a
-// credential.
+// error dead-letters the work (backend_rejected) and nothing is sent.
+// Config.InputFormat and MaxNewTokens do not apply. The input is never logged or
+// quoted in errors: a presigned URL is a credential.
 func (c *Client) SubmitInput(ctx context.Context, input any) (jobID string, err error) {
 	body, err := c.checkedInputBody(input)
 	if err != nil {
@@ -128,16 +128,16 @@ func (c *Client) SubmitInput(ctx context.Context, input any) (jobID string, err 
 
 func (c *Client) checkedRunBody(prompt string) ([]byte, error) {
 	if strings.TrimSpace(prompt) == "" {
-		return nil, &Error{Op: opRun, Err: errors.New("empty prompt"), class: classPermanent}
+		return nil, &Error{Op: opRun, Err: errors.New("empty prompt"), kind: httpapi.Permanent}
 	}
 	body, err := c.runBody(prompt)
 	if err != nil {
 		var te *errTemplate
 		if errors.As(err, &te) {
 			// The template, not the prompt, is at fault: an operator must fix it.
-			return nil, &Error{Op: opRun, Err: redactErr(err, c.cfg.APIKey), class: classConfig}
+			return nil, &Error{Op: opRun, Err: redactErr(err, c.cfg.APIKey), kind: httpapi.Config}
 		}
-		return nil, &Error{Op: opRun, Err: err, class: classPermanent}
+		return nil, &Error{Op: opRun, Err: err, kind: httpapi.Permanent}
 	}
 	return checkedSize(body)
 }
@@ -145,19 +145,19 @@ func (c *Client) checkedRunBody(prompt string) ([]byte, error) {
 func (c *Client) checkedInputBody(input any) ([]byte, error) {
 	raw, err := inputObject(input)
 	if err != nil {
-		return nil, &Error{Op: opRun, Err: err, class: classPermanent}
+		return nil, &Error{Op: opRun, Err: err, kind: httpapi.Permanent}
 	}
 	body, err := c.encodeRun(raw)
 	if err != nil {
-		return nil, &Error{Op: opRun, Err: err, class: classPermanent}
+		return nil, &Error{Op: opRun, Err: err, kind: httpapi.Permanent}
 	}
 	return checkedSize(body)
 }
 
-// checkedSize rejects a /run body over RunPod's payload limit with a Permanent error.
+// checkedSize rejects a /run body over RunPod's payload limit: the input is at fault.
 func checkedSize(body []byte) ([]byte, error) {
 	if len(body) > MaxPayloadBytes {
-		return nil, &Error{Op: opRun, StatusCode: 0, class: classPermanent,
+		return nil, &Error{Op: opRun, StatusCode: 0, kind: httpapi.Permanent,
 			Err: fmt.Errorf("request of %d bytes exceeds RunPod's %d byte payload limit", len(body), MaxPayloadBytes)}
 	}
 	return body, nil
@@ -172,7 +172,7 @@ func (c *Client) submit(ctx context.Context, body []byte) (string, error) {
 		return "", err
 	}
 	if out.ID == "" {
-		return "", &Error{Op: opRun, Err: errors.New("answer has no job id"), class: classTransient}
+		return "", &Error{Op: opRun, Err: errors.New("answer has no job id"), kind: httpapi.Transient}
 	}
 	c.log.Debug("runpod job submitted", zap.String("job_id", out.ID), zap.String("status", out.Status))
 	return out.ID, nil
@@ -185,26 +185,36 @@ func (c *Client) Wait(ctx context.Context, jobID string) (Result, error) {
 }
 
 // WaitFrom polls job jobID, submitted at submitted, until it reaches a final state.
-// It does not resubmit: FAILED, CANCELLED and TIMED_OUT are returned as Temporary
-// errors with JobStatus set, and a job RunPod no longer knows gives an error for which
-// IsExpired is true.
+// It does not resubmit: FAILED, CANCELLED and TIMED_OUT are returned as errors with
+// JobStatus set, and a job RunPod no longer knows gives an error for which IsExpired
+// is true.
 //
-// Polls that fail (429, 5xx, network, after the client's own retries) are retried with
-// a growing interval: a brownout of RunPod's API never gives the job up. Only a
-// ConfigFault (401, 403) ends the wait early.
+// Every /status request waits for a token of the Client's poll gate (Config.PollRate),
+// and a failed poll (429, 408, 5xx, network, a garbled answer) is not retried at
+// once: the job is polled again later, through the gate, at a growing interval or
+// after the answer's Retry-After (capped at RetryMax); a run of 429s slows every poll
+// of the process down. A brownout of RunPod's API thus neither exceeds PollRate nor
+// gives the job up. Only a 401, 403 or another answer that is not transient ends the
+// wait early.
 //
-// The job is cancelled at RunPod (POST /cancel, reported as ABANDONED) only when
-// Config.JobTimeout, counted from submitted, passes: the job is given up for good.
-// When ctx is cancelled, Wait returns at once with an error wrapping ctx's error and
-// the job is left running: whoever holds its id can wait for it again (results are
-// kept 30 minutes), or Abandon it.
+// When Config.JobTimeout, counted from submitted, passes, the job is looked at one
+// last time, ahead of every other poll at the gate; that look is tried again with
+// full-jitter backoff (or the answer's Retry-After) until RunPod answers. A job seen
+// in a final state is returned as any poll would return it; a job seen still queued
+// or running, or forgotten, is given up for good: cancelled at RunPod (POST /cancel,
+// reported as ABANDONED). A job whose state the last look never saw is never
+// cancelled.
+//
+// When ctx is cancelled (before JobTimeout, or during the last look), Wait returns
+// at once with an error wrapping ctx's error and the job is left running: whoever
+// holds its id can wait for it again (results are kept 30 minutes), or Abandon it.
 func (c *Client) WaitFrom(ctx context.Context, jobID string, submitted time.Time) (Result, error) {
 	if jobID == "" {
-		return Result{}, &Error{Op: opStatus, Err: errors.New("empty job id"), class: classPermanent}
+		return Result{}, &Error{Op: opStatus, Err: errors.New("empty job id"), kind: httpapi.Permanent}
 	}
-	ctx, cancel := context.WithDeadlineCause(ctx, submitted.Add(c.cfg.JobTimeout), ErrJobTimeout)
+	jctx, cancel := context.WithDeadlineCause(ctx, submitted.Add(c.cfg.JobTimeout), ErrJobTimeout)
 	defer cancel()
-	return c.wait(ctx, jobID, submitted)
+	return c.wait(ctx, jctx, jobID, submitted)
 }
 
 // statusResponse is the body of GET /status/{id}.
@@ -217,60 +227,53 @@ type statusResponse struct {
 	ExecutionTime float64         `json:"executionTime"`
 }
 
-// wait is the poll loop of one job, submitted at submitted.
-func (c *Client) wait(ctx context.Context, id string, submitted time.Time) (Result, error) {
+// wait is the poll loop of one job, submitted at submitted: ctx is the
+// caller's context, jctx ctx bounded by the job's JobTimeout.
+func (c *Client) wait(ctx, jctx context.Context, id string, submitted time.Time) (Result, error) {
 	log := c.log.WithLazy(zap.String("job_id", id))
 	next, interval, expectedEnd, known := c.schedule(submitted)
 	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
-	path := "/status/" + url.PathEscape(id)
 	failures := 0
 	for polls := 1; ; polls++ {
 		select {
-		case <-ctx.Done():
-			return c.stopped(ctx, log, id)
+		case <-jctx.Done():
+			return c.stopped(ctx, jctx, log, id, polls-1)
 		case <-timer.C:
 		}
-		if err := c.gate.wait(ctx, expectedEnd); err != nil {
-			return c.stopped(ctx, log, id)
+		if err := c.gate.wait(jctx, expectedEnd); err != nil {
+			return c.stopped(ctx, jctx, log, id, polls-1)
 		}
-		var st statusResponse
-		err := c.do(ctx, request{op: opStatus, method: http.MethodGet, path: path, jobID: id}, &st)
+		st, err := c.poll(jctx, id)
 		switch {
-		case ctx.Err() != nil:
-			return c.stopped(ctx, log, id)
-		case IsExpired(err):
+		case jctx.Err() != nil:
+			return c.stopped(ctx, jctx, log, id, polls)
+		case err != nil && err.Expired():
 			c.report(StatusExpired)
-			err.(*Error).JobStatus = StatusExpired
+			err.JobStatus = StatusExpired
 			return Result{Polls: polls}, err
-		case err != nil && !err.(*Error).Temporary():
+		case err != nil && err.kind.Refusal():
 			return Result{Polls: polls}, err
 		case err != nil:
-			if err.(*Error).StatusCode == http.StatusTooManyRequests {
-				// Over RunPod's /status limit: every poll of the process slows
-				// down; this job is polled again soon, in its turn.
-				c.gate.throttled(err.(*Error).retryAfter)
-				timer.Reset(jitter(interval))
-				continue
-			}
-			c.gate.ok()
 			// RunPod's API is failing, not (as far as we know) the job: poll on,
-			// less often, until it answers or JobTimeout gives the job up.
+			// less often, until it answers or JobTimeout comes. A lone failed
+			// poll is noise; a few in a row are worth a warning.
 			failures++
-			if failures == 1 || failures%10 == 0 {
+			if failures == statusFailuresWarn || failures%10 == 0 {
 				log.Warn("runpod /status failing: polling on with backoff", zap.Int("failures", failures), zap.Error(err))
+			} else {
+				log.Debug("runpod /status failed: polling on with backoff", zap.Int("failures", failures), zap.Error(err))
 			}
-			timer.Reset(jitter(interval))
+			timer.Reset(c.afterFailure(err, interval))
 			interval = nextInterval(interval, c.cfg.PollMax)
 			continue
 		}
 		failures = 0
-		c.gate.ok()
 		if res, err, final := c.finished(log, id, &st, polls); final {
 			return res, err
 		}
 		if st.Status != StatusInQueue && st.Status != StatusInProgress {
-			log.Debug("unknown runpod job status, polling on", zap.String("status", httpapi.Excerpt(st.Status, c.cfg.APIKey, 40)))
+			log.Debug("unknown runpod job status, polling on", zap.String("status", httpapi.Code(st.Status, c.cfg.APIKey)))
 		}
 		wait := jitter(interval)
 		if !known {
@@ -294,21 +297,103 @@ func (c *Client) wait(ctx context.Context, id string, submitted time.Time) (Resu
 	}
 }
 
-// stopped ends a wait whose context is done: at JobTimeout the job is given up for
-// good and cancelled; otherwise it is left running for whoever waits for it next.
-func (c *Client) stopped(ctx context.Context, log *zap.Logger, id string) (Result, error) {
-	if errors.Is(context.Cause(ctx), ErrJobTimeout) {
-		// One last look, past the poll gate: the job may have finished
-		// while its polls waited (throttling), or be a resumed job whose
-		// time was up before anyone asked.
-		if res, err, final := c.lastPoll(ctx, log, id); final {
+// poll sends one GET /status for job id, which has passed the poll gate, and
+// tells the gate how RunPod answered: a 429 slows every poll down.
+func (c *Client) poll(ctx context.Context, id string) (statusResponse, *Error) {
+	var st statusResponse
+	err := c.do(ctx, request{op: opStatus, method: http.MethodGet, path: "/status/" + url.PathEscape(id), jobID: id}, &st)
+	switch {
+	case err == nil:
+		c.gate.ok()
+		return st, nil
+	case err.StatusCode == http.StatusTooManyRequests:
+		c.gate.throttled(err.retryAfter)
+	case ctx.Err() == nil:
+		c.gate.ok()
+	}
+	return st, err
+}
+
+// afterFailure is the wait before a job whose poll failed with err is polled
+// again: its poll interval, jittered, or longer if a 5xx answer asked for
+// more (Retry-After, capped at RetryMax). After a 429 the poll gate holds
+// every poll for the answer's Retry-After instead.
+func (c *Client) afterFailure(err *Error, interval time.Duration) time.Duration {
+	wait := jitter(interval)
+	if err.StatusCode != http.StatusTooManyRequests && err.retryAfter > 0 {
+		wait = max(wait, min(err.retryAfter, c.cfg.RetryMax))
+	}
+	return wait
+}
+
+// statusFailuresWarn is the number of failed polls of one job in a row that
+// is logged as a warning (and every tenth after it).
+const statusFailuresWarn = 3
+
+// stopped ends a wait whose context jctx is done, after polls polls. When the
+// job's JobTimeout (not the caller's ctx) ended it, the job is looked at once
+// more (lastLook) and given up for good, unless that look saw it finished or
+// never saw it at all; otherwise it is left running for whoever waits for it
+// next.
+func (c *Client) stopped(ctx, jctx context.Context, log *zap.Logger, id string, polls int) (Result, error) {
+	if ctx.Err() != nil || !errors.Is(context.Cause(jctx), ErrJobTimeout) {
+		log.Debug("stopped waiting for a runpod job; it runs on", zap.Error(context.Cause(jctx)))
+		return Result{Polls: polls}, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxErr(jctx), kind: httpapi.Transient}
+	}
+	st, looks, err := c.lastLook(ctx, log, id)
+	polls += looks
+	switch {
+	case err == nil:
+		if res, err, final := c.finished(log, id, &st, polls); final {
 			return res, err
 		}
-		c.Abandon(ctx, id)
-		return Result{}, &Error{Op: opStatus, JobID: id, JobStatus: StatusAbandoned, Err: httpapi.CtxErr(ctx), class: classTransient}
+		log.Info("runpod job still unfinished at JOB_TIMEOUT: giving it up", zap.String("status", httpapi.Code(st.Status, c.cfg.APIKey)))
+	case err.Expired():
+		log.Info("runpod job forgotten by RunPod at JOB_TIMEOUT: giving it up")
+	default:
+		// Not seen: the caller stopped, or RunPod refused to say (401, 403).
+		// The job stays with whoever holds its id.
+		return Result{Polls: polls}, err
 	}
-	log.Debug("stopped waiting for a runpod job; it runs on", zap.Error(context.Cause(ctx)))
-	return Result{}, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxErr(ctx), class: classTransient}
+	c.Abandon(ctx, id)
+	return Result{Polls: polls}, &Error{Op: opStatus, JobID: id, JobStatus: StatusAbandoned, Err: httpapi.CtxErr(jctx), kind: httpapi.Transient}
+}
+
+// lastLook asks for job id's status at its JobTimeout until RunPod answers,
+// and returns the answer and the number of requests it took. Each request
+// waits for a token of the poll gate ahead of every ordinary poll (the gate
+// paces every /status request); a failed one is tried again after a
+// full-jitter backoff (RetryInitial doubling up to RetryMax) or the answer's
+// Retry-After, for as long as it takes. It returns an error only for an
+// answer that is not transient (a 404, for which IsExpired is true; 401,
+// 403), or when ctx, the caller's own context, ends: then the error wraps
+// ctx's error and the last attempt's, and the job's state was not seen.
+func (c *Client) lastLook(ctx context.Context, log *zap.Logger, id string) (statusResponse, int, *Error) {
+	var last *Error
+	looks := 0
+	for {
+		if c.gate.wait(ctx, time.Time{}) != nil {
+			break
+		}
+		looks++
+		st, err := c.poll(ctx, id)
+		if err == nil || err.Expired() || err.kind.Refusal() && ctx.Err() == nil {
+			return st, looks, err
+		}
+		if ctx.Err() != nil {
+			return st, looks, err // wraps ctx's error
+		}
+		last = err
+		wait := c.backoff(looks, err.retryAfter)
+		if looks == 1 || looks%10 == 0 {
+			log.Warn("last look at a runpod job at JOB_TIMEOUT failed: trying again until RunPod answers",
+				zap.Int("looks", looks), zap.Duration("wait", wait), zap.Error(err))
+		}
+		if !httpapi.Sleep(ctx, wait) {
+			break
+		}
+	}
+	return statusResponse{}, looks, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxDoneErr(ctx, last), kind: httpapi.Transient}
 }
 
 // minPoll is the shortest wait between two polls of one job.
@@ -402,12 +487,9 @@ func (c *Client) finished(log *zap.Logger, id string, st *statusResponse, polls 
 	case StatusFailed, StatusCancelled, StatusTimedOut:
 		c.report(st.Status)
 		log.Debug("runpod job ended", zap.String("status", st.Status), zap.Int("polls", polls))
-		e := &Error{Op: opStatus, JobID: id, JobStatus: st.Status, class: classTransient}
-		if msg := errorText(st.Error, c.cfg.APIKey); msg != "" {
-			e.Err = errors.New(msg)
-		} else {
-			e.Err = fmt.Errorf("job ended %s", st.Status)
-		}
+		// RunPod's "error" is the worker's: its message and traceback may
+		// quote the prompt. Only its error type is kept.
+		e := &Error{Op: opStatus, JobID: id, JobStatus: st.Status, Code: httpapi.ErrorCode(st.Error, c.cfg.APIKey), kind: httpapi.Transient}
 		err = e
 	default:
 		return Result{}, nil, false
@@ -424,23 +506,10 @@ func (c *Client) completed(log *zap.Logger, id string, st *statusResponse, polls
 		zap.Duration("delay_time", res.DelayTime), zap.Duration("execution_time", res.ExecutionTime))
 	text, err := ExtractOutput(st.Output)
 	if err != nil {
-		return res, &Error{Op: opStatus, JobID: id, JobStatus: StatusCompleted, Err: redactErr(err, c.cfg.APIKey), class: classTransient}
+		return res, &Error{Op: opStatus, JobID: id, JobStatus: StatusCompleted, Err: redactErr(err, c.cfg.APIKey), kind: httpapi.Transient}
 	}
 	res.Text = text
 	return res, nil
-}
-
-// lastPoll asks for job id's status once, on a context detached from ctx
-// and bounded by CancelTimeout, and reports whether the job is in a final
-// state (then res and err are what Wait returns for it).
-func (c *Client) lastPoll(ctx context.Context, log *zap.Logger, id string) (res Result, err error, final bool) {
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CancelTimeout)
-	defer cancel()
-	var st statusResponse
-	if e := c.do(pctx, request{op: opStatus, method: http.MethodGet, path: "/status/" + url.PathEscape(id), jobID: id}, &st); e != nil {
-		return Result{}, nil, false
-	}
-	return c.finished(log, id, &st, 1)
 }
 
 // Abandon gives job id up for good: it is cancelled at RunPod on a context detached
@@ -458,13 +527,17 @@ func (c *Client) Abandon(ctx context.Context, id string) {
 	c.report(StatusAbandoned)
 }
 
-// Cancel asks RunPod to cancel job jobID (POST /cancel/{id}). Retried like every call.
+// Cancel asks RunPod to cancel job jobID (POST /cancel/{id}). Retried within the client
+// like Submit (Config.MaxAttempts).
 // A job RunPod no longer knows gives an error for which IsExpired is true.
 func (c *Client) Cancel(ctx context.Context, jobID string) error {
 	if jobID == "" {
-		return &Error{Op: opCancel, Err: errors.New("empty job id"), class: classPermanent}
+		return &Error{Op: opCancel, Err: errors.New("empty job id"), kind: httpapi.Permanent}
 	}
-	return c.do(ctx, request{op: opCancel, method: http.MethodPost, path: "/cancel/" + url.PathEscape(jobID), jobID: jobID}, nil)
+	if err := c.do(ctx, request{op: opCancel, method: http.MethodPost, path: "/cancel/" + url.PathEscape(jobID), jobID: jobID}, nil); err != nil {
+		return err
+	}
+	return nil
 }
 
 // report calls OnJob, if set.
@@ -486,18 +559,17 @@ type request struct {
 // do performs r, retrying 429, 408, 5xx and network errors up to MaxAttempts times with
 // full-jitter exponential backoff or the server's Retry-After, and decodes a 2xx JSON
 // answer into out (if non-nil). It never sleeps past ctx.
-func (c *Client) do(ctx context.Context, r request, out any) error {
+//
+// A /status request is one attempt, never retried here: each one takes a token of
+// the poll gate, and a retry here would be a request the gate never saw (in a
+// brownout, MaxAttempts requests per token). Wait polls again, through the gate.
+func (c *Client) do(ctx context.Context, r request, out any) *Error {
 	for attempt := 1; ; attempt++ {
 		e, retry := c.once(ctx, r, out)
 		if e == nil {
 			return nil
 		}
-		// A 429 on /status goes back to the poll loop, which slows every poll
-		// of the process down (pollGate): retrying it here would add load.
-		if r.op == opStatus && e.StatusCode == http.StatusTooManyRequests {
-			retry = false
-		}
-		if !retry || attempt >= c.cfg.MaxAttempts || ctx.Err() != nil {
+		if !retry || r.op == opStatus || attempt >= c.cfg.MaxAttempts || ctx.Err() != nil {
 			if ctx.Err() != nil && !errors.Is(e, ctx.Err()) {
 				addCtxErr(ctx, e)
 			}
@@ -520,8 +592,8 @@ func addCtxErr(ctx context.Context, e *Error) { e.Err = httpapi.CtxDoneErr(ctx, 
 // once performs one attempt of r. It returns nil on success, or the error (with the
 // server's Retry-After, if any, for a non-2xx answer) and whether it may be retried.
 func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry bool) {
-	fail := func(code int, cl class, body string, err error) *Error {
-		return &Error{Op: r.op, StatusCode: code, JobID: r.jobID, Body: body, Err: redactErr(err, c.cfg.APIKey), class: cl}
+	fail := func(code int, k httpapi.Kind, errCode string, err error) *Error {
+		return &Error{Op: r.op, StatusCode: code, JobID: r.jobID, Code: errCode, Err: redactErr(err, c.cfg.APIKey), kind: k}
 	}
 	var body io.Reader
 	if r.body != nil {
@@ -529,7 +601,7 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, c.base+r.path, body)
 	if err != nil {
-		return fail(0, classConfig, "", fmt.Errorf("build request: %w", err)), false
+		return fail(0, httpapi.Config, "", fmt.Errorf("build request: %w", err)), false
 	}
 	if c.cfg.APIKey != "" {
 		req.Header.Set("Authorization", "Bearer "+c.cfg.APIKey)
@@ -548,23 +620,23 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 		c.cfg.OnResponse(r.op, code)
 	}
 	if err != nil {
-		return fail(0, classTransient, "", err), ctx.Err() == nil
+		return fail(0, httpapi.Transient, "", err), ctx.Err() == nil
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
-		return fail(resp.StatusCode, classTransient, "", fmt.Errorf("read answer: %w", err)), ctx.Err() == nil
+		return fail(resp.StatusCode, httpapi.Transient, "", fmt.Errorf("read answer: %w", err)), ctx.Err() == nil
 	}
 	if len(data) > maxResponseBytes {
-		return fail(resp.StatusCode, classTransient, "", fmt.Errorf("answer exceeds %d bytes", maxResponseBytes)), false
+		return fail(resp.StatusCode, httpapi.Transient, "", fmt.Errorf("answer exceeds %d bytes", maxResponseBytes)), false
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		rule := classify(r.op, resp.StatusCode)
-		e = fail(resp.StatusCode, rule.class, httpapi.Excerpt(string(data), c.cfg.APIKey, httpapi.BodyExcerptBytes), nil)
+		e = fail(resp.StatusCode, rule.Kind, httpapi.ErrorCode(data, c.cfg.APIKey), nil)
 		if d, ok := httpapi.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			e.retryAfter = d
 		}
-		return e, rule.retry
+		return e, rule.Retry
 	}
 	if out == nil {
 		return nil, false
@@ -572,7 +644,7 @@ func (c *Client) once(ctx context.Context, r request, out any) (e *Error, retry 
 	if err := json.Unmarshal(data, out); err != nil {
 		// A garbled answer to a GET is retried; one to a POST is not, as the POST may
 		// have taken effect (a duplicate job would be created).
-		return fail(resp.StatusCode, classTransient, httpapi.Excerpt(string(data), c.cfg.APIKey, httpapi.BodyExcerptBytes),
+		return fail(resp.StatusCode, httpapi.Transient, "",
 			fmt.Errorf("decode answer: %w", err)), r.method == http.MethodGet
 	}
 	return nil, false
@@ -612,18 +684,4 @@ func msDuration(ms float64) time.Duration {
 		return time.Duration(math.MaxInt64)
 	}
 	return time.Duration(ms * float64(time.Millisecond))
-}
-
-// errorText renders RunPod's "error" field (a string, often JSON text, or an object)
-// as one line of at most ~200 bytes with secret replaced.
-func errorText(raw json.RawMessage, secret string) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return ""
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		s = string(raw)
-	}
-	return httpapi.Excerpt(s, secret, httpapi.BodyExcerptBytes)
 }

@@ -3,6 +3,7 @@ package runpod
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker/internal/httpapi/httpapitest"
 )
 
@@ -184,8 +186,8 @@ func TestHTTPErrorsOnRun(t *testing.T) {
 			if e.StatusCode != tt.wantCode || e.Op != "run" {
 				t.Errorf("error %+v: StatusCode %d Op %q, want %d run", e, e.StatusCode, e.Op, tt.wantCode)
 			}
-			if tt.wantCode >= 400 && !strings.Contains(err.Error(), "fake") {
-				t.Errorf("error %q does not quote the body", err)
+			if tt.wantCode >= 400 && !strings.Contains(err.Error(), fmt.Sprintf("fake_%d", tt.wantCode)) {
+				t.Errorf("error %q does not name the answer's error code", err)
 			}
 			if len(ids) != 0 {
 				t.Errorf("JobIDs = %v, want none", ids)
@@ -220,6 +222,8 @@ func TestNetworkErrorIsRetriedThenTemporary(t *testing.T) {
 
 func TestJobOutcomes(t *testing.T) {
 	t.Parallel()
+	// RunPod's API fails until well after a JobTimeout of 400 ms.
+	brownoutEnd := time.Now().Add(time.Second)
 	completed := func(id string) reply { return ok(statusBody(id, StatusCompleted, `{"text":"done"}`)) }
 	tests := []struct {
 		name        string
@@ -243,9 +247,9 @@ func TestJobOutcomes(t *testing.T) {
 		{
 			name: "failed is returned, not resubmitted",
 			status: func(id string, n int) reply {
-				return ok(`{"id":"` + id + `","status":"FAILED","error":"{\"error_type\":\"OutOfMemoryError\",\"error_message\":\"CUDA out of memory\"}"}`)
+				return ok(`{"id":"` + id + `","status":"FAILED","error":"{\"error_type\":\"<class 'torch.OutOfMemoryError'>\",\"error_message\":\"CUDA out of memory\"}"}`)
 			},
-			wantClass: "temporary", wantOnJob: []string{"FAILED"}, wantStatus: "FAILED", wantInErr: "CUDA out of memory",
+			wantClass: "temporary", wantOnJob: []string{"FAILED"}, wantStatus: "FAILED", wantInErr: "FAILED: torch.OutOfMemoryError",
 		},
 		{
 			name:      "cancelled by someone else",
@@ -273,7 +277,7 @@ func TestJobOutcomes(t *testing.T) {
 			wantClass: "temporary", wantOnJob: []string{"COMPLETED"}, wantStatus: "COMPLETED", wantIs: ErrNoOutput,
 		},
 		{
-			name: "status 500 retried within the client",
+			name: "status 500 twice: the job is polled again",
 			status: func(id string, n int) reply {
 				if n <= 2 {
 					return code(500)
@@ -283,7 +287,7 @@ func TestJobOutcomes(t *testing.T) {
 			wantClass: "ok", wantText: "done", wantOnJob: []string{"COMPLETED"},
 		},
 		{
-			name: "status 503 past the client's retries: polling goes on",
+			name: "status 503 many times: polling goes on with backoff",
 			status: func(id string, n int) reply {
 				if n <= 7 {
 					return code(503)
@@ -293,8 +297,13 @@ func TestJobOutcomes(t *testing.T) {
 			wantClass: "ok", wantText: "done", wantOnJob: []string{"COMPLETED"},
 		},
 		{
-			name:       "status 503 until JobTimeout abandons and cancels",
-			status:     func(id string, n int) reply { return code(503) },
+			name: "status 503 past JobTimeout: the last look waits for an answer, then abandons and cancels",
+			status: func(id string, n int) reply {
+				if time.Now().Before(brownoutEnd) {
+					return code(503)
+				}
+				return ok(statusBody(id, StatusInProgress, ""))
+			},
 			jobTimeout: 400 * time.Millisecond,
 			wantClass:  "temporary", wantOnJob: []string{"ABANDONED"}, wantCancels: []string{"job-1"},
 			wantStatus: "ABANDONED", wantIs: ErrJobTimeout,
@@ -409,11 +418,11 @@ func TestJobTimeoutCancelsJob(t *testing.T) {
 }
 
 // The last look at JobTimeout reports a job that ended like any poll does,
-// RunPod's error text included, and does not cancel it.
+// RunPod's error code included (its free text never), and does not cancel it.
 func TestLastPollAtJobTimeoutReportsEndedJob(t *testing.T) {
 	t.Parallel()
 	f := (&fakeRunPod{status: func(id string, n int) reply {
-		return ok(`{"id":"` + id + `","status":"FAILED","error":"CUDA out of memory"}`)
+		return ok(`{"id":"` + id + `","status":"FAILED","error":"CUDA_OOM"}`)
 	}}).start(t)
 	cfg := testConfig(t, f.url())
 	var jobs jobLog
@@ -423,8 +432,8 @@ func TestLastPollAtJobTimeoutReportsEndedJob(t *testing.T) {
 	if errClass(err) != "temporary" || res.Polls != 1 {
 		t.Fatalf("WaitFrom = %+v, %v; want a temporary error after 1 poll", res, err)
 	}
-	if e := asError(t, err); e.JobStatus != StatusFailed || !strings.Contains(err.Error(), "CUDA out of memory") {
-		t.Errorf("error %v: JobStatus %q, want FAILED with RunPod's error text", err, e.JobStatus)
+	if e := asError(t, err); e.JobStatus != StatusFailed || e.Code != "CUDA_OOM" || !strings.Contains(err.Error(), "FAILED: CUDA_OOM") {
+		t.Errorf("error %v: JobStatus %q, Code %q, want FAILED with RunPod's error code", err, e.JobStatus, e.Code)
 	}
 	if _, _, cancels := f.snapshot(); len(cancels) != 0 || f.pollCount() != 1 {
 		t.Errorf("cancels %v, %d polls; want none and 1", cancels, f.pollCount())
@@ -514,8 +523,8 @@ func TestWaitResumesAndReportsExpiry(t *testing.T) {
 		t.Fatalf("Wait = %+v, %v", res, err)
 	}
 	_, err = c.Wait(t.Context(), "old-job")
-	if !IsExpired(err) || errClass(err) != "expired" || !asError(t, err).Temporary() {
-		t.Fatalf("Wait(old-job) err = %v, want expired and temporary", err)
+	if !IsExpired(err) || errClass(err) != "expired" || outcome.Of(err).Kind != outcome.Retried {
+		t.Fatalf("Wait(old-job) err = %v, want expired and retried", err)
 	}
 	if _, err := c.Wait(t.Context(), ""); errClass(err) != "permanent" {
 		t.Errorf("Wait(\"\") err = %v, want permanent", err)

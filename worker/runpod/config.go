@@ -37,16 +37,16 @@ const (
 	PollInitialDefault   = 250 * time.Millisecond
 	PollMaxDefault       = 10 * time.Second
 	PollRateDefault      = 50.0
-	MaxAttemptsDefault   = 5
-	RetryInitialDefault  = 500 * time.Millisecond
-	RetryMaxDefault      = 30 * time.Second
+	MaxAttemptsDefault   = httpapi.MaxAttemptsDefault
+	RetryInitialDefault  = httpapi.RetryInitialDefault
+	RetryMaxDefault      = httpapi.RetryMaxDefault
 	HTTPTimeoutDefault   = 30 * time.Second
 )
 
 // Fixed limits of the RunPod API and of this client.
 const (
 	// MaxPayloadBytes is RunPod's limit for a /run request body; larger prompts are
-	// rejected before any request is sent, with a Permanent error.
+	// rejected before any request is sent, with an error that dead-letters the work.
 	MaxPayloadBytes = 10 << 20
 	// CancelTimeout bounds the POST /cancel sent for an abandoned job. It runs on a
 	// context detached from the cancelled one.
@@ -89,7 +89,7 @@ type Config struct {
 	// with a prompt holding quotes, backslashes, newlines, a control character and
 	// non-ASCII text; it fails unless the result is one JSON object with that prompt,
 	// unchanged, in one of its strings. A template that later fails to render a prompt
-	// gives a ConfigFault error and sends nothing.
+	// gives an error that holds the work (config) and sends nothing.
 	InputTemplate string
 
 	// MaxNewTokens is the output budget sent with each prompt (SUMMARY_TOKENS).
@@ -113,15 +113,21 @@ type Config struct {
 	// number of jobs (RUNPOD_POLL_RATE). RunPod allows 2,000 per 10 s per endpoint,
 	// shared by every replica: keep PollRate × replicas under 200. Past the cap,
 	// polls wait, the job expected to end first going first; a 429 on /status
-	// halves the rate, which then climbs back (AIMD). Default PollRateDefault.
+	// halves the rate, which then climbs back (AIMD). Every /status request takes a
+	// token, the next try of a failed poll and the last look at JobTimeout included
+	// (/status is never retried within the client, see MaxAttempts). Default
+	// PollRateDefault.
 	PollRate float64
 
-	// MaxAttempts is the number of HTTP attempts per call for 429, 408, 5xx and network
-	// errors (1 disables retries). Default MaxAttemptsDefault.
+	// MaxAttempts is the number of HTTP attempts per /run or /cancel call for 429, 408,
+	// 5xx and network errors (1 disables retries). A /status request is always one
+	// attempt: Wait polls a failed one again, under PollRate. Default
+	// MaxAttemptsDefault.
 	MaxAttempts int
 
 	// RetryInitial is the backoff cap of the first retry; it doubles per attempt up to
-	// RetryMax and the actual wait is uniformly random below it (full jitter).
+	// RetryMax and the actual wait is uniformly random below it (full jitter). The
+	// tries of the last look at a job at JobTimeout are spaced the same way.
 	// Default RetryInitialDefault.
 	RetryInitial time.Duration
 
@@ -176,15 +182,7 @@ func (c Config) withDefaults() Config {
 	if c.PollRate == 0 {
 		c.PollRate = PollRateDefault
 	}
-	if c.MaxAttempts == 0 {
-		c.MaxAttempts = MaxAttemptsDefault
-	}
-	if c.RetryInitial == 0 {
-		c.RetryInitial = RetryInitialDefault
-	}
-	if c.RetryMax == 0 {
-		c.RetryMax = max(RetryMaxDefault, c.RetryInitial)
-	}
+	c.MaxAttempts, c.RetryInitial, c.RetryMax = httpapi.RetryDefaults(c.MaxAttempts, c.RetryInitial, c.RetryMax)
 	if c.HTTPClient == nil {
 		c.HTTPClient = httpapi.NewClient(HTTPTimeoutDefault)
 	}
@@ -197,18 +195,10 @@ func (c Config) withDefaults() Config {
 // Validate reports every problem of c (zero fields count as their defaults), joined
 // with errors.Join. Messages never contain the API key.
 func (c Config) Validate() error {
-	u, errs := httpapi.CheckURL("runpod: EndpointURL", c.EndpointURL)
-	host := ""
-	if u != nil {
-		host = strings.ToLower(u.Hostname())
-	}
+	_, errs := httpapi.CheckEndpoint("runpod", "EndpointURL", c.EndpointURL, c.APIKey, func(host string) bool {
+		return host == "api.runpod.ai" || strings.HasSuffix(host, ".runpod.ai")
+	})
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if err := httpapi.CheckKey("runpod: APIKey", c.APIKey); err != nil {
-		errs = append(errs, err)
-	}
-	if c.APIKey == "" && (host == "api.runpod.ai" || strings.HasSuffix(host, ".runpod.ai")) {
-		bad("runpod: APIKey is required for %s", host)
-	}
 	switch format := c.withDefaults().InputFormat; {
 	case format == InputFormatTemplate && c.InputTemplate == "":
 		bad("runpod: InputTemplate is required with InputFormat %q", InputFormatTemplate)
@@ -224,34 +214,18 @@ func (c Config) Validate() error {
 	if c.MaxNewTokens < 0 {
 		bad("runpod: MaxNewTokens %d must not be negative", c.MaxNewTokens)
 	}
-	if c.MaxAttempts < 0 {
-		bad("runpod: MaxAttempts %d must not be negative", c.MaxAttempts)
-	}
 	if !(c.PollRate >= 0) || math.IsInf(c.PollRate, 0) {
 		bad("runpod: PollRate %v must be a positive number of polls per second", c.PollRate)
 	}
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{
-		{"JobTimeout", c.JobTimeout},
-		{"PollInitial", c.PollInitial},
-		{"PollMax", c.PollMax},
-		{"RetryInitial", c.RetryInitial},
-		{"RetryMax", c.RetryMax},
-	} {
-		if d.v < 0 {
-			bad("runpod: %s %v must not be negative", d.name, d.v)
-		}
-	}
+	errs = append(errs, httpapi.CheckSettings("runpod", c.MaxAttempts, c.RetryInitial, c.RetryMax,
+		httpapi.Setting{Name: "JobTimeout", Value: c.JobTimeout},
+		httpapi.Setting{Name: "PollInitial", Value: c.PollInitial},
+		httpapi.Setting{Name: "PollMax", Value: c.PollMax})...)
 	if c.JobTimeout > 0 && c.JobTimeout < time.Millisecond {
 		bad("runpod: JobTimeout %v is below RunPod's 1 ms resolution", c.JobTimeout)
 	}
 	if d := c.withDefaults(); c.PollInitial >= 0 && c.PollMax >= 0 && d.PollInitial > d.PollMax {
 		bad("runpod: PollInitial %v exceeds PollMax %v", d.PollInitial, d.PollMax)
-	}
-	if d := c.withDefaults(); c.RetryInitial >= 0 && c.RetryMax >= 0 && d.RetryInitial > d.RetryMax {
-		bad("runpod: RetryInitial %v exceeds RetryMax %v", d.RetryInitial, d.RetryMax)
 	}
 	return errors.Join(errs...)
 }

@@ -10,15 +10,21 @@
 //     take (ExtractOutput). Callers that build the "input" object themselves (url mode:
 //     {"input":{"url":PRESIGNED_GET_URL}}) use SubmitInput, which shares everything
 //     else with Submit.
-//   - Retries of single HTTP calls. 429, 408, 5xx and network errors are retried inside
-//     the client, at most Config.MaxAttempts times per call, with exponential backoff and
-//     full jitter, honouring Retry-After. Callers must not retry these again at once: an
-//     error returned by this package has already been retried (style rule "retry at the
-//     lowest layer, once").
+//   - Retries of single HTTP calls. On /run and /cancel, 429, 408, 5xx and network
+//     errors are retried inside the client, at most Config.MaxAttempts times per call,
+//     with exponential backoff and full jitter, honouring Retry-After. Callers must not
+//     retry these again at once: an error returned by this package has already been
+//     retried (style rule "retry at one layer, once").
 //   - Job lifecycle: polling with growing intervals (PollInitial ×1.5 up to PollMax,
-//     ±10% jitter, or aimed at when this endpoint's jobs have been finishing); polls
-//     that fail are retried with backoff until Config.JobTimeout, counted from the
-//     submission; the job is then given up and cancelled (POST {endpoint}/cancel/{id}).
+//     ±10% jitter, or aimed at when this endpoint's jobs have been finishing). Every
+//     /status request of the process takes a token of one poll gate
+//     (Config.PollRate), and is one attempt: a failed poll is not retried below the
+//     gate but polled again later, through it, with backoff (Retry-After honoured),
+//     until Config.JobTimeout, counted from the submission. Then the job gets one last
+//     look, first in line at the gate and tried again with backoff until RunPod
+//     answers: a job seen finished is returned, one seen unfinished (or forgotten) is
+//     given up and cancelled (POST {endpoint}/cancel/{id}), and one whose state was
+//     never seen (the caller stopped first) is left alone.
 //     It never resubmits a job: whether a FAILED or expired job is worth a new one is
 //     the caller's decision (package worker journals job ids and decides).
 //   - Error classification: every error is an *Error; see "Errors" below.
@@ -48,21 +54,25 @@
 //
 // # Errors
 //
-// Every error is an *Error whose Permanent, ConfigFault and Temporary methods (exactly
-// one is true) say what the caller does with the work item. HTTP status codes are
-// mapped in one table (statusRules in errors.go):
+// Every error is an *Error whose Class (the outcome vocabulary of package
+// queue/outcome, which outcome.Of reads through any wrapping) says what the caller
+// does with the work item. HTTP status codes are mapped in one table (statusRules in
+// errors.go) into the kinds of httpapi, which httpapi.Class maps into outcomes:
 //
-//	429, 408, 5xx, network error   retried here with backoff, then Temporary
-//	401, 403                       ConfigFault: fix the key; retry, do not dead-letter
-//	404 on /run                    ConfigFault: the endpoint does not exist
-//	404 on /status or /cancel      expired (IsExpired), Temporary
-//	400, 413, 422                  Permanent: the backend rejected the input
-//	other 4xx                      Temporary, not retried here
-//	body over 10 MB, empty prompt  Permanent, nothing sent
-//	template fails to render       ConfigFault, nothing sent
+//	429, 408, 5xx, network error   retried here with backoff (not /status: polled
+//	                               again through the poll gate), then held:
+//	                               throttled (429) or outage
+//	401, 403                       held (config): fix the key; never dead-lettered
+//	404 on /run                    held (config): the endpoint does not exist
+//	404 on /status or /cancel      expired (IsExpired): retried
+//	400, 413, 422                  dead-lettered (backend_rejected): input rejected
+//	other 4xx                      retried, not retried here
+//	body over 10 MB, empty prompt  dead-lettered (backend_rejected), nothing sent
+//	template fails to render       held (config), nothing sent
+//	caller's context ended         released
 //
 // Job outcomes: FAILED, CANCELLED (not by us), TIMED_OUT, expired, COMPLETED with
-// unusable output and jobs given up at JobTimeout are Temporary, with Error.JobStatus
+// unusable output and jobs given up at JobTimeout are retried, with Error.JobStatus
 // set.
 //
 // # Shutdown

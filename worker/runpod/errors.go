@@ -3,7 +3,6 @@ package runpod
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,20 +18,6 @@ var ErrJobTimeout = errors.New("runpod: job timeout exceeded")
 // cleaning, or of a shape no known worker produces.
 var ErrNoOutput = errors.New("no usable output")
 
-// class is what the caller should do with an error.
-type class int
-
-const (
-	// classTransient: try again later (the client already retried what it could).
-	classTransient class = iota
-	// classPermanent: the backend rejected the input; trying again cannot help.
-	classPermanent
-	// classConfig: credentials or endpoint are wrong; an operator must act.
-	classConfig
-	// classExpired: RunPod no longer knows the job (404 on /status); resubmit.
-	classExpired
-)
-
 // Operations, used in Error.Op.
 const (
 	opRun    = "run"
@@ -40,57 +25,46 @@ const (
 	opCancel = "cancel"
 )
 
-// rule is one row of the classification table.
-type rule struct {
-	class class
-	retry bool // retried inside the client, with backoff
-}
-
-// statusRules is the one table mapping HTTP status codes to classes. A code missing here
-// falls back to: other 5xx → transient and retried; other 4xx → transient, not retried.
-// 404 is resolved per operation by notFoundRules.
-var statusRules = map[int]rule{
-	http.StatusBadRequest:            {classPermanent, false}, // 400: input rejected
-	http.StatusUnauthorized:          {classConfig, false},    // 401: bad key
-	http.StatusForbidden:             {classConfig, false},    // 403: key lacks access
-	http.StatusRequestTimeout:        {classTransient, true},  // 408
-	http.StatusRequestEntityTooLarge: {classPermanent, false}, // 413: payload over 10 MB
-	http.StatusUnprocessableEntity:   {classPermanent, false}, // 422: input rejected
-	http.StatusTooManyRequests:       {classTransient, true},  // 429: rate limited
-	http.StatusInternalServerError:   {classTransient, true},  // 500
-	http.StatusBadGateway:            {classTransient, true},  // 502
-	http.StatusServiceUnavailable:    {classTransient, true},  // 503
-	http.StatusGatewayTimeout:        {classTransient, true},  // 504
+// statusRules is the one table mapping HTTP status codes to kinds. A code missing here
+// falls back to: other 5xx → transient and retried; other 4xx → transient, not retried
+// (httpapi.StatusRule). 404 is resolved per operation by notFoundRules. Retry never
+// applies to /status: see Client.do.
+var statusRules = map[int]httpapi.Rule{
+	http.StatusBadRequest:            httpapi.RulePermanent, // 400: input rejected
+	http.StatusUnauthorized:          httpapi.RuleConfig,    // 401: bad key
+	http.StatusForbidden:             httpapi.RuleConfig,    // 403: key lacks access
+	http.StatusRequestTimeout:        httpapi.RuleRetried,   // 408
+	http.StatusRequestEntityTooLarge: httpapi.RulePermanent, // 413: payload over 10 MB
+	http.StatusUnprocessableEntity:   httpapi.RulePermanent, // 422: input rejected
+	http.StatusTooManyRequests:       httpapi.RuleRetried,   // 429: rate limited
+	http.StatusInternalServerError:   httpapi.RuleRetried,   // 500
+	http.StatusBadGateway:            httpapi.RuleRetried,   // 502
+	http.StatusServiceUnavailable:    httpapi.RuleRetried,   // 503
+	http.StatusGatewayTimeout:        httpapi.RuleRetried,   // 504
 }
 
 // notFoundRules resolves 404 by operation: the endpoint is missing for /run, the job
 // is gone (expired, or never existed) for /status and /cancel.
-var notFoundRules = map[string]rule{
-	opRun:    {classConfig, false},
-	opStatus: {classExpired, false},
-	opCancel: {classExpired, false},
+var notFoundRules = map[string]httpapi.Rule{
+	opRun:    httpapi.RuleConfig,
+	opStatus: httpapi.RuleGone,
+	opCancel: httpapi.RuleGone,
 }
 
 // classify returns the rule for an HTTP status code answered to op.
-func classify(op string, code int) rule {
+func classify(op string, code int) httpapi.Rule {
 	if code == http.StatusNotFound {
 		if r, ok := notFoundRules[op]; ok {
 			return r
 		}
-		return rule{classConfig, false}
+		return httpapi.RuleConfig
 	}
-	if r, ok := statusRules[code]; ok {
-		return r
-	}
-	if code >= 500 {
-		return rule{classTransient, true}
-	}
-	return rule{classTransient, false}
+	return httpapi.StatusRule(statusRules, code)
 }
 
-// Error is the error type of every failure this package returns. Check it with
-// errors.As and its Permanent, ConfigFault and Temporary methods; exactly one of them
-// is true.
+// Error is the error type of every failure this package returns. Its Class says what
+// it means for the work item (outcome.Of reads it through any wrapping); IsExpired
+// tells a job RunPod forgot.
 type Error struct {
 	// Op is the failed operation: "run", "status" or "cancel".
 	Op string
@@ -102,18 +76,22 @@ type Error struct {
 	// JobStatus is the job's final state when the job itself failed: FAILED, CANCELLED,
 	// TIMED_OUT, COMPLETED (with unusable output), EXPIRED or ABANDONED.
 	JobStatus string
-	// Body is at most ~200 bytes of the response body (API key replaced).
-	Body string
+	// Code is the error code or type RunPod's answer named, if it named one as a single
+	// token (httpapi.Code): the "error" or "code" of a non-2xx answer, a validation
+	// error's type, the error_type of a FAILED job. RunPod's free text (messages,
+	// tracebacks, bodies) is never kept: a worker's or a validator's words may quote
+	// the prompt.
+	Code string
 	// Err is the underlying cause: a network error, a context error, ErrJobTimeout,
-	// RunPod's error text, ErrNoOutput.
+	// ErrNoOutput; nil for a job that ended FAILED, CANCELLED or TIMED_OUT.
 	Err error
 
-	class      class
+	kind       httpapi.Kind  // the verdict of statusRules, or of the client
 	retryAfter time.Duration // the answer's Retry-After, 0 if none
 }
 
-// Error describes the failure with op, status code, job id and a body excerpt; never the
-// API key.
+// Error describes the failure with op, job id and status, HTTP status and error code:
+// our own words and codes, never RunPod's free text nor the API key.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("runpod ")
@@ -130,9 +108,9 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(httpapi.StatusLine(e.StatusCode))
 	}
-	if e.Body != "" {
+	if e.Code != "" {
 		b.WriteString(": ")
-		b.WriteString(strconv.Quote(e.Body))
+		b.WriteString(e.Code)
 	}
 	if e.Err != nil {
 		b.WriteString(": ")
@@ -144,34 +122,23 @@ func (e *Error) Error() string {
 // Unwrap returns Err.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Permanent reports that RunPod rejected the input (400, 413, 422, or a prompt over
-// MaxPayloadBytes): retrying the same input cannot succeed, so the caller dead-letters
-// the work item (reason backend_rejected).
-func (e *Error) Permanent() bool { return e.class == classPermanent }
-
-// ConfigFault reports a configuration error (401, 403, or an endpoint that does not
-// exist): the work item is fine and should be retried later, while the caller reports
-// itself not ready until an operator fixes the settings.
-func (e *Error) ConfigFault() bool { return e.class == classConfig }
-
-// Temporary reports everything else: throttling and 5xx after the client's own retries,
-// network errors, jobs that FAILED, TIMED_OUT, expired or were abandoned, unusable
-// output. The caller tries the work item again later.
-func (e *Error) Temporary() bool { return !e.Permanent() && !e.ConfigFault() }
-
-// Class is the error's outcome class (httpapi.Class). A job that ended
-// badly (FAILED, TIMED_OUT, COMPLETED without usable output, expired,
-// abandoned at JOB_TIMEOUT) is the message's own transient failure.
+// Class is the error's outcome class (httpapi.Class of its kind): the input rejected
+// (400, 413, 422, a prompt over MaxPayloadBytes) is dead-lettered; our key or endpoint
+// refused (401, 403, 404 on /run, a template that fails to render) holds the work;
+// throttling and 5xx after the client's own retries, and network errors, hold it as an
+// outage; a caller that stopped waiting releases it. A job that ended badly (FAILED,
+// TIMED_OUT, COMPLETED without usable output, expired, abandoned at JOB_TIMEOUT) is
+// the message's own transient failure.
 func (e *Error) Class() outcome.Class {
-	if e.JobStatus != "" || e.Expired() {
+	if e.JobStatus != "" {
 		return outcome.Class{Kind: outcome.Retried}
 	}
-	return httpapi.Class(e.Permanent(), e.ConfigFault(), e.StatusCode, e.Err)
+	return httpapi.Class(e.kind, e.StatusCode, e.Err)
 }
 
 // Expired reports that RunPod no longer knows the job (404 on /status or /cancel):
 // results of /run jobs are kept 30 minutes.
-func (e *Error) Expired() bool { return e.class == classExpired }
+func (e *Error) Expired() bool { return e.kind == httpapi.Gone }
 
 // IsExpired reports whether err is (or wraps) an *Error for a job RunPod no longer knows.
 func IsExpired(err error) bool {

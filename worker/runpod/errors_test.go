@@ -4,65 +4,80 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 
+	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
 func TestClassify(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		op        string
-		code      int
-		wantClass class
-		wantRetry bool
+		op   string
+		code int
+		want httpapi.Rule
 	}{
-		{opRun, 429, classTransient, true},
-		{opStatus, 429, classTransient, true},
-		{opRun, 500, classTransient, true},
-		{opRun, 502, classTransient, true},
-		{opRun, 503, classTransient, true},
-		{opRun, 504, classTransient, true},
-		{opRun, 507, classTransient, true},
-		{opRun, 408, classTransient, true},
-		{opRun, 401, classConfig, false},
-		{opStatus, 403, classConfig, false},
-		{opRun, 404, classConfig, false},
-		{opStatus, 404, classExpired, false},
-		{opCancel, 404, classExpired, false},
-		{"other", 404, classConfig, false},
-		{opRun, 400, classPermanent, false},
-		{opRun, 413, classPermanent, false},
-		{opRun, 422, classPermanent, false},
-		{opRun, 409, classTransient, false},
+		{opRun, 429, httpapi.RuleRetried},
+		{opStatus, 429, httpapi.RuleRetried},
+		{opRun, 500, httpapi.RuleRetried},
+		{opRun, 502, httpapi.RuleRetried},
+		{opRun, 503, httpapi.RuleRetried},
+		{opRun, 504, httpapi.RuleRetried},
+		{opRun, 507, httpapi.RuleRetried},
+		{opRun, 408, httpapi.RuleRetried},
+		{opRun, 401, httpapi.RuleConfig},
+		{opStatus, 403, httpapi.RuleConfig},
+		{opRun, 404, httpapi.RuleConfig},
+		{opStatus, 404, httpapi.RuleGone},
+		{opCancel, 404, httpapi.RuleGone},
+		{"other", 404, httpapi.RuleConfig},
+		{opRun, 400, httpapi.RulePermanent},
+		{opRun, 413, httpapi.RulePermanent},
+		{opRun, 422, httpapi.RulePermanent},
+		{opRun, 409, httpapi.RuleTransient},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s_%d", tt.op, tt.code), func(t *testing.T) {
 			t.Parallel()
-			if got := classify(tt.op, tt.code); got != (rule{tt.wantClass, tt.wantRetry}) {
-				t.Errorf("classify = %+v, want class %d retry %t", got, tt.wantClass, tt.wantRetry)
+			if got := classify(tt.op, tt.code); got != tt.want {
+				t.Errorf("classify = %+v, want %+v", got, tt.want)
 			}
 		})
 	}
 }
 
-func TestErrorBehaviour(t *testing.T) {
+// Class maps every kind of error into the outcome vocabulary, through any
+// wrapping; a job that ended badly is the message's transient failure
+// whatever the HTTP answer was.
+func TestErrorClass(t *testing.T) {
 	t.Parallel()
+	retried := outcome.Class{Kind: outcome.Retried}
 	tests := []struct {
-		class                                  class
-		permanent, configFault, temporary, exp bool
+		name    string
+		err     *Error
+		want    outcome.Class
+		expired bool
 	}{
-		{classTransient, false, false, true, false},
-		{classPermanent, true, false, false, false},
-		{classConfig, false, true, false, false},
-		{classExpired, false, false, true, true},
+		{"input rejected", &Error{Op: opRun, StatusCode: 400, kind: httpapi.Permanent},
+			outcome.Class{Kind: outcome.DeadLettered, Reason: outcome.ReasonBackendRejected}, false},
+		{"key refused", &Error{Op: opRun, StatusCode: 401, kind: httpapi.Config},
+			outcome.Class{Kind: outcome.Held, Cause: outcome.CauseConfig}, false},
+		{"throttled", &Error{Op: opRun, StatusCode: 429}, outcome.Class{Kind: outcome.Held, Cause: outcome.CauseThrottled}, false},
+		{"5xx", &Error{Op: opRun, StatusCode: 503}, outcome.Class{Kind: outcome.Held, Cause: outcome.CauseOutage}, false},
+		{"no answer", &Error{Op: opRun, Err: errors.New("connection refused")}, outcome.Class{Kind: outcome.Held, Cause: outcome.CauseOutage}, false},
+		{"caller stopped", &Error{Op: opStatus, JobID: "j", Err: context.Canceled}, outcome.Class{Kind: outcome.Released}, false},
+		{"other 4xx", &Error{Op: opRun, StatusCode: 409}, retried, false},
+		{"expired", &Error{Op: opStatus, StatusCode: 404, kind: httpapi.Gone}, retried, true},
+		{"job failed", &Error{Op: opStatus, JobStatus: StatusFailed}, retried, false},
+		{"abandoned at JOB_TIMEOUT", &Error{Op: opStatus, JobStatus: StatusAbandoned, Err: context.DeadlineExceeded}, retried, false},
 	}
 	for _, tt := range tests {
-		e := &Error{Op: "run", class: tt.class}
-		wrapped := fmt.Errorf("chunk 3: %w", e)
-		if e.Permanent() != tt.permanent || e.ConfigFault() != tt.configFault || e.Temporary() != tt.temporary || IsExpired(wrapped) != tt.exp {
-			t.Errorf("class %d: permanent %t config %t temporary %t expired %t", tt.class, e.Permanent(), e.ConfigFault(), e.Temporary(), IsExpired(wrapped))
+		wrapped := fmt.Errorf("chunk 3: %w", tt.err)
+		if got := outcome.Of(wrapped); got != tt.want {
+			t.Errorf("%s: class %+v, want %+v", tt.name, got, tt.want)
+		}
+		if IsExpired(wrapped) != tt.expired {
+			t.Errorf("%s: IsExpired = %t, want %t", tt.name, !tt.expired, tt.expired)
 		}
 	}
 	if IsExpired(errors.New("plain")) || IsExpired(nil) {
@@ -72,22 +87,15 @@ func TestErrorBehaviour(t *testing.T) {
 
 func TestErrorMessage(t *testing.T) {
 	t.Parallel()
-	long := strings.Repeat("é", 300) + "\n\tend"
-	e := &Error{Op: "status", StatusCode: 503, JobID: "job-7", JobStatus: "ABANDONED",
-		Body: httpapi.Excerpt(long, "", httpapi.BodyExcerptBytes), Err: context.Canceled}
-	msg := e.Error()
-	for _, want := range []string{"runpod status", "job-7", "ABANDONED", "HTTP 503 Service Unavailable", "context canceled"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("message %q lacks %q", msg, want)
-		}
-	}
-	if len(e.Body) > httpapi.BodyExcerptBytes+len("…") || strings.ContainsAny(e.Body, "\n\t") {
-		t.Errorf("body excerpt %q is %d bytes or multi-line", e.Body, len(e.Body))
+	e := &Error{Op: "status", StatusCode: 503, JobID: "job-7", JobStatus: "ABANDONED", Code: "ServiceUnavailable", Err: context.Canceled}
+	if got, want := e.Error(), "runpod status job job-7 ABANDONED: HTTP 503 Service Unavailable: ServiceUnavailable: context canceled"; got != want {
+		t.Errorf("message %q, want %q", got, want)
 	}
 	if !errors.Is(e, context.Canceled) {
 		t.Error("Unwrap does not reach Err")
 	}
-	if got := httpapi.Excerpt("key=SECRET123 "+strings.Repeat("x", 300), "SECRET123", 20); strings.Contains(got, "SECRET") || !strings.HasPrefix(got, "key=[REDACTED]") {
-		t.Errorf("excerpt = %q", got)
+	if got, want := (&Error{Op: "status", JobID: "job-8", JobStatus: StatusFailed, Code: "torch.OutOfMemoryError"}).Error(),
+		"runpod status job job-8 FAILED: torch.OutOfMemoryError"; got != want {
+		t.Errorf("message %q, want %q", got, want)
 	}
 }

@@ -2,13 +2,13 @@ package runpod_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"time"
 
+	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker/runpod"
 )
 
@@ -55,17 +55,17 @@ func ExampleClient_Wait() {
 		// key, so the id is the only way back to a job already paid for.
 		res, err = client.Wait(ctx, id)
 	}
-	var rpErr *runpod.Error
-	switch {
-	case errors.As(err, &rpErr) && rpErr.Permanent():
-		fmt.Println("dead-letter, backend_rejected:", err)
-	case errors.As(err, &rpErr) && rpErr.ConfigFault():
-		fmt.Println("retry later and report not ready:", err)
-	case err != nil:
-		fmt.Println("retry later:", err)
-	default:
+	// The error's class (package queue/outcome) says what to do with the work.
+	switch class := outcome.Of(err); {
+	case err == nil:
 		fmt.Println(res.Text)
 		fmt.Println(id, res.DelayTime, res.ExecutionTime)
+	case class.Kind == outcome.DeadLettered:
+		fmt.Println("dead-letter, backend_rejected:", err)
+	case class.Kind == outcome.Held && class.Cause == outcome.CauseConfig:
+		fmt.Println("retry later and report not ready:", err)
+	default:
+		fmt.Println("retry later:", err)
 	}
 	// Output:
 	// The team agreed to ship on Friday.

@@ -27,9 +27,9 @@ type reply struct {
 
 func ok(body string) reply { return reply{code: http.StatusOK, body: body} }
 
-// code answers status code c with a small JSON error body.
+// code answers status code c with a small JSON error body naming an error code.
 func code(c int) reply {
-	return reply{code: c, body: fmt.Sprintf(`{"error":"fake %d"}`, c)}
+	return reply{code: c, body: fmt.Sprintf(`{"error":"fake_%d"}`, c)}
 }
 
 // statusBody is a /status document.

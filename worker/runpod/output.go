@@ -189,7 +189,12 @@ func shapeOf(v any, depth int) string {
 		}
 		keys := make([]string, 0, len(v))
 		for k := range v {
-			keys = append(keys, strconv.Quote(httpapi.Excerpt(k, "", 32)))
+			// A key is named only if it is a code: a worker may put
+			// anything in its output's keys, the prompt included.
+			if k = httpapi.Code(k, ""); k == "" {
+				k = "…"
+			}
+			keys = append(keys, strconv.Quote(k))
 		}
 		slices.Sort(keys)
 		if len(keys) > 5 {

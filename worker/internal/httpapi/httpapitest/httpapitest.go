@@ -11,8 +11,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +23,8 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/summarizer/summarizer/queue/outcome"
 )
 
 // LockedBuffer is a concurrency-safe zap sink.
@@ -197,18 +202,11 @@ func As[E error](t testing.TB, err error) E {
 	return e
 }
 
-// Classified is the behaviour of a client's *Error.
-type Classified interface {
-	error
-	Permanent() bool
-	ConfigFault() bool
-	Temporary() bool
-}
-
-// ErrClass names the one true behaviour of err for table tests: "ok" for nil, "not
-// *Error" if err is no E, "ambiguous" unless exactly one of Permanent, ConfigFault and
-// Temporary is true, else "permanent", "config" or "temporary".
-func ErrClass[E Classified](err error) string {
+// ErrClass names what err means for its work item, by its outcome.Class, for table
+// tests: "ok" for nil, "not *Error" if err is no E, "permanent" (dead-lettered),
+// "config" (held until an operator acts), else "temporary" (held as throttled or an
+// outage, released, or retried).
+func ErrClass[E outcome.Classed](err error) string {
 	if err == nil {
 		return "ok"
 	}
@@ -216,18 +214,10 @@ func ErrClass[E Classified](err error) string {
 	if !errors.As(err, &e) {
 		return "not *Error"
 	}
-	n := 0
-	for _, b := range []bool{e.Permanent(), e.ConfigFault(), e.Temporary()} {
-		if b {
-			n++
-		}
-	}
-	switch {
-	case n != 1:
-		return "ambiguous"
-	case e.Permanent():
+	switch c := e.Class(); {
+	case c.Kind == outcome.DeadLettered:
 		return "permanent"
-	case e.ConfigFault():
+	case c.Kind == outcome.Held && c.Cause == outcome.CauseConfig:
 		return "config"
 	default:
 		return "temporary"
@@ -254,4 +244,115 @@ func CheckBackoff(t testing.TB, backoff func(attempt int, serverDelay time.Durat
 	if d := backoff(1, time.Hour); d != time.Second {
 		t.Errorf("server delay 1h gave %v, want capped at RetryMax", d)
 	}
+}
+
+// RunWords is the length of the shortest run of a prompt's words that CheckNoPromptRun
+// looks for: a shorter run can be a coincidence, a longer one is a quote.
+const RunWords = 5
+
+// echoWords are the words of EchoPrompt: words of a transcript that no error message
+// of the clients uses, so that a run of them in an error can only be an echo.
+var echoWords = []string{
+	"Alice", "Bob", "Carol", "Dana", "migration", "rollback", "billing", "invoices",
+	"Thursday", "Monday", "launch", "guide", "customers", "production", "scripts",
+	"tables", "seven", "days", "switch", "flag", "morning", "everyone", "review", "plan",
+	"support", "duplicate", "halfway", "tested", "copy", "week", "great", "please",
+}
+
+// EchoPrompt is a transcript-like prompt of 8 to 47 words drawn from a fixed
+// vocabulary by seed, with runes of sep (quotes, backslashes, newlines, non-ASCII
+// text, ...) after some of them: what an echo must not carry into an error, however
+// the backend escapes it.
+func EchoPrompt(seed uint64, sep string) string {
+	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
+	seps := []rune(sep)
+	var b strings.Builder
+	for i := range 8 + rng.IntN(40) {
+		if i > 0 {
+			b.WriteByte(" \n"[rng.IntN(2)])
+		}
+		b.WriteString(echoWords[rng.IntN(len(echoWords))])
+		if len(seps) > 0 && rng.IntN(3) == 0 {
+			b.WriteRune(seps[rng.IntN(len(seps))])
+		}
+	}
+	return b.String()
+}
+
+// echoWord matches a word of EchoPrompt's vocabulary, wherever it stands: inside an
+// escape ("\\nAlice") too.
+var echoWord = regexp.MustCompile(func() string {
+	words := slices.Clone(echoWords)
+	slices.SortFunc(words, func(a, b string) int { return len(b) - len(a) }) // longest first
+	return strings.Join(words, "|")
+}())
+
+// twoLetters is a gap between two words of a quote that holds a word of its own: not
+// only separators and escapes (\n, \t, \u003e, \\, ...).
+var twoLetters = regexp.MustCompile(`[A-Za-z]{2}`)
+
+// CheckNoPromptRun fails the test if text (an error message, log output) holds key, or
+// RunWords consecutive words of prompt, an EchoPrompt: the words of its vocabulary in
+// text are read in order, each run of them that only separators and escapes part is one
+// quote, so that no escaping, quoting or re-quoting of the echo can hide it. what names
+// the text.
+func CheckNoPromptRun(t testing.TB, what, text, prompt, key string) {
+	t.Helper()
+	if key != "" && strings.Contains(text, key) {
+		t.Errorf("%s leaks the API key: %s", what, text)
+	}
+	var quotes []string // runs of the vocabulary's words in text, each padded with spaces
+	var cur []string
+	last := 0
+	for _, m := range echoWord.FindAllStringIndex(text, -1) {
+		if len(cur) > 0 && twoLetters.MatchString(text[last:m[0]]) {
+			quotes = append(quotes, " "+strings.Join(cur, " ")+" ")
+			cur = cur[:0]
+		}
+		cur = append(cur, text[m[0]:m[1]])
+		last = m[1]
+	}
+	quotes = append(quotes, " "+strings.Join(cur, " ")+" ")
+	words := echoWord.FindAllString(prompt, -1)
+	for i := 0; i+RunWords <= len(words); i++ {
+		run := " " + strings.Join(words[i:i+RunWords], " ") + " "
+		for _, q := range quotes {
+			if strings.Contains(q, run) {
+				t.Errorf("%s quotes %q of the prompt: %s", what, strings.TrimSpace(run), text)
+				return
+			}
+		}
+	}
+}
+
+// JSONString is s as a JSON string, quotes included: how an echo quotes its input.
+func JSONString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// FuzzEcho runs echo(t, path, prompt) for each input of f: path one of paths echo
+// paths of the client's test, prompt an EchoPrompt. Each path is seeded twice: with a
+// plain prompt, and with quotes, a backslash, non-ASCII text and JSON punctuation in
+// it.
+func FuzzEcho(f *testing.F, paths int, echo func(t *testing.T, path int, prompt string)) {
+	for i := range paths {
+		f.Add(uint8(i), uint64(i), "")
+		f.Add(uint8(i), uint64(100+i), `"'\é,<{}>`+"\t")
+	}
+	f.Fuzz(func(t *testing.T, path uint8, seed uint64, sep string) {
+		echo(t, int(path)%paths, EchoPrompt(seed, sep))
+	})
+}
+
+// CheckEchoed is CheckNoPromptRun of err's message, of every fmt rendering of err, and
+// of the client's logs; name names the echo path. A nil err fails the test.
+func CheckEchoed(t testing.TB, name string, err error, logs fmt.Stringer, prompt, key string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: no error", name)
+	}
+	CheckNoPromptRun(t, name+": error", err.Error(), prompt, key)
+	CheckNoPromptRun(t, name+": error (fmt)", fmt.Sprintf("%v %+v %#v %q", err, err, err, err), prompt, key)
+	CheckNoPromptRun(t, name+": logs", logs.String(), prompt, key)
 }
