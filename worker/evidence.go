@@ -20,10 +20,12 @@ import (
 // object's own fault, dead-lettered with reason access_denied; a bucket
 // the worker cannot read at all (IAM broken) holds every message until it
 // is fixed. The evidence is a read of another object of the bucket after
-// the denial: one the worker made for another message, or a HEAD of an
-// object of that bucket it read recently, made at once. A replica that has
-// read nothing of the bucket yet holds the message, and its later
-// deliveries look again.
+// the denial: one the worker made for another message, or one it makes at
+// once: a HEAD of the object of that bucket it read last, or, when it has
+// read none yet, of a few objects a one-page listing names. So held
+// messages never keep a replica from learning that the bucket is readable.
+// Without s3:ListBucket, a replica that has read nothing of the bucket yet
+// holds the message, and its next look uses what it read meanwhile.
 type access struct {
 	s3 s3API
 
@@ -44,6 +46,7 @@ type deniedAt struct{ at time.Time }
 const (
 	accessMemory = time.Hour
 	accessCap    = 10000
+	probeKeys    = 5 // objects a listing probe tries
 )
 
 func newAccess(client s3API) *access {
@@ -74,21 +77,46 @@ func (a *access) classify(ctx context.Context, bucket, key, etag string, err err
 	if known && last.at.After(first.at) {
 		return a.own(id, bucket, key, err)
 	}
-	if known && last.key != key {
-		// Look now: can the worker still read what it read before?
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		_, perr := a.s3.HeadObject(pctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(last.key)})
-		cancel()
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	candidates := []string{last.key}
+	if !known {
+		candidates = a.list(pctx, bucket)
+	}
+	denied := false
+	for _, k := range candidates {
+		if k == "" || k == key {
+			continue
+		}
+		// Look now: can the worker read another object of the bucket?
+		_, perr := a.s3.HeadObject(pctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(k)})
 		switch {
 		case perr == nil || s3x.IsNotFound(perr):
 			// Readable (or gone, which S3 says only to a reader).
-			a.read(bucket, last.key, last.etag)
+			a.read(bucket, k, "")
 			return a.own(id, bucket, key, err)
 		case s3x.IsAccessDenied(perr):
-			return outcome.Hold(outcome.CauseConfig, fmt.Errorf("s3://%s cannot be read at all (IAM, credentials): %w", bucket, err))
+			denied = true
 		}
 	}
+	if denied {
+		return outcome.Hold(outcome.CauseConfig, fmt.Errorf("no object of s3://%s can be read (IAM, credentials): %w", bucket, err))
+	}
 	return outcome.Hold(outcome.CauseConfig, fmt.Errorf("access denied, and no other object of s3://%s read since: held until one is: %w", bucket, err))
+}
+
+// list names a few objects of bucket (one page, no more than probeKeys),
+// or none when the worker may not list it.
+func (a *access) list(ctx context.Context, bucket string) []string {
+	out, err := a.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(probeKeys)})
+	if err != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(out.Contents))
+	for _, o := range out.Contents {
+		keys = append(keys, aws.ToString(o.Key))
+	}
+	return keys
 }
 
 // own is the verdict "this object's own fault".

@@ -28,3 +28,7 @@ func (fakeS3) PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options
 func (fakeS3) DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
 	return nil, errNoS3
 }
+
+func (fakeS3) ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	return nil, errNoS3
+}

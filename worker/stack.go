@@ -50,3 +50,10 @@ func (c shallowS3) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, o
 	}
 	return httpapi.OnOwnStack(func() (*s3.DeleteObjectOutput, error) { return c.s3API.DeleteObject(ctx, in, opts...) })
 }
+
+func (c shallowS3) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	if in.ExpectedBucketOwner == nil {
+		in.ExpectedBucketOwner = c.owner
+	}
+	return httpapi.OnOwnStack(func() (*s3.ListObjectsV2Output, error) { return c.s3API.ListObjectsV2(ctx, in, opts...) })
+}

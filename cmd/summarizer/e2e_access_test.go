@@ -162,3 +162,23 @@ func TestForeignBucketIsNeverRead(t *testing.T) {
 		t.Error("a summary was written into another account's bucket")
 	}
 }
+
+// A fresh replica with one slot whose only message is an object it may not
+// read has read nothing of the bucket: the evidence comes from a listing
+// probe (another object of the bucket is readable), so the message is
+// dead-lettered access_denied instead of held with no end.
+func TestAccessDeniedFreshReplicaProbes(t *testing.T) {
+	st := newStack(t)
+	front := newS3Front(t)
+	front.set(func(method, bucket, key string) bool { return strings.HasPrefix(key, "locked/") })
+	_, rp := newEmulator(t, emulator.Config{})
+	st.put("readme.bin", []byte("not a transcript: its event is skipped, nothing reads it"))
+	st.put("locked/a.txt", []byte(sampleTranscript))
+	st.worker(st.env(rp, "AWS_ENDPOINT_URL_S3="+front.url, "CONCURRENCY=1", "PREFETCH=0"))
+	waitFor(t, 60*time.Second, "the dead letter", func() bool { return st.count(st.dlqURL) == 1 })
+	for _, reason := range st.dead() {
+		if reason != "access_denied" {
+			t.Errorf("reason %q, want access_denied", reason)
+		}
+	}
+}
