@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 
+	"github.com/summarizer/summarizer/cmd/internal/settings"
 	"github.com/summarizer/summarizer/queue"
 	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker"
@@ -21,13 +22,13 @@ import (
 
 // cmdRun is `summarizer run`: the queue worker.
 func cmdRun(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	var s settings
-	rest, err := parseOptions("run", runOptions(&s), args, getenv, stderr)
+	var s config
+	rest, err := settings.Parse("summarizer run", runOptions(&s), args, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
-		return &usageError{fmt.Sprintf("summarizer run: unexpected argument %q", rest[0])}
+		return &settings.UsageError{Msg: fmt.Sprintf("summarizer run: unexpected argument %q", rest[0])}
 	}
 	log := newLogger(&s, stderr)
 	defer func() { _ = log.Sync() }()
@@ -59,13 +60,13 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	wcfg.Logger, wcfg.Metrics = log, worker.NewMetrics(reg)
 	w, err := worker.New(s3c, sum, wcfg)
 	if err != nil {
-		return &usageError{"summarizer run: bad settings: " + oneLine(err)}
+		return settings.Bad("summarizer run", err)
 	}
 	qcfg := s.queueConfig()
 	qcfg.Logger, qcfg.Metrics, qcfg.TracerProvider = log, queue.NewMetrics(reg), tp
 	c, err := queue.New(newSQS(awsCfg, getenv), s.QueueURL, handler(w), qcfg)
 	if err != nil {
-		return &usageError{"summarizer run: bad settings: " + oneLine(err)}
+		return settings.Bad("summarizer run", err)
 	}
 	reg.MustRegister(c.Collectors()...)
 

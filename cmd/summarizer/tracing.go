@@ -20,6 +20,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
+
+	"github.com/summarizer/summarizer/cmd/internal/settings"
 )
 
 // traceSettings are the OpenTelemetry SDK's standard variables that `run`
@@ -49,19 +51,19 @@ const (
 
 // traceOptions are the OTEL_* settings of `run`: environment only, like
 // every OpenTelemetry SDK reads them.
-func traceOptions(t *traceSettings) []option {
-	return []option{
-		{env: "OTEL_SDK_DISABLED", def: "false", envOnly: true, usage: "true: no traces, whatever else is set", parse: boolean(&t.Disabled)},
-		{env: "OTEL_TRACES_EXPORTER", envOnly: true, usage: "otlp (the default once an endpoint is set) or none", parse: tracesExporter(&t.Exporter)},
-		{env: "OTEL_EXPORTER_OTLP_ENDPOINT", envOnly: true, usage: "OTLP collector, e.g. http://collector:4318 (grpc: :4317); no endpoint, no traces", parse: httpURL(&t.Endpoint, false)},
-		{env: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", envOnly: true, usage: "the full URL for traces (HTTP: path included), instead of the above", parse: httpURL(&t.TracesEndpoint, false)},
-		{env: "OTEL_EXPORTER_OTLP_PROTOCOL", def: "http/protobuf", envOnly: true, usage: "http/protobuf, http/json or grpc", parse: otlpProtocol(&t.Protocol)},
-		{env: "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", envOnly: true, usage: "the protocol for traces, instead of the above", parse: otlpProtocol(&t.TracesProtocol)},
-		{env: "OTEL_SERVICE_NAME", envOnly: true, usage: "service.name of the spans (default: service.name of OTEL_RESOURCE_ATTRIBUTES, else summarizer)", parse: str(&t.ServiceName)},
-		{env: "OTEL_RESOURCE_ATTRIBUTES", envOnly: true, usage: "key=value,... added to the spans' resource (values percent-encoded)", parse: resourceAttributes(&t.Resource)},
-		{env: "OTEL_TRACES_SAMPLER", def: "parentbased_always_on", envOnly: true, usage: "always_on, always_off, traceidratio or their parentbased_ forms", parse: oneOf(&t.Sampler,
+func traceOptions(t *traceSettings) []settings.Option {
+	return []settings.Option{
+		{Env: "OTEL_SDK_DISABLED", Default: "false", EnvOnly: true, Usage: "true: no traces, whatever else is set", Parse: settings.Bool(&t.Disabled)},
+		{Env: "OTEL_TRACES_EXPORTER", EnvOnly: true, Usage: "otlp (the default once an endpoint is set) or none", Parse: tracesExporter(&t.Exporter)},
+		{Env: "OTEL_EXPORTER_OTLP_ENDPOINT", EnvOnly: true, Usage: "OTLP collector, e.g. http://collector:4318 (grpc: :4317); no endpoint, no traces", Parse: settings.HTTPURL(&t.Endpoint, false)},
+		{Env: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", EnvOnly: true, Usage: "the full URL for traces (HTTP: path included), instead of the above", Parse: settings.HTTPURL(&t.TracesEndpoint, false)},
+		{Env: "OTEL_EXPORTER_OTLP_PROTOCOL", Default: "http/protobuf", EnvOnly: true, Usage: "http/protobuf, http/json or grpc", Parse: otlpProtocol(&t.Protocol)},
+		{Env: "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", EnvOnly: true, Usage: "the protocol for traces, instead of the above", Parse: otlpProtocol(&t.TracesProtocol)},
+		{Env: "OTEL_SERVICE_NAME", EnvOnly: true, Usage: "service.name of the spans (default: service.name of OTEL_RESOURCE_ATTRIBUTES, else summarizer)", Parse: settings.String(&t.ServiceName)},
+		{Env: "OTEL_RESOURCE_ATTRIBUTES", EnvOnly: true, Usage: "key=value,... added to the spans' resource (values percent-encoded)", Parse: resourceAttributes(&t.Resource)},
+		{Env: "OTEL_TRACES_SAMPLER", Default: "parentbased_always_on", EnvOnly: true, Usage: "always_on, always_off, traceidratio or their parentbased_ forms", Parse: settings.OneOf(&t.Sampler,
 			"always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio")},
-		{env: "OTEL_TRACES_SAMPLER_ARG", def: "1", envOnly: true, usage: "the share of traces kept by the traceidratio samplers", parse: rate(&t.SamplerArg)},
+		{Env: "OTEL_TRACES_SAMPLER_ARG", Default: "1", EnvOnly: true, Usage: "the share of traces kept by the traceidratio samplers", Parse: settings.Probability(&t.SamplerArg)},
 	}
 }
 
@@ -149,11 +151,11 @@ func newTracerProvider(ctx context.Context, t *traceSettings, log *zap.Logger) (
 	protocol := cmp.Or(t.TracesProtocol, t.Protocol, "http/protobuf")
 	exp, target, err := newOTLPExporter(ctx, protocol, endpoint, perSignal)
 	if err != nil {
-		return nil, nil, &usageError{"summarizer run: bad settings: traces: " + oneLine(err)}
+		return nil, nil, settings.Bad("summarizer run", fmt.Errorf("traces: %w", err))
 	}
 	res, err := traceResource(ctx, t)
 	if err != nil {
-		return nil, nil, &usageError{"summarizer run: bad settings: OTEL_RESOURCE_ATTRIBUTES: " + oneLine(err)}
+		return nil, nil, settings.Bad("summarizer run", fmt.Errorf("OTEL_RESOURCE_ATTRIBUTES: %w", err))
 	}
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithBatcher(&loggedExporter{SpanExporter: exp, log: log}),

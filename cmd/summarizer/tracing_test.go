@@ -10,6 +10,8 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.uber.org/zap"
+
+	"github.com/summarizer/summarizer/cmd/internal/settings"
 )
 
 // Traces are off, with a no-op provider, unless an endpoint is set or the
@@ -31,8 +33,8 @@ func TestTracesOnlyWhenConfigured(t *testing.T) {
 		{[]string{"OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:1", "OTEL_SDK_DISABLED=true"}, false},
 	}
 	for _, tt := range tests {
-		var s settings
-		if _, err := parseOptions("run", traceOptions(&s.Trace), nil, envOf(tt.env...), &bytes.Buffer{}); err != nil {
+		var s config
+		if _, err := settings.Parse("summarizer run", traceOptions(&s.Trace), nil, envOf(tt.env...), &bytes.Buffer{}); err != nil {
 			t.Fatalf("%v: %v", tt.env, err)
 		}
 		tp, stop, err := newTracerProvider(context.Background(), &s.Trace, zap.NewNop())
@@ -62,8 +64,8 @@ func TestOTLPHTTPEndpointPaths(t *testing.T) {
 			paths <- r.URL.Path
 			w.Header().Set("Content-Type", "application/x-protobuf")
 		}))
-		var s settings
-		if _, err := parseOptions("run", traceOptions(&s.Trace), nil, envOf(fmt.Sprintf(tt.env, srv.URL)), &bytes.Buffer{}); err != nil {
+		var s config
+		if _, err := settings.Parse("summarizer run", traceOptions(&s.Trace), nil, envOf(fmt.Sprintf(tt.env, srv.URL)), &bytes.Buffer{}); err != nil {
 			t.Fatal(err)
 		}
 		tp, stop, err := newTracerProvider(context.Background(), &s.Trace, zap.NewNop())

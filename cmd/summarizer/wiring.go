@@ -19,13 +19,14 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/summarizer/summarizer/cmd/internal/settings"
 	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/mapreduce"
 	"github.com/summarizer/summarizer/worker/openai"
 	"github.com/summarizer/summarizer/worker/runpod"
 )
 
-func newLogger(s *settings, w io.Writer) *zap.Logger {
+func newLogger(s *config, w io.Writer) *zap.Logger {
 	level, _ := zapcore.ParseLevel(s.LogLevel)
 	encCfg := zap.NewProductionEncoderConfig()
 	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
@@ -57,7 +58,7 @@ func awsConfig(ctx context.Context, getenv func(string) string) (aws.Config, err
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
-		return aws.Config{}, &usageError{"summarizer: bad settings: AWS_REGION: required (no region in the environment or the AWS config files)"}
+		return aws.Config{}, &settings.UsageError{Msg: "summarizer: bad settings: AWS_REGION: required (no region in the environment or the AWS config files)"}
 	}
 	// The SDK keeps 10 idle connections per host: with tens of messages in
 	// flight, most S3 and SQS calls would open a new one.
@@ -76,7 +77,7 @@ func firstOf(getenv func(string) string, names ...string) string {
 	return ""
 }
 
-func newS3(cfg aws.Config, s *settings, getenv func(string) string) *s3.Client {
+func newS3(cfg aws.Config, s *config, getenv func(string) string) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
 		o.UsePathStyle = s.S3ForcePathStyle
 		// S3-compatible stores (MinIO, moto, Ceph) often send no checksums;
@@ -98,9 +99,9 @@ func newSQS(cfg aws.Config, getenv func(string) string) *sqs.Client {
 
 // newBackend builds the summarizer backend the settings name. Bad settings
 // are usage errors, found before any network call.
-func newBackend(s *settings, log *zap.Logger, m *backend.Metrics, presign backend.Presigner) (backend.Summarizer, error) {
+func newBackend(s *config, log *zap.Logger, m *backend.Metrics, presign backend.Presigner) (backend.Summarizer, error) {
 	bad := func(format string, a ...any) error {
-		return &usageError{"summarizer: bad settings: " + fmt.Sprintf(format, a...)}
+		return &settings.UsageError{Msg: "summarizer: bad settings: " + fmt.Sprintf(format, a...)}
 	}
 	if s.ChunkTokens < 2*s.SummaryTokens+64 {
 		return nil, bad("CHUNK_TOKENS=%d must be at least 2×SUMMARY_TOKENS+64 (%d) so that two partial summaries fit one merge call", s.ChunkTokens, 2*s.SummaryTokens+64)
@@ -115,7 +116,7 @@ func newBackend(s *settings, log *zap.Logger, m *backend.Metrics, presign backen
 		}
 		c, err := openai.New(openai.Config{BaseURL: s.OpenAIBaseURL, APIKey: s.OpenAIAPIKey, Model: s.OpenAIModel, MaxTokens: s.SummaryTokens, Logger: log})
 		if err != nil {
-			return nil, bad("%s", oneLine(err))
+			return nil, settings.Bad("summarizer", err)
 		}
 		model = backend.OpenAIModel{Client: c, Model: s.OpenAIModel}
 	case "runpod":
@@ -145,7 +146,7 @@ func newBackend(s *settings, log *zap.Logger, m *backend.Metrics, presign backen
 		}
 		rm, err := backend.NewRunPodModel(cfg, s.RunPodModel, m)
 		if err != nil {
-			return nil, bad("%s", oneLine(err))
+			return nil, settings.Bad("summarizer", err)
 		}
 		if urlMode {
 			if presign == nil {
@@ -159,7 +160,7 @@ func newBackend(s *settings, log *zap.Logger, m *backend.Metrics, presign backen
 	}
 	prompts, err := loadPrompts(s)
 	if err != nil {
-		return nil, bad("%s", oneLine(err))
+		return nil, settings.Bad("summarizer", err)
 	}
 	p, err := mapreduce.New(model, mapreduce.Config{
 		ChunkTokens: s.ChunkTokens,
@@ -170,12 +171,12 @@ func newBackend(s *settings, log *zap.Logger, m *backend.Metrics, presign backen
 		Logger:      log,
 	})
 	if err != nil {
-		return nil, bad("%s", oneLine(err))
+		return nil, settings.Bad("summarizer", err)
 	}
 	return p, nil
 }
 
-func loadPrompts(s *settings) (mapreduce.Prompts, error) {
+func loadPrompts(s *config) (mapreduce.Prompts, error) {
 	read := func(name, path string) (string, error) {
 		if path == "" {
 			return "", nil
@@ -221,14 +222,4 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, write time.Dura
 		<-done
 	}
 	return ln.Addr().String(), stop, nil
-}
-
-func oneLine(err error) string {
-	b := []byte(err.Error())
-	for i, c := range b {
-		if c == '\n' {
-			b[i] = ';'
-		}
-	}
-	return string(b)
 }
