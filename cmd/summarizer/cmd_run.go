@@ -11,14 +11,21 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/summarizer/summarizer/cmd/internal/settings"
+	"github.com/summarizer/summarizer/cmd/internal/tracing"
 	"github.com/summarizer/summarizer/queue"
 	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker"
 	"github.com/summarizer/summarizer/worker/backend"
 )
+
+// tracerProviderKey marks a context that carries the TracerProvider `run`
+// uses instead of the one the OTEL_* settings describe: the tests' in-memory
+// span recorder.
+type tracerProviderKey struct{}
 
 // cmdRun is `summarizer run`: the queue worker.
 func cmdRun(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
@@ -32,9 +39,12 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	}
 	log := newLogger(&s, stderr)
 	defer func() { _ = log.Sync() }()
-	tp, stopTracing, err := newTracerProvider(ctx, &s.Trace, log)
-	if err != nil {
-		return err
+	tp, _ := ctx.Value(tracerProviderKey{}).(trace.TracerProvider)
+	stopTracing := func() {}
+	if tp == nil {
+		if tp, stopTracing, err = tracing.New(ctx, &s.Trace, log); err != nil {
+			return settings.Bad("summarizer run", err)
+		}
 	}
 	defer stopTracing() // after the drain: every span has ended
 

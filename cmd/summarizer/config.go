@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/summarizer/summarizer/cmd/internal/settings"
+	"github.com/summarizer/summarizer/cmd/internal/tracing"
 	"github.com/summarizer/summarizer/queue"
 	"github.com/summarizer/summarizer/worker"
 )
@@ -56,7 +57,7 @@ type config struct {
 	MetricsAddr       string
 	LogLevel          string
 	LogFormat         string
-	Trace             traceSettings
+	Trace             tracing.Settings
 }
 
 // backendOptions are the settings of the summarizer backends and logs,
@@ -126,7 +127,7 @@ func runOptions(s *config) []settings.Option {
 	opts = append(opts, outputOptions(s)...)
 	opts = append(opts, backendOptions(s)...)
 	opts = append(opts, awsOptions(s)...)
-	return append(opts, traceOptions(&s.Trace)...)
+	return append(opts, tracing.Options(&s.Trace, "summarizer")...)
 }
 
 // accountOrNone takes a 12-digit AWS account ID, "none" (stored as
