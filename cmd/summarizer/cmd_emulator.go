@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/summarizer/summarizer/cmd/internal/httpserver"
 	"github.com/summarizer/summarizer/cmd/internal/settings"
 	"github.com/summarizer/summarizer/worker/runpod/emulator"
 )
@@ -61,7 +62,7 @@ func cmdEmulator(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return settings.Bad("summarizer runpod-emulator", err)
 	}
-	bound, stop, err := serveHTTP(ctx, addr, em, 5*time.Minute, log)
+	bound, stop, err := httpserver.Start(ctx, addr, em, 5*time.Minute, log)
 	if err != nil {
 		return err
 	}

@@ -4,16 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
-	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
+	"github.com/summarizer/summarizer/cmd/internal/httpserver"
 	"github.com/summarizer/summarizer/cmd/internal/settings"
 	"github.com/summarizer/summarizer/cmd/internal/tracing"
 	"github.com/summarizer/summarizer/queue"
@@ -81,17 +79,7 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	reg.MustRegister(c.Collectors()...)
 
 	if s.MetricsAddr != "" {
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-		mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-			if err := c.Ready(); err != nil {
-				http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
-				return
-			}
-			fmt.Fprintln(w, "ready")
-		})
-		addr, stop, err := serveHTTP(ctx, s.MetricsAddr, mux, 30*time.Second, log)
+		addr, stop, err := httpserver.Start(ctx, s.MetricsAddr, httpserver.Metrics(reg, c.Ready), 30*time.Second, log)
 		if err != nil {
 			return err
 		}
@@ -101,13 +89,7 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	if s.PProf && s.PProfAddr != "" {
 		// Profiles show memory and stacks: on their own listener, loopback by
 		// default, never on METRICS_ADDR. A CPU profile takes 30 s.
-		mux := http.NewServeMux()
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		addr, stop, err := serveHTTP(ctx, s.PProfAddr, mux, 2*time.Minute, log)
+		addr, stop, err := httpserver.Start(ctx, s.PProfAddr, httpserver.Pprof(), 2*time.Minute, log)
 		if err != nil {
 			return err
 		}

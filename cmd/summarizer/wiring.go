@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"time"
@@ -196,30 +194,4 @@ func loadPrompts(s *config) (mapreduce.Prompts, error) {
 		return mapreduce.Prompts{}, err
 	}
 	return mapreduce.ParsePrompts(m, r)
-}
-
-// serveHTTP serves h on addr until ctx is done; it returns the bound
-// address. Slow or idle clients cannot hold connections: reads, writes
-// (at most write) and idle keep-alives are bounded, and so are headers.
-func serveHTTP(ctx context.Context, addr string, h http.Handler, write time.Duration, log *zap.Logger) (string, func(), error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", nil, fmt.Errorf("listen on %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: write, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("http server stopped", zap.Error(err))
-		}
-	}()
-	stop := func() {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-		<-done
-	}
-	return ln.Addr().String(), stop, nil
 }
