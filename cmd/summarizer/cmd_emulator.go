@@ -9,6 +9,8 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/summarizer/summarizer/cmd/internal/httpserver"
+	"github.com/summarizer/summarizer/cmd/internal/settings"
 	"github.com/summarizer/summarizer/worker/runpod/emulator"
 )
 
@@ -16,51 +18,51 @@ import (
 // endpoint backed by the built-in extractive summarizer.
 func cmdEmulator(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	var (
-		s    settings
+		s    config
 		addr string
 		cfg  emulator.Config
 		seed string
 	)
-	opts := []option{
-		{env: "EMULATOR_ADDR", flag: "addr", def: "127.0.0.1:8000", usage: "listen address", parse: listenAddr(&addr)},
-		{env: "EMULATOR_LATENCY", flag: "latency", def: "1s", usage: "time a job stays IN_PROGRESS", parse: duration(&cfg.Latency, 0)},
-		{env: "EMULATOR_QUEUE_DELAY", flag: "queue-delay", def: "0s", usage: "time a job stays IN_QUEUE", parse: duration(&cfg.QueueDelay, 0)},
-		{env: "EMULATOR_OUTPUT_SHAPE", flag: "output-shape", def: "summary", usage: "summary, string or vllm", parse: oneOf(&cfg.OutputShape, "summary", "string", "vllm")},
-		{env: "EMULATOR_RETENTION", flag: "retention", def: "30m", usage: "how long finished jobs can be read", parse: duration(&cfg.Retention, time.Second)},
-		{env: "EMULATOR_FAIL_429", flag: "fail-429", def: "0", usage: "share of requests answered 429", parse: rate(&cfg.Rates.HTTP429)},
-		{env: "EMULATOR_FAIL_500", flag: "fail-500", def: "0", usage: "share of requests answered 500", parse: rate(&cfg.Rates.HTTP500)},
-		{env: "EMULATOR_FAIL_FAILED", flag: "fail-failed", def: "0", usage: "share of jobs that end FAILED", parse: rate(&cfg.Rates.Failed)},
-		{env: "EMULATOR_FAIL_TIMED_OUT", flag: "fail-timed-out", def: "0", usage: "share of jobs that end TIMED_OUT", parse: rate(&cfg.Rates.TimedOut)},
-		{env: "EMULATOR_FAIL_STUCK", flag: "fail-stuck", def: "0", usage: "share of jobs that never finish", parse: rate(&cfg.Rates.Stuck)},
-		{env: "EMULATOR_LIMIT_RUN", flag: "limit-run", def: "0", usage: "/run requests allowed per 10 s (RunPod: 1000); 0 is no limit", parse: nonNegativeInt(&cfg.Limits.Run)},
-		{env: "EMULATOR_LIMIT_STATUS", flag: "limit-status", def: "0", usage: "/status requests allowed per 10 s (RunPod: 2000); 0 is no limit", parse: nonNegativeInt(&cfg.Limits.Status)},
-		{env: "EMULATOR_LIMIT_CANCEL", flag: "limit-cancel", def: "0", usage: "/cancel requests allowed per 10 s (RunPod: 100); 0 is no limit", parse: nonNegativeInt(&cfg.Limits.Cancel)},
-		{env: "EMULATOR_SEED", flag: "seed", def: "1", usage: "seed of the fault injection", parse: str(&seed)},
-		{env: "RUNPOD_API_KEY", usage: "when set, required as Authorization: Bearer", secret: true, parse: str(&cfg.APIKey)},
-		{env: "LOG_LEVEL", def: "info", usage: "debug, info, warn or error", parse: oneOf(&s.LogLevel, "debug", "info", "warn", "error")},
-		{env: "LOG_FORMAT", def: "json", usage: "json or console", parse: oneOf(&s.LogFormat, "json", "console")},
+	opts := []settings.Option{
+		{Env: "EMULATOR_ADDR", Flag: "addr", Default: "127.0.0.1:8000", Usage: "listen address", Parse: settings.ListenAddr(&addr)},
+		{Env: "EMULATOR_LATENCY", Flag: "latency", Default: "1s", Usage: "time a job stays IN_PROGRESS", Parse: settings.Duration(&cfg.Latency, 0)},
+		{Env: "EMULATOR_QUEUE_DELAY", Flag: "queue-delay", Default: "0s", Usage: "time a job stays IN_QUEUE", Parse: settings.Duration(&cfg.QueueDelay, 0)},
+		{Env: "EMULATOR_OUTPUT_SHAPE", Flag: "output-shape", Default: "summary", Usage: "summary, string or vllm", Parse: settings.OneOf(&cfg.OutputShape, "summary", "string", "vllm")},
+		{Env: "EMULATOR_RETENTION", Flag: "retention", Default: "30m", Usage: "how long finished jobs can be read", Parse: settings.Duration(&cfg.Retention, time.Second)},
+		{Env: "EMULATOR_FAIL_429", Flag: "fail-429", Default: "0", Usage: "share of requests answered 429", Parse: settings.Probability(&cfg.Rates.HTTP429)},
+		{Env: "EMULATOR_FAIL_500", Flag: "fail-500", Default: "0", Usage: "share of requests answered 500", Parse: settings.Probability(&cfg.Rates.HTTP500)},
+		{Env: "EMULATOR_FAIL_FAILED", Flag: "fail-failed", Default: "0", Usage: "share of jobs that end FAILED", Parse: settings.Probability(&cfg.Rates.Failed)},
+		{Env: "EMULATOR_FAIL_TIMED_OUT", Flag: "fail-timed-out", Default: "0", Usage: "share of jobs that end TIMED_OUT", Parse: settings.Probability(&cfg.Rates.TimedOut)},
+		{Env: "EMULATOR_FAIL_STUCK", Flag: "fail-stuck", Default: "0", Usage: "share of jobs that never finish", Parse: settings.Probability(&cfg.Rates.Stuck)},
+		{Env: "EMULATOR_LIMIT_RUN", Flag: "limit-run", Default: "0", Usage: "/run requests allowed per 10 s (RunPod: 1000); 0 is no limit", Parse: settings.NonNegativeInt(&cfg.Limits.Run)},
+		{Env: "EMULATOR_LIMIT_STATUS", Flag: "limit-status", Default: "0", Usage: "/status requests allowed per 10 s (RunPod: 2000); 0 is no limit", Parse: settings.NonNegativeInt(&cfg.Limits.Status)},
+		{Env: "EMULATOR_LIMIT_CANCEL", Flag: "limit-cancel", Default: "0", Usage: "/cancel requests allowed per 10 s (RunPod: 100); 0 is no limit", Parse: settings.NonNegativeInt(&cfg.Limits.Cancel)},
+		{Env: "EMULATOR_SEED", Flag: "seed", Default: "1", Usage: "seed of the fault injection", Parse: settings.String(&seed)},
+		{Env: "RUNPOD_API_KEY", Usage: "when set, required as Authorization: Bearer", Secret: true, Parse: settings.String(&cfg.APIKey)},
+		{Env: "LOG_LEVEL", Default: "info", Usage: "debug, info, warn or error", Parse: settings.OneOf(&s.LogLevel, "debug", "info", "warn", "error")},
+		{Env: "LOG_FORMAT", Default: "json", Usage: "json or console", Parse: settings.OneOf(&s.LogFormat, "json", "console")},
 	}
-	rest, err := parseOptions("runpod-emulator", opts, args, getenv, stderr)
+	rest, err := settings.Parse("summarizer runpod-emulator", opts, args, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
-		return &usageError{fmt.Sprintf("summarizer runpod-emulator: unexpected argument %q", rest[0])}
+		return &settings.UsageError{Msg: fmt.Sprintf("summarizer runpod-emulator: unexpected argument %q", rest[0])}
 	}
 	if cfg.Seed, err = strconv.ParseInt(seed, 10, 64); err != nil {
-		return &usageError{fmt.Sprintf("summarizer runpod-emulator: bad settings: EMULATOR_SEED=%q: want a whole number", seed)}
+		return &settings.UsageError{Msg: fmt.Sprintf("summarizer runpod-emulator: bad settings: EMULATOR_SEED=%q: want a whole number", seed)}
 	}
 	if addr == "" {
-		return &usageError{"summarizer runpod-emulator: bad settings: EMULATOR_ADDR: required"}
+		return &settings.UsageError{Msg: "summarizer runpod-emulator: bad settings: EMULATOR_ADDR: required"}
 	}
 	log := newLogger(&s, stderr)
 	defer func() { _ = log.Sync() }()
 	cfg.Logger = log
 	em, err := emulator.New(cfg)
 	if err != nil {
-		return &usageError{"summarizer runpod-emulator: bad settings: " + oneLine(err)}
+		return settings.Bad("summarizer runpod-emulator", err)
 	}
-	bound, stop, err := serveHTTP(ctx, addr, em, 5*time.Minute, log)
+	bound, stop, err := httpserver.Start(ctx, addr, em, 5*time.Minute, log)
 	if err != nil {
 		return err
 	}

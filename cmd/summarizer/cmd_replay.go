@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/summarizer/summarizer/cmd/internal/settings"
 	"github.com/summarizer/summarizer/queue"
 	"github.com/summarizer/summarizer/worker/event"
 )
@@ -18,32 +19,32 @@ import (
 // cmdReplay is `summarizer replay`: dead letters back to the source queue.
 func cmdReplay(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var (
-		s       settings
+		s       config
 		cfg     queue.ReplayConfig
 		dryRun  bool
 		reasons []string
 	)
-	opts := []option{
-		{env: "DLQ_URL", flag: "from", usage: "dead-letter queue (default: DLQ_URL, or the RedrivePolicy of --to)", parse: str(&cfg.From)},
-		{env: "QUEUE_URL", flag: "to", usage: "queue the messages go back to", parse: required(&cfg.To)},
-		{env: "REPLAY_MAX", flag: "max", def: "0", usage: "most messages moved; 0 means all", parse: nonNegativeInt(&cfg.Max)},
-		{env: "REPLAY_DRY_RUN", flag: "dry-run", def: "false", isBool: true, usage: "list messages with their failure reason, move nothing", parse: boolean(&dryRun)},
-		{env: "REPLAY_REASON", flag: "reason", usage: "comma list of summarizer.reason values to move (default: all)", parse: list(&reasons)},
-		{env: "REPLAY_RATE", flag: "rate", def: "0", usage: "most messages moved per second; 0 means no limit", parse: nonNegativeFloat(&cfg.Rate)},
-		{env: "REPLAY_HOLD", flag: "hold", def: "30s", usage: "visibility of the messages a replay holds, extended while it runs; those of a killed replay reappear after it", parse: duration(&cfg.Hold, time.Second)},
-		{env: "REPLAY_WAIT", flag: "wait", def: "2m", usage: "how long to wait for DLQ messages in flight elsewhere (a killed replay's) to come back", parse: duration(&cfg.Wait, time.Second)},
-		{env: "LOG_LEVEL", def: "info", usage: "debug, info, warn or error", parse: oneOf(&s.LogLevel, "debug", "info", "warn", "error")},
-		{env: "LOG_FORMAT", def: "json", usage: "json or console", parse: oneOf(&s.LogFormat, "json", "console")},
+	opts := []settings.Option{
+		{Env: "DLQ_URL", Flag: "from", Usage: "dead-letter queue (default: DLQ_URL, or the RedrivePolicy of --to)", Parse: settings.String(&cfg.From)},
+		{Env: "QUEUE_URL", Flag: "to", Usage: "queue the messages go back to", Parse: settings.Required(&cfg.To)},
+		{Env: "REPLAY_MAX", Flag: "max", Default: "0", Usage: "most messages moved; 0 means all", Parse: settings.NonNegativeInt(&cfg.Max)},
+		{Env: "REPLAY_DRY_RUN", Flag: "dry-run", Default: "false", BoolFlag: true, Usage: "list messages with their failure reason, move nothing", Parse: settings.Bool(&dryRun)},
+		{Env: "REPLAY_REASON", Flag: "reason", Usage: "comma list of summarizer.reason values to move (default: all)", Parse: settings.List(&reasons)},
+		{Env: "REPLAY_RATE", Flag: "rate", Default: "0", Usage: "most messages moved per second; 0 means no limit", Parse: settings.NonNegativeFloat(&cfg.Rate)},
+		{Env: "REPLAY_HOLD", Flag: "hold", Default: "30s", Usage: "visibility of the messages a replay holds, extended while it runs; those of a killed replay reappear after it", Parse: settings.Duration(&cfg.Hold, time.Second)},
+		{Env: "REPLAY_WAIT", Flag: "wait", Default: "2m", Usage: "how long to wait for DLQ messages in flight elsewhere (a killed replay's) to come back", Parse: settings.Duration(&cfg.Wait, time.Second)},
+		{Env: "LOG_LEVEL", Default: "info", Usage: "debug, info, warn or error", Parse: settings.OneOf(&s.LogLevel, "debug", "info", "warn", "error")},
+		{Env: "LOG_FORMAT", Default: "json", Usage: "json or console", Parse: settings.OneOf(&s.LogFormat, "json", "console")},
 	}
-	rest, err := parseOptions("replay", opts, args, getenv, stderr)
+	rest, err := settings.Parse("summarizer replay", opts, args, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
-		return &usageError{fmt.Sprintf("summarizer replay: unexpected argument %q", rest[0])}
+		return &settings.UsageError{Msg: fmt.Sprintf("summarizer replay: unexpected argument %q", rest[0])}
 	}
 	if cfg.Hold > 12*time.Hour || cfg.Hold < 3*time.Second {
-		return &usageError{"summarizer replay: bad settings: REPLAY_HOLD: between 3s and 12h (SQS's visibility limit)"}
+		return &settings.UsageError{Msg: "summarizer replay: bad settings: REPLAY_HOLD: between 3s and 12h (SQS's visibility limit)"}
 	}
 	cfg.DryRun, cfg.Reasons = dryRun, reasons
 	awsCfg, err := awsConfig(ctx, getenv)

@@ -4,36 +4,45 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
-	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
+	"github.com/summarizer/summarizer/cmd/internal/httpserver"
+	"github.com/summarizer/summarizer/cmd/internal/settings"
+	"github.com/summarizer/summarizer/cmd/internal/tracing"
 	"github.com/summarizer/summarizer/queue"
 	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker"
 	"github.com/summarizer/summarizer/worker/backend"
 )
 
+// tracerProviderKey marks a context that carries the TracerProvider `run`
+// uses instead of the one the OTEL_* settings describe: the tests' in-memory
+// span recorder.
+type tracerProviderKey struct{}
+
 // cmdRun is `summarizer run`: the queue worker.
 func cmdRun(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	var s settings
-	rest, err := parseOptions("run", runOptions(&s), args, getenv, stderr)
+	var s config
+	rest, err := settings.Parse("summarizer run", runOptions(&s), args, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
-		return &usageError{fmt.Sprintf("summarizer run: unexpected argument %q", rest[0])}
+		return &settings.UsageError{Msg: fmt.Sprintf("summarizer run: unexpected argument %q", rest[0])}
 	}
 	log := newLogger(&s, stderr)
 	defer func() { _ = log.Sync() }()
-	tp, stopTracing, err := newTracerProvider(ctx, &s.Trace, log)
-	if err != nil {
-		return err
+	tp, _ := ctx.Value(tracerProviderKey{}).(trace.TracerProvider)
+	stopTracing := func() {}
+	if tp == nil {
+		if tp, stopTracing, err = tracing.New(ctx, &s.Trace, log); err != nil {
+			return settings.Bad("summarizer run", err)
+		}
 	}
 	defer stopTracing() // after the drain: every span has ended
 
@@ -59,28 +68,18 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	wcfg.Logger, wcfg.Metrics = log, worker.NewMetrics(reg)
 	w, err := worker.New(s3c, sum, wcfg)
 	if err != nil {
-		return &usageError{"summarizer run: bad settings: " + oneLine(err)}
+		return settings.Bad("summarizer run", err)
 	}
 	qcfg := s.queueConfig()
 	qcfg.Logger, qcfg.Metrics, qcfg.TracerProvider = log, queue.NewMetrics(reg), tp
 	c, err := queue.New(newSQS(awsCfg, getenv), s.QueueURL, handler(w), qcfg)
 	if err != nil {
-		return &usageError{"summarizer run: bad settings: " + oneLine(err)}
+		return settings.Bad("summarizer run", err)
 	}
 	reg.MustRegister(c.Collectors()...)
 
 	if s.MetricsAddr != "" {
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-		mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-			if err := c.Ready(); err != nil {
-				http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
-				return
-			}
-			fmt.Fprintln(w, "ready")
-		})
-		addr, stop, err := serveHTTP(ctx, s.MetricsAddr, mux, 30*time.Second, log)
+		addr, stop, err := httpserver.Start(ctx, s.MetricsAddr, httpserver.Metrics(reg, c.Ready), 30*time.Second, log)
 		if err != nil {
 			return err
 		}
@@ -90,13 +89,7 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	if s.PProf && s.PProfAddr != "" {
 		// Profiles show memory and stacks: on their own listener, loopback by
 		// default, never on METRICS_ADDR. A CPU profile takes 30 s.
-		mux := http.NewServeMux()
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		addr, stop, err := serveHTTP(ctx, s.PProfAddr, mux, 2*time.Minute, log)
+		addr, stop, err := httpserver.Start(ctx, s.PProfAddr, httpserver.Pprof(), 2*time.Minute, log)
 		if err != nil {
 			return err
 		}

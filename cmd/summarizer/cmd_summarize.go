@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/summarizer/summarizer/cmd/internal/settings"
 	"github.com/summarizer/summarizer/worker"
 	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/chunk"
@@ -19,27 +20,27 @@ import (
 // users tune prompts and chunk sizes.
 func cmdSummarize(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var (
-		s       settings
+		s       config
 		verbose bool
 	)
 	opts := backendOptions(&s)
 	for i := range opts {
-		if opts[i].env == "SUMMARIZER" {
-			opts[i].alias = "backend"
+		if opts[i].Env == "SUMMARIZER" {
+			opts[i].Alias = "backend"
 		}
 	}
 	opts = append(opts, awsOptions(&s)...)
 	opts = append(opts,
-		option{env: "MAX_OBJECT_BYTES", def: "20MiB", usage: "largest input read", parse: byteSize(&s.MaxObjectBytes)},
-		option{env: "EXPECTED_BUCKET_OWNER", usage: "account ID sent as ExpectedBucketOwner when reading s3:// (default: none)", parse: accountOrNone(&s.ExpectedOwner)},
-		option{env: "VERBOSE", flag: "verbose", def: "false", isBool: true, usage: "chunks, calls and timings on stderr", parse: boolean(&verbose)},
+		settings.Option{Env: "MAX_OBJECT_BYTES", Default: "20MiB", Usage: "largest input read", Parse: settings.ByteSize(&s.MaxObjectBytes)},
+		settings.Option{Env: "EXPECTED_BUCKET_OWNER", Usage: "account ID sent as ExpectedBucketOwner when reading s3:// (default: none)", Parse: accountOrNone(&s.ExpectedOwner)},
+		settings.Option{Env: "VERBOSE", Flag: "verbose", Default: "false", BoolFlag: true, Usage: "chunks, calls and timings on stderr", Parse: settings.Bool(&verbose)},
 	)
-	rest, err := parseOptions("summarize", opts, args, getenv, stderr)
+	rest, err := settings.Parse("summarizer summarize", opts, args, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		return &usageError{"usage: summarizer summarize [--backend runpod|openai|extractive] [--verbose] PATH|s3://BUCKET/KEY|-"}
+		return &settings.UsageError{Msg: "usage: summarizer summarize [--backend runpod|openai|extractive] [--verbose] PATH|s3://BUCKET/KEY|-"}
 	}
 	if s.Summarizer == "runpod" && s.RunPodEndpointURL == "" && getenv("SUMMARIZER") == "" && !flagGiven(args, "summarizer", "backend") {
 		// No endpoint configured and no backend asked for: the built-in one.
@@ -111,7 +112,7 @@ func describeChunks(w io.Writer, sum backend.Summarizer, text string) {
 	}
 }
 
-func readInput(ctx context.Context, src string, s *settings, getenv func(string) string, presign *backend.Presigner) (backend.Document, error) {
+func readInput(ctx context.Context, src string, s *config, getenv func(string) string, presign *backend.Presigner) (backend.Document, error) {
 	doc := backend.Document{Key: src}
 	var r io.Reader
 	switch {
@@ -120,7 +121,7 @@ func readInput(ctx context.Context, src string, s *settings, getenv func(string)
 	case strings.HasPrefix(src, "s3://"):
 		bucket, key, ok := strings.Cut(strings.TrimPrefix(src, "s3://"), "/")
 		if !ok || bucket == "" || key == "" {
-			return doc, &usageError{fmt.Sprintf("summarizer summarize: %q is not s3://BUCKET/KEY", src)}
+			return doc, &settings.UsageError{Msg: fmt.Sprintf("summarizer summarize: %q is not s3://BUCKET/KEY", src)}
 		}
 		cfg, err := awsConfig(ctx, getenv)
 		if err != nil {

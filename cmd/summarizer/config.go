@@ -2,17 +2,20 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/summarizer/summarizer/cmd/internal/settings"
+	"github.com/summarizer/summarizer/cmd/internal/tracing"
 	"github.com/summarizer/summarizer/queue"
 	"github.com/summarizer/summarizer/worker"
 )
 
-// settings are every setting of DESIGN.md, parsed.
-type settings struct {
+// config is every setting of DESIGN.md, parsed.
+type config struct {
 	QueueURL          string
 	DLQURL            string
 	Concurrency       int
@@ -54,88 +57,100 @@ type settings struct {
 	MetricsAddr       string
 	LogLevel          string
 	LogFormat         string
-	Trace             traceSettings
+	Trace             tracing.Settings
 }
 
 // backendOptions are the settings of the summarizer backends and logs,
 // shared by run and summarize.
-func backendOptions(s *settings) []option {
-	return []option{
-		{env: "SUMMARIZER", def: "runpod", usage: "backend: runpod, openai (any OpenAI-compatible chat API) or extractive (built in, no network)", parse: oneOf(&s.Summarizer, "runpod", "openai", "extractive")},
-		{env: "RUNPOD_ENDPOINT_URL", usage: "e.g. https://api.runpod.ai/v2/ENDPOINT_ID", parse: httpURL(&s.RunPodEndpointURL, false)},
-		{env: "RUNPOD_API_KEY", usage: "sent as Authorization: Bearer; never logged", secret: true, parse: str(&s.RunPodAPIKey)},
-		{env: "RUNPOD_INPUT_FORMAT", def: "text", usage: "text, vllm, url (a presigned GET URL instead of the text, no chunking) or the path of a JSON template file", parse: str(&s.RunPodInputFormat)},
-		{env: "OPENAI_BASE_URL", usage: "e.g. https://api.openai.com/v1 or https://api.runpod.ai/v2/ENDPOINT_ID/openai/v1", parse: httpURL(&s.OpenAIBaseURL, false)},
-		{env: "OPENAI_API_KEY", usage: "sent as Authorization: Bearer; never logged", secret: true, parse: str(&s.OpenAIAPIKey)},
-		{env: "OPENAI_MODEL", usage: "model name for SUMMARIZER=openai", parse: str(&s.OpenAIModel)},
-		{env: "PROMPT_MAP_FILE", usage: "Go template of the chunk prompt, with {{.Text}}", parse: str(&s.PromptMapFile)},
-		{env: "PROMPT_REDUCE_FILE", usage: "Go template of the merge prompt, with {{.Text}}", parse: str(&s.PromptReduceFile)},
-		{env: "MAX_CHUNKS", def: "200", usage: "map jobs one transcript may need; longer ones are dead-lettered (too_large) before any job", parse: positiveInt(&s.MaxChunks)},
-		{env: "CHUNK_CONCURRENCY", def: "4", usage: "model calls of one transcript at once", parse: positiveInt(&s.ChunkConcurrency)},
-		{env: "MODEL_CONCURRENCY", def: "32", usage: "model calls in flight in the whole process", parse: positiveInt(&s.ModelConcurrency)},
-		{env: "RUNPOD_MODEL", def: "google/flan-t5-xl", usage: "model name reported in JSON summaries", parse: str(&s.RunPodModel)},
-		{env: "JOB_TIMEOUT", def: "15m", usage: "one RunPod job, queue time included", parse: duration(&s.JobTimeout, time.Second)},
-		{env: "RUNPOD_POLL_RATE", def: "50", usage: "most RunPod /status requests per second of this replica (RunPod allows 200/s per endpoint, shared by every replica); a 429 halves it for a while", parse: positiveFloat(&s.PollRate)},
-		{env: "CHUNK_TOKENS", def: "1500", usage: "model input budget per call", parse: positiveInt(&s.ChunkTokens)},
-		{env: "SUMMARY_TOKENS", def: "256", usage: "model output budget per call", parse: positiveInt(&s.SummaryTokens)},
-		{env: "LOG_LEVEL", def: "info", usage: "debug, info, warn or error", parse: oneOf(&s.LogLevel, "debug", "info", "warn", "error")},
-		{env: "LOG_FORMAT", def: "json", usage: "json or console", parse: oneOf(&s.LogFormat, "json", "console")},
+func backendOptions(s *config) []settings.Option {
+	return []settings.Option{
+		{Env: "SUMMARIZER", Default: "runpod", Usage: "backend: runpod, openai (any OpenAI-compatible chat API) or extractive (built in, no network)", Parse: settings.OneOf(&s.Summarizer, "runpod", "openai", "extractive")},
+		{Env: "RUNPOD_ENDPOINT_URL", Usage: "e.g. https://api.runpod.ai/v2/ENDPOINT_ID", Parse: settings.HTTPURL(&s.RunPodEndpointURL, false)},
+		{Env: "RUNPOD_API_KEY", Usage: "sent as Authorization: Bearer; never logged", Secret: true, Parse: settings.String(&s.RunPodAPIKey)},
+		{Env: "RUNPOD_INPUT_FORMAT", Default: "text", Usage: "text, vllm, url (a presigned GET URL instead of the text, no chunking) or the path of a JSON template file", Parse: settings.String(&s.RunPodInputFormat)},
+		{Env: "OPENAI_BASE_URL", Usage: "e.g. https://api.openai.com/v1 or https://api.runpod.ai/v2/ENDPOINT_ID/openai/v1", Parse: settings.HTTPURL(&s.OpenAIBaseURL, false)},
+		{Env: "OPENAI_API_KEY", Usage: "sent as Authorization: Bearer; never logged", Secret: true, Parse: settings.String(&s.OpenAIAPIKey)},
+		{Env: "OPENAI_MODEL", Usage: "model name for SUMMARIZER=openai", Parse: settings.String(&s.OpenAIModel)},
+		{Env: "PROMPT_MAP_FILE", Usage: "Go template of the chunk prompt, with {{.Text}}", Parse: settings.String(&s.PromptMapFile)},
+		{Env: "PROMPT_REDUCE_FILE", Usage: "Go template of the merge prompt, with {{.Text}}", Parse: settings.String(&s.PromptReduceFile)},
+		{Env: "MAX_CHUNKS", Default: "200", Usage: "map jobs one transcript may need; longer ones are dead-lettered (too_large) before any job", Parse: settings.PositiveInt(&s.MaxChunks)},
+		{Env: "CHUNK_CONCURRENCY", Default: "4", Usage: "model calls of one transcript at once", Parse: settings.PositiveInt(&s.ChunkConcurrency)},
+		{Env: "MODEL_CONCURRENCY", Default: "32", Usage: "model calls in flight in the whole process", Parse: settings.PositiveInt(&s.ModelConcurrency)},
+		{Env: "RUNPOD_MODEL", Default: "google/flan-t5-xl", Usage: "model name reported in JSON summaries", Parse: settings.String(&s.RunPodModel)},
+		{Env: "JOB_TIMEOUT", Default: "15m", Usage: "one RunPod job, queue time included", Parse: settings.Duration(&s.JobTimeout, time.Second)},
+		{Env: "RUNPOD_POLL_RATE", Default: "50", Usage: "most RunPod /status requests per second of this replica (RunPod allows 200/s per endpoint, shared by every replica); a 429 halves it for a while", Parse: settings.PositiveFloat(&s.PollRate)},
+		{Env: "CHUNK_TOKENS", Default: "1500", Usage: "model input budget per call", Parse: settings.PositiveInt(&s.ChunkTokens)},
+		{Env: "SUMMARY_TOKENS", Default: "256", Usage: "model output budget per call", Parse: settings.PositiveInt(&s.SummaryTokens)},
+		{Env: "LOG_LEVEL", Default: "info", Usage: "debug, info, warn or error", Parse: settings.OneOf(&s.LogLevel, "debug", "info", "warn", "error")},
+		{Env: "LOG_FORMAT", Default: "json", Usage: "json or console", Parse: settings.OneOf(&s.LogFormat, "json", "console")},
 	}
 }
 
 // awsOptions are the settings of the AWS clients beyond the SDK's own
 // variables (AWS_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SQS,
 // AWS_ENDPOINT_URL_S3, credentials), which are read as the SDK reads them.
-func awsOptions(s *settings) []option {
-	return []option{
-		{env: "S3_FORCE_PATH_STYLE", def: "false", usage: "path-style S3 addressing (MinIO, moto, Ceph)", parse: boolean(&s.S3ForcePathStyle)},
+func awsOptions(s *config) []settings.Option {
+	return []settings.Option{
+		{Env: "S3_FORCE_PATH_STYLE", Default: "false", Usage: "path-style S3 addressing (MinIO, moto, Ceph)", Parse: settings.Bool(&s.S3ForcePathStyle)},
 	}
 }
 
-func outputOptions(s *settings) []option {
-	return []option{
-		{env: "ALLOWED_BUCKETS", usage: "comma list; events for other buckets are dead-lettered", parse: list(&s.AllowedBuckets)},
-		{env: "INPUT_PREFIX", usage: "only keys under it are work", parse: str(&s.InputPrefix)},
-		{env: "INPUT_SUFFIXES", def: ".txt,.srt,.vtt,.json", usage: "only keys ending in one of them are work", parse: list(&s.InputSuffixes)},
-		{env: "OUTPUT_BUCKET", usage: "where summaries go (default: the input bucket)", parse: str(&s.OutputBucket)},
-		{env: "OUTPUT_PREFIX", def: "summaries/", usage: "prefix of every summary key", parse: str(&s.OutputPrefix)},
-		{env: "OUTPUT_FORMAT", def: "text", usage: "text or json", parse: oneOf(&s.OutputFormat, "text", "json")},
-		{env: "MAX_OBJECT_BYTES", def: "20MiB", usage: "larger objects are dead-lettered (too_large)", parse: byteSize(&s.MaxObjectBytes)},
-		{env: "EXPECTED_BUCKET_OWNER", usage: "account ID sent as ExpectedBucketOwner on every S3 call (default: the account in QUEUE_URL); none disables", parse: accountOrNone(&s.ExpectedOwner)},
+func outputOptions(s *config) []settings.Option {
+	return []settings.Option{
+		{Env: "ALLOWED_BUCKETS", Usage: "comma list; events for other buckets are dead-lettered", Parse: settings.List(&s.AllowedBuckets)},
+		{Env: "INPUT_PREFIX", Usage: "only keys under it are work", Parse: settings.String(&s.InputPrefix)},
+		{Env: "INPUT_SUFFIXES", Default: ".txt,.srt,.vtt,.json", Usage: "only keys ending in one of them are work", Parse: settings.List(&s.InputSuffixes)},
+		{Env: "OUTPUT_BUCKET", Usage: "where summaries go (default: the input bucket)", Parse: settings.String(&s.OutputBucket)},
+		{Env: "OUTPUT_PREFIX", Default: "summaries/", Usage: "prefix of every summary key", Parse: settings.String(&s.OutputPrefix)},
+		{Env: "OUTPUT_FORMAT", Default: "text", Usage: "text or json", Parse: settings.OneOf(&s.OutputFormat, "text", "json")},
+		{Env: "MAX_OBJECT_BYTES", Default: "20MiB", Usage: "larger objects are dead-lettered (too_large)", Parse: settings.ByteSize(&s.MaxObjectBytes)},
+		{Env: "EXPECTED_BUCKET_OWNER", Usage: "account ID sent as ExpectedBucketOwner on every S3 call (default: the account in QUEUE_URL); none disables", Parse: accountOrNone(&s.ExpectedOwner)},
 	}
 }
 
-func runOptions(s *settings) []option {
-	opts := []option{
-		{env: "QUEUE_URL", usage: "source SQS queue (required)", parse: required(&s.QueueURL)},
-		{env: "DLQ_URL", usage: "dead-letter queue (default: from the queue's RedrivePolicy)", parse: str(&s.DLQURL)},
-		{env: "CONCURRENCY", def: "16", usage: "messages summarized at once (their RunPod jobs in flight)", parse: positiveInt(&s.Concurrency)},
-		{env: "PREFETCH", def: "auto", usage: "messages received ahead of CONCURRENCY: their objects are read while RunPod works, so S3 and SQS time hides behind model time; auto is CONCURRENCY/4, at least 2", parse: autoInt(&s.Prefetch)},
-		{env: "VISIBILITY_TIMEOUT", def: "60s", usage: "asked for at receive and each extension (whole seconds)", parse: duration(&s.VisibilityTimeout, 2*time.Second)},
-		{env: "SHUTDOWN_TIMEOUT", def: "25s", usage: "drain time after SIGTERM", parse: duration(&s.ShutdownTimeout, 0)},
-		{env: "MAX_RECEIVES", def: "5", usage: "attempts before a transient failure is permanent", parse: positiveInt(&s.MaxReceives)},
-		{env: "RETRY_BACKOFF", def: "1m", usage: "visibility after a message's first transient failure, doubling per receive up to 15m (+0-25% jitter); the default spreads 5 attempts over 15 minutes", parse: duration(&s.RetryBackoff, time.Second)},
-		{env: "RECEIVE_BATCH_WAIT", def: "100ms", usage: "most a busy worker waits between receives so that each brings several messages: more is fewer SQS requests per message and up to that much latency; 0 never waits", parse: duration(&s.BatchWait, 0)},
-		{env: "METRICS_ADDR", def: ":9090", usage: "/metrics, /healthz, /readyz listener, or off", parse: listenAddr(&s.MetricsAddr)},
-		{env: "PPROF", def: "false", isBool: true, usage: "serve Go's /debug/pprof/ (heap, goroutines, CPU profiles) on PPROF_ADDR", parse: boolean(&s.PProf)},
-		{env: "PPROF_ADDR", def: "127.0.0.1:6060", usage: "pprof's own listener, never METRICS_ADDR", parse: listenAddr(&s.PProfAddr)},
-		{env: "MAX_INFLIGHT_BYTES", def: "auto", usage: "object bytes admitted into memory at once, all messages together; auto is a quarter of the cgroup memory limit, else 64MiB", parse: autoByteSize(&s.MaxInflightBytes)},
+func runOptions(s *config) []settings.Option {
+	opts := []settings.Option{
+		{Env: "QUEUE_URL", Usage: "source SQS queue (required)", Parse: settings.Required(&s.QueueURL)},
+		{Env: "DLQ_URL", Usage: "dead-letter queue (default: from the queue's RedrivePolicy)", Parse: settings.String(&s.DLQURL)},
+		{Env: "CONCURRENCY", Default: "16", Usage: "messages summarized at once (their RunPod jobs in flight)", Parse: settings.PositiveInt(&s.Concurrency)},
+		{Env: "PREFETCH", Default: "auto", Usage: "messages received ahead of CONCURRENCY: their objects are read while RunPod works, so S3 and SQS time hides behind model time; auto is CONCURRENCY/4, at least 2", Parse: settings.AutoInt(&s.Prefetch)},
+		{Env: "VISIBILITY_TIMEOUT", Default: "60s", Usage: "asked for at receive and each extension (whole seconds)", Parse: settings.Duration(&s.VisibilityTimeout, 2*time.Second)},
+		{Env: "SHUTDOWN_TIMEOUT", Default: "25s", Usage: "drain time after SIGTERM", Parse: settings.Duration(&s.ShutdownTimeout, 0)},
+		{Env: "MAX_RECEIVES", Default: "5", Usage: "attempts before a transient failure is permanent", Parse: settings.PositiveInt(&s.MaxReceives)},
+		{Env: "RETRY_BACKOFF", Default: "1m", Usage: "visibility after a message's first transient failure, doubling per receive up to 15m (+0-25% jitter); the default spreads 5 attempts over 15 minutes", Parse: settings.Duration(&s.RetryBackoff, time.Second)},
+		{Env: "RECEIVE_BATCH_WAIT", Default: "100ms", Usage: "most a busy worker waits between receives so that each brings several messages: more is fewer SQS requests per message and up to that much latency; 0 never waits", Parse: settings.Duration(&s.BatchWait, 0)},
+		{Env: "METRICS_ADDR", Default: ":9090", Usage: "/metrics, /healthz, /readyz listener, or off", Parse: settings.ListenAddr(&s.MetricsAddr)},
+		{Env: "PPROF", Default: "false", BoolFlag: true, Usage: "serve Go's /debug/pprof/ (heap, goroutines, CPU profiles) on PPROF_ADDR", Parse: settings.Bool(&s.PProf)},
+		{Env: "PPROF_ADDR", Default: "127.0.0.1:6060", Usage: "pprof's own listener, never METRICS_ADDR", Parse: settings.ListenAddr(&s.PProfAddr)},
+		{Env: "MAX_INFLIGHT_BYTES", Default: "auto", Usage: "object bytes admitted into memory at once, all messages together; auto is a quarter of the cgroup memory limit, else 64MiB", Parse: settings.AutoByteSize(&s.MaxInflightBytes)},
 	}
 	opts = append(opts, outputOptions(s)...)
 	opts = append(opts, backendOptions(s)...)
 	opts = append(opts, awsOptions(s)...)
-	return append(opts, traceOptions(&s.Trace)...)
+	return append(opts, tracing.Options(&s.Trace, "summarizer")...)
+}
+
+// accountOrNone takes a 12-digit AWS account ID, "none" (stored as
+// "none"), or "" (the default, resolved later).
+func accountOrNone(dst *string) func(string) error {
+	return func(v string) error {
+		if v != "" && v != "none" && !worker.IsAccountID(v) {
+			return errors.New(`want a 12-digit account ID or "none"`)
+		}
+		*dst = v
+		return nil
+	}
 }
 
 // prefetch is PREFETCH with auto resolved.
-func (s *settings) prefetch() int {
+func (s *config) prefetch() int {
 	if s.Prefetch >= 0 {
 		return s.Prefetch
 	}
 	return max(2, s.Concurrency/4)
 }
 
-func (s *settings) queueConfig() queue.Config {
+func (s *config) queueConfig() queue.Config {
 	return queue.Config{
 		DLQURL:            s.DLQURL,
 		Concurrency:       s.Concurrency + s.prefetch(),
@@ -147,7 +162,7 @@ func (s *settings) queueConfig() queue.Config {
 	}
 }
 
-func (s *settings) workerConfig() worker.Config {
+func (s *config) workerConfig() worker.Config {
 	return worker.Config{
 		AllowedBuckets: s.AllowedBuckets,
 		InputPrefix:    s.InputPrefix,
@@ -166,7 +181,7 @@ func (s *settings) workerConfig() worker.Config {
 
 // expectedOwner is EXPECTED_BUCKET_OWNER resolved: the account in QUEUE_URL
 // by default (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME), "" for none.
-func (s *settings) expectedOwner() string {
+func (s *config) expectedOwner() string {
 	switch s.ExpectedOwner {
 	case "none":
 		return ""
@@ -182,7 +197,7 @@ func (s *settings) expectedOwner() string {
 
 // maxInflightBytes is MAX_INFLIGHT_BYTES resolved: auto is a quarter of the
 // cgroup's memory limit, or 64 MiB without one.
-func (s *settings) maxInflightBytes() int64 {
+func (s *config) maxInflightBytes() int64 {
 	if s.MaxInflightBytes >= 0 {
 		return s.MaxInflightBytes
 	}

@@ -17,6 +17,12 @@ import (
 	"github.com/summarizer/summarizer/worker/runpod/emulator"
 )
 
+// withTracerProvider returns ctx carrying tp, which `run` uses instead of
+// the one the OTEL_* settings describe.
+func withTracerProvider(ctx context.Context, tp trace.TracerProvider) context.Context {
+	return context.WithValue(ctx, tracerProviderKey{}, tp)
+}
+
 // spanTree is the recorded spans, checked to be well formed: unique span
 // ids, one root per trace, every other span's parent recorded in the same
 // trace.

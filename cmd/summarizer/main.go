@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/summarizer/summarizer/cmd/internal/settings"
 )
 
 func main() {
@@ -21,7 +23,7 @@ func main() {
 // exitCode is 0 on success, 2 for bad usage or settings (already printed as
 // one line), 1 for any other failure (printed here).
 func exitCode(err error) int {
-	var ue *usageError
+	var ue *settings.UsageError
 	switch {
 	case err == nil:
 		return 0

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/summarizer/summarizer/cmd/internal/settings"
 )
 
 const usage = `usage: summarizer COMMAND [flags]
@@ -20,7 +22,7 @@ commands:
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
-		return &usageError{"no command"}
+		return &settings.UsageError{Msg: "no command"}
 	}
 	cmd, rest := args[0], args[1:]
 	var err error
@@ -37,10 +39,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, usage)
 		return nil
 	default:
-		err = &usageError{fmt.Sprintf("summarizer: unknown command %q (run, replay, summarize, runpod-emulator)", cmd)}
+		err = &settings.UsageError{Msg: fmt.Sprintf("summarizer: unknown command %q (run, replay, summarize, runpod-emulator)", cmd)}
 	}
-	if ue, ok := err.(*usageError); ok && ue.msg != "" {
-		fmt.Fprintln(stderr, ue.msg)
+	if ue, ok := err.(*settings.UsageError); ok && ue.Msg != "" {
+		fmt.Fprintln(stderr, ue.Msg)
 	}
 	return err
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/summarizer/summarizer/cmd/internal/settings"
 )
 
 func envOf(kv ...string) func(string) string {
@@ -53,7 +55,7 @@ func TestBadSettingsAreOneLineExit2(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			defer cancel()
 			err := run(ctx, tt.args, tt.env, &stdout, &stderr)
-			var ue *usageError
+			var ue *settings.UsageError
 			if !errors.As(err, &ue) || exitCode(err) != 2 {
 				t.Fatalf("err = %v, want a usage error (exit 2)", err)
 			}
@@ -97,22 +99,6 @@ func TestHelpListsEverySetting(t *testing.T) {
 		"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_SERVICE_NAME", "OTEL_TRACES_SAMPLER"} {
 		if !strings.Contains(stderr.String(), name) {
 			t.Errorf("--help does not list %s", name)
-		}
-	}
-}
-
-func TestParsers(t *testing.T) {
-	t.Parallel()
-	var n int64
-	for in, want := range map[string]int64{"20MiB": 20 << 20, "20 MiB": 20 << 20, "512KiB": 512 << 10, "1000": 1000, "1GB": 1e9} {
-		if err := byteSize(&n)(in); err != nil || n != want {
-			t.Errorf("byteSize(%q) = %d, %v; want %d", in, n, err, want)
-		}
-	}
-	var d time.Duration
-	for in, want := range map[string]time.Duration{"60s": time.Minute, "90": 90 * time.Second, "15m": 15 * time.Minute} {
-		if err := duration(&d, 0)(in); err != nil || d != want {
-			t.Errorf("duration(%q) = %s, %v; want %s", in, d, err, want)
 		}
 	}
 }

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"time"
@@ -19,13 +17,14 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/summarizer/summarizer/cmd/internal/settings"
 	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/mapreduce"
 	"github.com/summarizer/summarizer/worker/openai"
 	"github.com/summarizer/summarizer/worker/runpod"
 )
 
-func newLogger(s *settings, w io.Writer) *zap.Logger {
+func newLogger(s *config, w io.Writer) *zap.Logger {
 	level, _ := zapcore.ParseLevel(s.LogLevel)
 	encCfg := zap.NewProductionEncoderConfig()
 	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
@@ -57,7 +56,7 @@ func awsConfig(ctx context.Context, getenv func(string) string) (aws.Config, err
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
-		return aws.Config{}, &usageError{"summarizer: bad settings: AWS_REGION: required (no region in the environment or the AWS config files)"}
+		return aws.Config{}, &settings.UsageError{Msg: "summarizer: bad settings: AWS_REGION: required (no region in the environment or the AWS config files)"}
 	}
 	// The SDK keeps 10 idle connections per host: with tens of messages in
 	// flight, most S3 and SQS calls would open a new one.
@@ -76,7 +75,7 @@ func firstOf(getenv func(string) string, names ...string) string {
 	return ""
 }
 
-func newS3(cfg aws.Config, s *settings, getenv func(string) string) *s3.Client {
+func newS3(cfg aws.Config, s *config, getenv func(string) string) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
 		o.UsePathStyle = s.S3ForcePathStyle
 		// S3-compatible stores (MinIO, moto, Ceph) often send no checksums;
@@ -98,9 +97,9 @@ func newSQS(cfg aws.Config, getenv func(string) string) *sqs.Client {
 
 // newBackend builds the summarizer backend the settings name. Bad settings
 // are usage errors, found before any network call.
-func newBackend(s *settings, log *zap.Logger, m *backend.Metrics, presign backend.Presigner) (backend.Summarizer, error) {
+func newBackend(s *config, log *zap.Logger, m *backend.Metrics, presign backend.Presigner) (backend.Summarizer, error) {
 	bad := func(format string, a ...any) error {
-		return &usageError{"summarizer: bad settings: " + fmt.Sprintf(format, a...)}
+		return &settings.UsageError{Msg: "summarizer: bad settings: " + fmt.Sprintf(format, a...)}
 	}
 	if s.ChunkTokens < 2*s.SummaryTokens+64 {
 		return nil, bad("CHUNK_TOKENS=%d must be at least 2×SUMMARY_TOKENS+64 (%d) so that two partial summaries fit one merge call", s.ChunkTokens, 2*s.SummaryTokens+64)
@@ -115,7 +114,7 @@ func newBackend(s *settings, log *zap.Logger, m *backend.Metrics, presign backen
 		}
 		c, err := openai.New(openai.Config{BaseURL: s.OpenAIBaseURL, APIKey: s.OpenAIAPIKey, Model: s.OpenAIModel, MaxTokens: s.SummaryTokens, Logger: log})
 		if err != nil {
-			return nil, bad("%s", oneLine(err))
+			return nil, settings.Bad("summarizer", err)
 		}
 		model = backend.OpenAIModel{Client: c, Model: s.OpenAIModel}
 	case "runpod":
@@ -145,7 +144,7 @@ func newBackend(s *settings, log *zap.Logger, m *backend.Metrics, presign backen
 		}
 		rm, err := backend.NewRunPodModel(cfg, s.RunPodModel, m)
 		if err != nil {
-			return nil, bad("%s", oneLine(err))
+			return nil, settings.Bad("summarizer", err)
 		}
 		if urlMode {
 			if presign == nil {
@@ -159,7 +158,7 @@ func newBackend(s *settings, log *zap.Logger, m *backend.Metrics, presign backen
 	}
 	prompts, err := loadPrompts(s)
 	if err != nil {
-		return nil, bad("%s", oneLine(err))
+		return nil, settings.Bad("summarizer", err)
 	}
 	p, err := mapreduce.New(model, mapreduce.Config{
 		ChunkTokens: s.ChunkTokens,
@@ -170,12 +169,12 @@ func newBackend(s *settings, log *zap.Logger, m *backend.Metrics, presign backen
 		Logger:      log,
 	})
 	if err != nil {
-		return nil, bad("%s", oneLine(err))
+		return nil, settings.Bad("summarizer", err)
 	}
 	return p, nil
 }
 
-func loadPrompts(s *settings) (mapreduce.Prompts, error) {
+func loadPrompts(s *config) (mapreduce.Prompts, error) {
 	read := func(name, path string) (string, error) {
 		if path == "" {
 			return "", nil
@@ -195,40 +194,4 @@ func loadPrompts(s *settings) (mapreduce.Prompts, error) {
 		return mapreduce.Prompts{}, err
 	}
 	return mapreduce.ParsePrompts(m, r)
-}
-
-// serveHTTP serves h on addr until ctx is done; it returns the bound
-// address. Slow or idle clients cannot hold connections: reads, writes
-// (at most write) and idle keep-alives are bounded, and so are headers.
-func serveHTTP(ctx context.Context, addr string, h http.Handler, write time.Duration, log *zap.Logger) (string, func(), error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", nil, fmt.Errorf("listen on %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: write, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("http server stopped", zap.Error(err))
-		}
-	}()
-	stop := func() {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-		<-done
-	}
-	return ln.Addr().String(), stop, nil
-}
-
-func oneLine(err error) string {
-	b := []byte(err.Error())
-	for i, c := range b {
-		if c == '\n' {
-			b[i] = ';'
-		}
-	}
-	return string(b)
 }

@@ -1,4 +1,4 @@
-package main
+package tracing_test
 
 import (
 	"bytes"
@@ -6,11 +6,24 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.uber.org/zap"
+
+	"github.com/summarizer/summarizer/cmd/internal/settings"
+	"github.com/summarizer/summarizer/cmd/internal/tracing"
 )
+
+func envOf(kv ...string) func(string) string {
+	m := map[string]string{}
+	for _, s := range kv {
+		k, v, _ := strings.Cut(s, "=")
+		m[k] = v
+	}
+	return func(k string) string { return m[k] }
+}
 
 // Traces are off, with a no-op provider, unless an endpoint is set or the
 // otlp exporter asked for; OTEL_SDK_DISABLED and OTEL_TRACES_EXPORTER=none
@@ -31,11 +44,11 @@ func TestTracesOnlyWhenConfigured(t *testing.T) {
 		{[]string{"OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:1", "OTEL_SDK_DISABLED=true"}, false},
 	}
 	for _, tt := range tests {
-		var s settings
-		if _, err := parseOptions("run", traceOptions(&s.Trace), nil, envOf(tt.env...), &bytes.Buffer{}); err != nil {
+		var s tracing.Settings
+		if _, err := settings.Parse("test", tracing.Options(&s, "test"), nil, envOf(tt.env...), &bytes.Buffer{}); err != nil {
 			t.Fatalf("%v: %v", tt.env, err)
 		}
-		tp, stop, err := newTracerProvider(context.Background(), &s.Trace, zap.NewNop())
+		tp, stop, err := tracing.New(context.Background(), &s, zap.NewNop())
 		if err != nil {
 			t.Fatalf("%v: %v", tt.env, err)
 		}
@@ -62,11 +75,11 @@ func TestOTLPHTTPEndpointPaths(t *testing.T) {
 			paths <- r.URL.Path
 			w.Header().Set("Content-Type", "application/x-protobuf")
 		}))
-		var s settings
-		if _, err := parseOptions("run", traceOptions(&s.Trace), nil, envOf(fmt.Sprintf(tt.env, srv.URL)), &bytes.Buffer{}); err != nil {
+		var s tracing.Settings
+		if _, err := settings.Parse("test", tracing.Options(&s, "test"), nil, envOf(fmt.Sprintf(tt.env, srv.URL)), &bytes.Buffer{}); err != nil {
 			t.Fatal(err)
 		}
-		tp, stop, err := newTracerProvider(context.Background(), &s.Trace, zap.NewNop())
+		tp, stop, err := tracing.New(context.Background(), &s, zap.NewNop())
 		if err != nil {
 			t.Fatal(err)
 		}
