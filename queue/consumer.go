@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -138,9 +139,6 @@ func New(client sqsAPI, queueURL string, h Handler, cfg Config) (*Consumer, erro
 	c.deletes = &deleter{c: c, kick: make(chan struct{}, 1)}
 	return c, nil
 }
-
-// DLQURL is the dead-letter queue in use (known once Run has started).
-func (c *Consumer) DLQURL() string { return c.dlqURL }
 
 // Ready returns nil while the consumer can receive and is not draining, and
 // otherwise why not.
@@ -565,7 +563,7 @@ func (c *Consumer) deadLetter(ctx context.Context, m *Message, reason outcome.Re
 // changeVisibility sets the visibility of msgs in batches of 10 and returns
 // those whose change failed for a reason other than an invalid receipt.
 func (c *Consumer) changeVisibility(ctx context.Context, msgs []*Message, d time.Duration) (failed []*Message) {
-	for chunk := range chunks(msgs, maxBatch) {
+	for chunk := range slices.Chunk(msgs, maxBatch) {
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		out, err := c.changeVisibilityBatch(cctx, chunk, d)
 		cancel()
@@ -634,18 +632,6 @@ func receiptGone(code string) bool {
 		return true
 	}
 	return false
-}
-
-func chunks[T any](s []T, n int) func(func([]T) bool) {
-	return func(yield func([]T) bool) {
-		for len(s) > 0 {
-			k := min(n, len(s))
-			if !yield(s[:k]) {
-				return
-			}
-			s = s[k:]
-		}
-	}
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

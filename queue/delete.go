@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -109,7 +110,7 @@ func (d *deleter) flush(ctx context.Context, batch []pendingDelete) (retry []pen
 		owned = append(owned, p)
 	}
 	batch = owned
-	for chunk := range chunks(batch, maxBatch) {
+	for chunk := range slices.Chunk(batch, maxBatch) {
 		entries := make([]types.DeleteMessageBatchRequestEntry, len(chunk))
 		for i, p := range chunk {
 			entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(p.m.receipt)}

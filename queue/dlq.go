@@ -98,7 +98,7 @@ func DLQFromRedrivePolicy(queueURL, policy string) (string, error) {
 		return "", fmt.Errorf("parse RedrivePolicy: %w", err)
 	}
 	parts := strings.Split(rp.DeadLetterTargetArn, ":")
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sqs" || parts[5] == "" {
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sqs" || !validQueueName(parts[5]) {
 		return "", fmt.Errorf("RedrivePolicy deadLetterTargetArn %q is not an SQS queue ARN", rp.DeadLetterTargetArn)
 	}
 	i := strings.LastIndex(queueURL, "/")
@@ -109,3 +109,23 @@ func DLQFromRedrivePolicy(queueURL, policy string) (string, error) {
 }
 
 func isFIFO(url string) bool { return strings.HasSuffix(url, ".fifo") }
+
+// validQueueName reports whether name is an SQS queue name: 1 to 80
+// letters, digits, hyphens and underscores, a FIFO queue's ending in .fifo.
+// Anything else (a slash, "..") would make DLQFromRedrivePolicy point
+// somewhere that is not a queue beside the source.
+func validQueueName(name string) bool {
+	if len(name) == 0 || len(name) > 80 {
+		return false
+	}
+	base := strings.TrimSuffix(name, ".fifo")
+	if base == "" {
+		return false
+	}
+	for _, r := range base {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -164,7 +165,7 @@ func (l *leases) heartbeat(ctx context.Context) {
 			due = append(due, ls)
 		}
 		l.mu.Unlock()
-		for batch := range chunks(due, maxBatch) {
+		for batch := range slices.Chunk(due, maxBatch) {
 			l.calls.Go(func() { l.extend(ctx, batch, vt) })
 		}
 	}

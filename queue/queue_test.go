@@ -184,9 +184,6 @@ func TestOutcomes(t *testing.T) {
 	if err := runUntil(t, c, func() bool { return finished.Load() == 8 }); err != nil {
 		t.Fatal(err)
 	}
-	if c.DLQURL() != f.dlqURL {
-		t.Errorf("DLQ from RedrivePolicy = %q, want %q", c.DLQURL(), f.dlqURL)
-	}
 	if v, n := f.counts(t, f.queueURL); v+n != 0 {
 		t.Errorf("source queue not empty: %d visible, %d in flight", v, n)
 	}

@@ -384,7 +384,7 @@ const visibilityParallel = 8
 func setVisibility(ctx context.Context, client replayAPI, url string, msgs []types.Message, d, timeout time.Duration) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, visibilityParallel)
-	for chunk := range chunks(msgs, maxBatch) {
+	for chunk := range slices.Chunk(msgs, maxBatch) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
