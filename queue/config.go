@@ -3,7 +3,6 @@ package queue
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -165,10 +164,5 @@ const RetryBackoffDefault = time.Minute
 // ExponentialBackoff is a Backoff of first after the first receive,
 // doubling with each receive, capped at 15 minutes, plus up to 25% jitter.
 func ExponentialBackoff(first time.Duration) func(receiveCount int) time.Duration {
-	return func(receiveCount int) time.Duration {
-		n := max(receiveCount-1, 0)
-		d := min(first<<min(n, 20), 15*time.Minute)
-		jitter := 1 + 0.25*rand.Float64()
-		return time.Duration(float64(d) * jitter)
-	}
+	return retryBackoff(first).after
 }

@@ -228,7 +228,6 @@ func (c *Consumer) resolveDLQ(ctx context.Context) (string, error) {
 // receiveLoop takes free slots, then asks SQS for at most that many
 // messages, until ctx is cancelled.
 func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
-	var failDelay time.Duration
 	var lastLog time.Time
 	var pace receivePace
 	for {
@@ -263,8 +262,7 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 				c.log.Error("receive failed", zap.Error(err), zap.Int64("failures_in_a_row", fails))
 				lastLog = time.Now()
 			}
-			failDelay = min(max(2*failDelay, time.Second), 30*time.Second)
-			if !sleep(ctx, failDelay) {
+			if !sleep(ctx, receiveRetry.after(int(fails))) {
 				return
 			}
 			continue
@@ -272,7 +270,6 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 		if c.recvFails.Swap(0) > 0 {
 			c.log.Info("receive recovered")
 		}
-		failDelay = 0
 		c.freeSlots(n - len(out.Messages))
 		pace.observe(started, len(out.Messages))
 		if len(out.Messages) == 0 {
@@ -416,7 +413,7 @@ func (c *Consumer) process(ctx context.Context, m *Message) {
 			return
 		}
 		pause := c.holds.held(class.Cause, err)
-		wait := holdBackoff(holds)
+		wait := holdRetry.after(holds)
 		span.SetAttributes(attrHolds.Int(holds))
 		if holds == 1 || holds%10 == 0 {
 			log.Warn("held: not the message's fault; lease kept, receiving paused, handler runs again after a backoff",

@@ -67,6 +67,7 @@ func (d *deleter) close() {
 func (d *deleter) run(ctx context.Context) {
 	tick := time.NewTicker(max(d.c.cfg.DeleteFlush/4, 10*time.Millisecond))
 	defer tick.Stop()
+	rounds := 0 // of retries while closing
 	for {
 		select {
 		case <-d.kick:
@@ -91,7 +92,8 @@ func (d *deleter) run(ctx context.Context) {
 			return
 		}
 		if closing && len(retry) > 0 {
-			time.Sleep(200 * time.Millisecond)
+			rounds++
+			time.Sleep(deleteRetry.after(rounds))
 		}
 	}
 }
