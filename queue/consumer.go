@@ -440,11 +440,14 @@ func (c *Consumer) interrupted(ctx context.Context, m *Message, err error, log *
 	}
 	switch cause := context.Cause(ctx); {
 	case errors.Is(cause, ErrLeaseLost):
-		c.leases.remove(m)
+		c.leases.end(m)
 		log.Warn("lease lost: outcome not stored, the new owner decides", zap.NamedError("handler_error", err))
 		return outcome.LeaseLost, true
 	case errors.Is(cause, ErrVisibilityCeiling):
-		c.leases.remove(m)
+		if !c.leases.end(m) {
+			log.Warn("lease lost at the visibility ceiling: not released, the new owner decides", zap.NamedError("handler_error", err))
+			return outcome.LeaseLost, true
+		}
 		c.changeVisibility(context.WithoutCancel(ctx), []*Message{m}, 0)
 		log.Warn("released at the visibility ceiling", zap.NamedError("handler_error", err))
 	default: // ErrShutdown
@@ -500,7 +503,7 @@ func (c *Consumer) finish(ctx context.Context, m *Message, class outcome.Class, 
 // extended, until the delete is done. It returns o, or outcome.LeaseLost.
 func (c *Consumer) complete(m *Message, o outcome.Kind, log *zap.Logger) outcome.Kind {
 	if !c.leases.finishing(m) {
-		c.leases.remove(m)
+		c.leases.end(m)
 		log.Warn("lease lost before the delete: the message comes back and is found "+o.String(), zap.Stringer("outcome", o))
 		return outcome.LeaseLost
 	}
@@ -511,12 +514,10 @@ func (c *Consumer) complete(m *Message, o outcome.Kind, log *zap.Logger) outcome
 
 // retry makes the message visible again after a backoff.
 func (c *Consumer) retry(ctx context.Context, m *Message, log *zap.Logger) outcome.Kind {
-	if err := m.LeaseErr(); err != nil {
-		c.leases.remove(m)
+	if !c.leases.end(m) {
 		log.Warn("lease lost: no retry backoff set, the new owner decides")
 		return outcome.LeaseLost
 	}
-	c.leases.remove(m)
 	c.m.Messages.WithLabelValues(outcome.Retried.String()).Inc()
 	backoff := c.cfg.Backoff(m.ReceiveCount)
 	backoff = min(max(backoff, 0), c.cfg.VisibilityCeiling-time.Since(m.receivedAt))
@@ -531,7 +532,7 @@ func (c *Consumer) retry(ctx context.Context, m *Message, log *zap.Logger) outco
 // If the DLQ refuses it, the message is retried instead: nothing is lost.
 func (c *Consumer) deadLetter(ctx context.Context, m *Message, reason outcome.Reason, cause error, log *zap.Logger) outcome.Kind {
 	if err := m.LeaseErr(); err != nil {
-		c.leases.remove(m)
+		c.leases.end(m)
 		log.Warn("lease lost: not dead-lettered, the new owner decides", zap.String("reason", string(reason)), zap.Error(cause))
 		return outcome.LeaseLost
 	}

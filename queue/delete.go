@@ -37,7 +37,7 @@ func (d *deleter) add(m *Message) {
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
-		d.c.leases.remove(m)
+		d.c.leases.end(m)
 		d.c.log.Warn("delete after shutdown dropped; the message will be redelivered", zap.String("message_id", m.ID))
 		return
 	}
@@ -105,7 +105,7 @@ func (d *deleter) flush(ctx context.Context, batch []pendingDelete) (retry []pen
 		if err := d.c.leases.check(p.m); err != nil {
 			// Deleting now could delete a message another consumer holds:
 			// leave it, it comes back and is found done.
-			d.c.leases.remove(p.m)
+			d.c.leases.end(p.m)
 			d.c.log.Warn("delete dropped: the lease ran out first; the message comes back and is found done", zap.String("message_id", p.m.ID))
 			continue
 		}
@@ -133,7 +133,7 @@ func (d *deleter) flush(ctx context.Context, batch []pendingDelete) (retry []pen
 				continue
 			}
 			if receiptGone(aws.ToString(f.Code)) {
-				d.c.leases.remove(p.m)
+				d.c.leases.end(p.m)
 				d.c.log.Warn("delete: receipt no longer valid; the message may be redelivered and found done",
 					zap.String("message_id", p.m.ID), zap.String("code", aws.ToString(f.Code)))
 				continue
@@ -144,7 +144,7 @@ func (d *deleter) flush(ctx context.Context, batch []pendingDelete) (retry []pen
 		}
 		for i, p := range chunk {
 			if _, ok := failed[i]; !ok {
-				d.c.leases.remove(p.m)
+				d.c.leases.end(p.m)
 			}
 		}
 	}
@@ -156,7 +156,7 @@ func (d *deleter) again(ps ...pendingDelete) []pendingDelete {
 	for _, p := range ps {
 		p.attempts++
 		if p.attempts >= deleteAttempts {
-			d.c.leases.remove(p.m)
+			d.c.leases.end(p.m)
 			d.c.log.Error("delete given up; the message will be redelivered", zap.String("message_id", p.m.ID))
 			continue
 		}

@@ -54,10 +54,28 @@ func (l *leases) add(m *Message, sentAt time.Time, cancel context.CancelCauseFun
 	l.mu.Unlock()
 }
 
-func (l *leases) remove(m *Message) {
+// end is the one place where a delivery stops being the consumer's,
+// whatever ended it: its delete done, dropped or given up, a retry backoff
+// or a release handed to SQS, the lease lost. From here on the lease is
+// neither extended, nor released, nor checked. end reports whether the
+// consumer still owned the message up to now (false too if it was no
+// longer tracked); a lease that ran out before its outcome was stored,
+// unseen by the heartbeat, is counted lost here, once.
+func (l *leases) end(m *Message) (owned bool) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	ls, ok := l.byReceipt[m.receipt]
+	if !ok {
+		return false
+	}
 	delete(l.byReceipt, m.receipt)
-	l.mu.Unlock()
+	if ls.owned(time.Now()) {
+		return true
+	}
+	if !ls.finishing {
+		l.lose(ls, "the lease ran out before the outcome was stored")
+	}
+	return false
 }
 
 // finishing marks a message whose delete is pending. It reports false if
@@ -231,17 +249,19 @@ func (l *leases) extend(ctx context.Context, batch []*lease, vt time.Duration) {
 // for the lease to run out.
 func (l *leases) releaseAll(ctx context.Context) {
 	l.mu.Lock()
-	msgs := make([]*Message, 0, len(l.byReceipt))
-	for r, ls := range l.byReceipt {
-		if ls.finishing {
-			continue
+	var unfinished []*Message
+	for _, ls := range l.byReceipt {
+		if !ls.finishing { // a pending delete ends its own lease
+			unfinished = append(unfinished, ls.m)
 		}
-		if ls.owned(time.Now()) {
-			msgs = append(msgs, ls.m)
-		}
-		delete(l.byReceipt, r)
 	}
 	l.mu.Unlock()
+	var msgs []*Message
+	for _, m := range unfinished {
+		if l.end(m) {
+			msgs = append(msgs, m)
+		}
+	}
 	if len(msgs) == 0 {
 		return
 	}
