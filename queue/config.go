@@ -44,10 +44,11 @@ type Config struct {
 	// negative value never waits): more waits fewer SQS requests per message
 	// and adds up to that much latency.
 	BatchWait time.Duration
-	// ShutdownTimeout is how long work in flight may go on after the receive
-	// context is cancelled (default 25s). Then the work context is cancelled
-	// with cause ErrShutdown and unfinished messages are released
-	// (visibility 0) for another consumer to take over.
+	// ShutdownTimeout is how long work in flight, and the long poll under
+	// way, may go on after the receive context is cancelled (default 25s).
+	// Then the work context is cancelled with cause ErrShutdown and
+	// unfinished messages are released (visibility 0) for another consumer
+	// to take over; a poll still under way is abandoned.
 	ShutdownTimeout time.Duration
 	// MaxReceives is the receive count at which a transient failure is treated
 	// as permanent (default 5).

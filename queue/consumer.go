@@ -100,10 +100,11 @@ type Consumer struct {
 	leases  *leases
 	deletes *deleter
 
-	running   atomic.Bool
-	draining  atomic.Bool
-	recvFails atomic.Int64
-	holds     holdState
+	running    atomic.Bool
+	draining   atomic.Bool
+	dispatchMu sync.Mutex // see dispatch
+	recvFails  atomic.Int64
+	holds      holdState
 }
 
 // New returns a consumer of queueURL. client is usually an *sqs.Client.
@@ -154,10 +155,14 @@ func (c *Consumer) Ready() error {
 	return c.holds.err()
 }
 
-// Run receives until ctx is cancelled, then drains: work in flight gets
-// ShutdownTimeout to finish, is then cancelled and its messages released;
-// pending deletes are flushed. It returns nil after a clean drain, or an
-// error if the consumer could not start (no dead-letter queue).
+// Run receives until ctx is cancelled, then drains: the receive under way,
+// if any, finishes and its messages are handed back unhandled; work in
+// flight gets ShutdownTimeout to finish, is then cancelled and its messages
+// released; pending deletes are flushed. Both run at once, and Run returns
+// when both are done, within ShutdownTimeout (plus a few seconds for
+// handlers that ignore their context's cancellation). It returns nil after
+// a clean drain, or an error if the consumer could not start (no
+// dead-letter queue).
 func (c *Consumer) Run(ctx context.Context) error {
 	if c.dlqURL == "" {
 		dlq, err := c.resolveDLQ(ctx)
@@ -181,22 +186,44 @@ func (c *Consumer) Run(ctx context.Context) error {
 	heartbeatCtx, stopHeartbeat := context.WithCancel(bg)
 	background.Go(func() { c.leases.heartbeat(heartbeatCtx) })
 
+	// The receive loop runs beside the drain. Its last long poll is not
+	// cut short by ctx: SQS would go on serving it and hide the messages it
+	// delivers to nobody. It may take until the shutdown timeout.
+	pollCtx, cancelPoll := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelPoll()
+	received := make(chan struct{})
 	c.running.Store(true)
-	c.receiveLoop(ctx, workCtx)
-	c.draining.Store(true)
-	c.log.Info("draining", zap.Int("in_flight", c.leases.len()), zap.Duration("shutdown_timeout", c.cfg.ShutdownTimeout))
+	go func() {
+		defer close(received)
+		c.receiveLoop(ctx, pollCtx, workCtx)
+	}()
 
-	done := make(chan struct{})
-	go func() { c.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(c.cfg.ShutdownTimeout):
-		c.log.Warn("shutdown timeout: cancelling work in flight", zap.Int("in_flight", c.leases.len()))
-		cancelWork(ErrShutdown)
+	<-ctx.Done()
+	c.stopDispatch()
+	c.log.Info("draining", zap.Int("in_flight", c.leases.len()), zap.Duration("shutdown_timeout", c.cfg.ShutdownTimeout))
+	handled := make(chan struct{})
+	go func() { c.wg.Wait(); close(handled) }()
+	timeout := time.NewTimer(c.cfg.ShutdownTimeout)
+	defer timeout.Stop()
+	var grace <-chan time.Time
+	for handled != nil || received != nil {
 		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			c.log.Error("handlers ignored cancellation; releasing their messages anyway")
+		case <-handled:
+			handled = nil
+		case <-received:
+			received = nil
+		case <-timeout.C:
+			if handled != nil {
+				c.log.Warn("shutdown timeout: cancelling work in flight", zap.Int("in_flight", c.leases.len()))
+			}
+			cancelWork(ErrShutdown)
+			cancelPoll()
+			grace = time.After(5 * time.Second)
+		case <-grace:
+			if handled != nil {
+				c.log.Error("handlers ignored cancellation; releasing their messages anyway")
+				handled = nil
+			}
 		}
 	}
 	stopHeartbeat()
@@ -207,6 +234,14 @@ func (c *Consumer) Run(ctx context.Context) error {
 	c.running.Store(false)
 	c.log.Info("consumer stopped")
 	return nil
+}
+
+// stopDispatch marks the consumer draining: once it returns, no handler
+// starts (see dispatch).
+func (c *Consumer) stopDispatch() {
+	c.dispatchMu.Lock()
+	c.draining.Store(true)
+	c.dispatchMu.Unlock()
 }
 
 func (c *Consumer) resolveDLQ(ctx context.Context) (string, error) {
@@ -226,8 +261,11 @@ func (c *Consumer) resolveDLQ(ctx context.Context) (string, error) {
 }
 
 // receiveLoop takes free slots, then asks SQS for at most that many
-// messages, until ctx is cancelled.
-func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
+// messages, until ctx is cancelled. A receive under way then is not
+// abandoned: it runs on pollCtx (cancelled only at the shutdown timeout),
+// and what it brings is handed back at once, to no handler. No receive
+// starts after ctx is cancelled.
+func (c *Consumer) receiveLoop(ctx, pollCtx, workCtx context.Context) {
 	var lastLog time.Time
 	var pace receivePace
 	for {
@@ -242,9 +280,13 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 		if !ok {
 			return
 		}
+		if ctx.Err() != nil {
+			c.freeSlots(n)
+			return
+		}
 		started := time.Now()
 		c.m.request("ReceiveMessage")
-		out, err := c.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+		out, err := c.sqs.ReceiveMessage(pollCtx, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(c.queueURL),
 			MaxNumberOfMessages:         int32(n),
 			WaitTimeSeconds:             int32(c.cfg.WaitTime / time.Second),
@@ -254,6 +296,10 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 		})
 		if err != nil {
 			c.freeSlots(n)
+			if pollCtx.Err() != nil {
+				c.log.Warn("last receive abandoned at the shutdown timeout: messages it brings stay hidden until their visibility timeout")
+				return
+			}
 			if ctx.Err() != nil {
 				return
 			}
@@ -274,22 +320,57 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 		pace.observe(started, len(out.Messages))
 		if len(out.Messages) == 0 {
 			c.m.EmptyReceives.Inc()
+			if ctx.Err() != nil {
+				return
+			}
 			continue
 		}
-		now := time.Now()
-		for _, sm := range out.Messages {
-			m := newMessage(sm, now)
-			m.maxReceives = c.cfg.MaxReceives
-			mctx, cancel := context.WithCancelCause(workCtx)
-			mctx = c.startSpan(mctx, m)
-			c.leases.add(m, now, cancel)
-			c.m.Inflight.Inc()
-			c.wg.Go(func() {
-				defer cancel(nil)
-				c.process(mctx, m)
-			})
+		if !c.dispatch(ctx, workCtx, out.Messages) {
+			c.handBack(context.WithoutCancel(ctx), out.Messages)
+			c.freeSlots(len(out.Messages))
+			return
 		}
 	}
+}
+
+// dispatch hands each received message to a handler goroutine, unless ctx
+// is cancelled: then it reports false and starts none. Checked under
+// dispatchMu, so that once stopDispatch has returned no handler starts
+// and Run can wait for those that did.
+func (c *Consumer) dispatch(ctx, workCtx context.Context, sms []types.Message) bool {
+	c.dispatchMu.Lock()
+	defer c.dispatchMu.Unlock()
+	if ctx.Err() != nil {
+		return false
+	}
+	now := time.Now()
+	for _, sm := range sms {
+		m := newMessage(sm, now)
+		m.maxReceives = c.cfg.MaxReceives
+		mctx, cancel := context.WithCancelCause(workCtx)
+		mctx = c.startSpan(mctx, m)
+		c.leases.add(m, now, cancel)
+		c.m.Inflight.Inc()
+		c.wg.Go(func() {
+			defer cancel(nil)
+			c.process(mctx, m)
+		})
+	}
+	return true
+}
+
+// handBack makes messages that the last receive of a shutdown brought
+// visible again at once, for another consumer: no handler saw them, so
+// they have no outcome and are not counted as one.
+func (c *Consumer) handBack(ctx context.Context, sms []types.Message) {
+	now := time.Now()
+	msgs := make([]*Message, len(sms))
+	for i, sm := range sms {
+		msgs[i] = newMessage(sm, now)
+	}
+	failed := c.changeVisibility(ctx, msgs, 0)
+	c.log.Info("handed back what the last receive brought after the shutdown began",
+		zap.Int("messages", len(msgs)), zap.Int("failed", len(failed)))
 }
 
 // A receive costs the same for 1 message as for 10. While the queue is busy
