@@ -377,7 +377,12 @@ func TestHoldKeepsTheMessage(t *testing.T) {
 		}
 		return nil
 	})
-	c, err := queue.New(f.sqs, f.queueURL, h, queue.Config{Concurrency: 1, VisibilityTimeout: 2 * time.Second, WaitTime: time.Second, MaxReceives: 1,
+	// 4s: the ~15s of holds outlast several timeouts, and an extension
+	// has almost 2s to succeed. moto serves the second consumer's polls by
+	// spinning while any message is in flight, which slows every other
+	// request of a loaded machine: with 2s the extension had under 1s and
+	// the lease was sometimes lost.
+	c, err := queue.New(f.sqs, f.queueURL, h, queue.Config{Concurrency: 1, VisibilityTimeout: 4 * time.Second, WaitTime: time.Second, MaxReceives: 1,
 		Backoff: func(int) time.Duration { return 0 }, DeleteFlush: 100 * time.Millisecond, Logger: zaptest.NewLogger(t)})
 	if err != nil {
 		t.Fatal(err)
