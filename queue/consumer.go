@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -21,13 +20,11 @@ import (
 	"github.com/summarizer/summarizer/queue/outcome"
 )
 
-// sqsAPI is the part of the SQS client the package uses.
+// sqsAPI is the part of the SQS client the Consumer uses.
 type sqsAPI interface {
+	leaseAPI
 	ReceiveMessage(context.Context, *sqs.ReceiveMessageInput, ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
-	DeleteMessageBatch(context.Context, *sqs.DeleteMessageBatchInput, ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
-	ChangeMessageVisibilityBatch(context.Context, *sqs.ChangeMessageVisibilityBatchInput, ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
 	SendMessage(context.Context, *sqs.SendMessageInput, ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
-	GetQueueAttributes(context.Context, *sqs.GetQueueAttributesInput, ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
 }
 
 var _ sqsAPI = (*sqs.Client)(nil)
@@ -84,21 +81,18 @@ func (f HandlerFunc) Handle(ctx context.Context, m *Message) error { return f(ct
 
 // Consumer receives messages from one queue and hands each to a Handler.
 type Consumer struct {
-	sqs      sqsAPI
-	queueURL string
-	h        Handler
-	cfg      Config
-	log      *zap.Logger
-	m        *Metrics
-	tracer   trace.Tracer
+	// The source queue's lease mechanics: c.url, c.cfg, c.log, c.m,
+	// c.leases, c.deletes, c.changeVisibility, c.depth.
+	*leaseQueue
+	sqs    sqsAPI
+	h      Handler
+	tracer trace.Tracer
 	// queueName names the queue in span names and attributes.
 	queueName string
 
-	dlqURL  string
-	slots   chan struct{}
-	wg      sync.WaitGroup
-	leases  *leases
-	deletes *deleter
+	dlqURL string
+	slots  chan struct{}
+	wg     sync.WaitGroup
 
 	running    atomic.Bool
 	draining   atomic.Bool
@@ -124,21 +118,15 @@ func New(client sqsAPI, queueURL string, h Handler, cfg Config) (*Consumer, erro
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	c := &Consumer{
-		sqs:      client,
-		queueURL: queueURL,
-		h:        h,
-		cfg:      cfg,
-		log:      cfg.Logger.With(zap.String("queue", queueURL)),
-		m:        cfg.Metrics,
-		tracer:   cfg.TracerProvider.Tracer(tracerName),
-		dlqURL:   cfg.DLQURL,
-		slots:    make(chan struct{}, cfg.Concurrency),
-	}
-	c.queueName = queueName(queueURL)
-	c.leases = &leases{c: c, byReceipt: map[string]*lease{}}
-	c.deletes = &deleter{c: c, kick: make(chan struct{}, 1)}
-	return c, nil
+	return &Consumer{
+		leaseQueue: newLeaseQueue(client, queueURL, cfg),
+		sqs:        client,
+		h:          h,
+		tracer:     cfg.TracerProvider.Tracer(tracerName),
+		queueName:  queueName(queueURL),
+		dlqURL:     cfg.DLQURL,
+		slots:      make(chan struct{}, cfg.Concurrency),
+	}, nil
 }
 
 // Ready returns nil while the consumer can receive and is not draining, and
@@ -177,14 +165,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 	c.log.Info("consumer started", zap.String("dlq", c.dlqURL), zap.Int("concurrency", c.cfg.Concurrency),
 		zap.Duration("visibility_timeout", c.cfg.VisibilityTimeout))
 
-	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	workCtx, cancelWork := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer cancelWork(nil)
-
-	var background sync.WaitGroup
-	background.Go(func() { c.deletes.run(bg) })
-	heartbeatCtx, stopHeartbeat := context.WithCancel(bg)
-	background.Go(func() { c.leases.heartbeat(heartbeatCtx) })
+	stopLeases := c.start(ctx)
 
 	// The receive loop runs beside the drain. Its last long poll is not
 	// cut short by ctx: SQS would go on serving it and hide the messages it
@@ -226,11 +209,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 			}
 		}
 	}
-	stopHeartbeat()
-	c.leases.releaseAll(bg)
-	c.deletes.close()
-	stopBackground()
-	background.Wait()
+	stopLeases() // releases what is still leased, flushes the deletes
 	c.running.Store(false)
 	c.log.Info("consumer stopped")
 	return nil
@@ -247,15 +226,15 @@ func (c *Consumer) stopDispatch() {
 func (c *Consumer) resolveDLQ(ctx context.Context) (string, error) {
 	c.m.request("GetQueueAttributes")
 	out, err := c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl:       aws.String(c.queueURL),
+		QueueUrl:       aws.String(c.url),
 		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameRedrivePolicy},
 	})
 	if err != nil {
-		return "", fmt.Errorf("queue: read redrive policy of %s: %w", c.queueURL, err)
+		return "", fmt.Errorf("queue: read redrive policy of %s: %w", c.url, err)
 	}
-	dlq, err := DLQFromRedrivePolicy(c.queueURL, out.Attributes[string(types.QueueAttributeNameRedrivePolicy)])
+	dlq, err := DLQFromRedrivePolicy(c.url, out.Attributes[string(types.QueueAttributeNameRedrivePolicy)])
 	if err != nil {
-		return "", fmt.Errorf("queue: no dead-letter queue for %s (set DLQ_URL or a RedrivePolicy): %w", c.queueURL, err)
+		return "", fmt.Errorf("queue: no dead-letter queue for %s (set DLQ_URL or a RedrivePolicy): %w", c.url, err)
 	}
 	return dlq, nil
 }
@@ -287,7 +266,7 @@ func (c *Consumer) receiveLoop(ctx, pollCtx, workCtx context.Context) {
 		started := time.Now()
 		c.m.request("ReceiveMessage")
 		out, err := c.sqs.ReceiveMessage(pollCtx, &sqs.ReceiveMessageInput{
-			QueueUrl:                    aws.String(c.queueURL),
+			QueueUrl:                    aws.String(c.url),
 			MaxNumberOfMessages:         int32(n),
 			WaitTimeSeconds:             int32(c.cfg.WaitTime / time.Second),
 			VisibilityTimeout:           int32(c.cfg.VisibilityTimeout / time.Second),
@@ -583,12 +562,10 @@ func (c *Consumer) finish(ctx context.Context, m *Message, class outcome.Class, 
 // complete deletes a finished message (batched). Its lease is kept, and
 // extended, until the delete is done. It returns o, or outcome.LeaseLost.
 func (c *Consumer) complete(m *Message, o outcome.Kind, log *zap.Logger) outcome.Kind {
-	if !c.leases.finishing(m) {
-		c.leases.end(m)
+	if !c.deletes.add(m, nil) {
 		log.Warn("lease lost before the delete: the message comes back and is found "+o.String(), zap.Stringer("outcome", o))
 		return outcome.LeaseLost
 	}
-	c.deletes.add(m)
 	c.m.Messages.WithLabelValues(o.String()).Inc()
 	return o
 }
@@ -617,7 +594,7 @@ func (c *Consumer) deadLetter(ctx context.Context, m *Message, reason outcome.Re
 		log.Warn("lease lost: not dead-lettered, the new owner decides", zap.String("reason", string(reason)), zap.Error(cause))
 		return outcome.LeaseLost
 	}
-	attrs := DeadLetterAttributes(m.Attributes, string(reason), cause, c.queueURL, m.ReceiveCount, time.Now())
+	attrs := DeadLetterAttributes(m.Attributes, string(reason), cause, c.url, m.ReceiveCount, time.Now())
 	in := &sqs.SendMessageInput{
 		QueueUrl:          aws.String(c.dlqURL),
 		MessageBody:       aws.String(m.Body),
@@ -637,80 +614,6 @@ func (c *Consumer) deadLetter(ctx context.Context, m *Message, reason outcome.Re
 	log.Warn("dead-lettered", zap.String("reason", string(reason)), zap.Error(cause))
 	m.span.SetAttributes(attrReason.String(string(reason)))
 	return c.complete(m, outcome.DeadLettered, log)
-}
-
-// changeVisibility sets the visibility of msgs in batches of 10 and returns
-// those whose change failed for a reason other than an invalid receipt.
-func (c *Consumer) changeVisibility(ctx context.Context, msgs []*Message, d time.Duration) (failed []*Message) {
-	for chunk := range slices.Chunk(msgs, maxBatch) {
-		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		out, err := c.changeVisibilityBatch(cctx, chunk, d)
-		cancel()
-		if err != nil {
-			c.log.Warn("change visibility failed", zap.Error(err), zap.Int("messages", len(chunk)))
-			failed = append(failed, chunk...)
-			continue
-		}
-		fails := batchFailures(out.Failed, len(chunk))
-		for i, m := range chunk {
-			f, ok := fails[i]
-			if !ok {
-				continue
-			}
-			if receiptGone(aws.ToString(f.Code)) {
-				c.log.Info("receipt no longer valid", zap.String("message_id", m.ID), zap.String("code", aws.ToString(f.Code)))
-				continue
-			}
-			c.log.Warn("change visibility entry failed", zap.String("message_id", m.ID),
-				zap.String("code", aws.ToString(f.Code)), zap.String("error", aws.ToString(f.Message)))
-			failed = append(failed, m)
-		}
-	}
-	return failed
-}
-
-// changeVisibilityBatch asks SQS to set the visibility of msgs (one batch:
-// at most maxBatch) to d, counting the request. Each entry's Id is its
-// message's index in msgs (see batchFailures). The caller sets the
-// deadline in ctx and handles the failures.
-func (c *Consumer) changeVisibilityBatch(ctx context.Context, msgs []*Message, d time.Duration) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
-	entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(msgs))
-	for i, m := range msgs {
-		entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{
-			Id:                aws.String(strconv.Itoa(i)),
-			ReceiptHandle:     aws.String(m.receipt),
-			VisibilityTimeout: int32(d / time.Second),
-		}
-	}
-	c.m.request("ChangeMessageVisibilityBatch")
-	return c.sqs.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{
-		QueueUrl: aws.String(c.queueURL),
-		Entries:  entries,
-	})
-}
-
-// batchFailures maps the failed entries of a batch request of n entries,
-// sent with each entry's index as its Id, to those indexes. An Id that is
-// not such an index is ignored.
-func batchFailures(failed []types.BatchResultErrorEntry, n int) map[int]types.BatchResultErrorEntry {
-	byIndex := make(map[int]types.BatchResultErrorEntry, len(failed))
-	for _, f := range failed {
-		if i, err := strconv.Atoi(aws.ToString(f.Id)); err == nil && i >= 0 && i < n {
-			byIndex[i] = f
-		}
-	}
-	return byIndex
-}
-
-// receiptGone reports whether an SQS error code says the receipt is no
-// longer usable: the message was deleted, or its lease already expired.
-func receiptGone(code string) bool {
-	switch code {
-	case "ReceiptHandleIsInvalid", "MessageNotInflight", "InvalidParameterValue",
-		"AWS.SimpleQueueService.MessageNotInflight", "AWS.SimpleQueueService.ReceiptHandleIsInvalid":
-		return true
-	}
-	return false
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
