@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/summarizer/summarizer/queue/outcome"
 )
 
 // replayAPI is the part of the SQS client Replay uses.
@@ -31,13 +34,21 @@ const (
 
 // ReplayConfig says what Replay moves.
 type ReplayConfig struct {
-	From, To string // dead-letter queue and source queue URLs (required)
+	// To is the source queue the messages go back to (required). From is
+	// its dead-letter queue, the one To's RedrivePolicy names (empty: that
+	// one); Replay refuses any other (ErrReplayRefused).
+	From, To string
 	// Max is the most messages moved (or listed); 0 means all.
 	Max int
 	// Reasons, if not empty, are the only summarizer.reason values moved;
-	// other messages stay in the DLQ.
+	// other messages stay in the DLQ. Each must be one of outcome.Reasons.
 	Reasons []string
-	// DryRun lists messages without moving any.
+	// Force also moves the messages whose summarizer.source_queue names
+	// another queue than To (a DLQ shared by several queues); without it
+	// they stay in the DLQ.
+	Force bool
+	// DryRun lists messages without moving any, and leaves every one
+	// visible again when the replay ends.
 	DryRun bool
 	// Rate is the most messages moved per second; 0 means no limit.
 	Rate float64
@@ -63,11 +74,14 @@ type ReplayItem struct {
 	Reason   string
 	Error    string
 	FailedAt string
+	// SourceQueue is the queue the message was dead-lettered from, if it
+	// says (summarizer.source_queue).
+	SourceQueue string
 	// Moved is true once the message was sent to the source queue and
 	// deleted from the DLQ.
 	Moved bool
 	// Skipped says why a message was not moved ("dry run", "reason
-	// filtered", or the send error).
+	// filtered", "from another queue: URL", or the send error).
 	Skipped string
 }
 
@@ -94,14 +108,23 @@ const replayDeleteFlush = 50 * time.Millisecond
 // The DLQ's messages are leased like the Consumer's: the replay holds each
 // with visibility Hold, renews it while it runs, deletes the moved ones in
 // batches, and hands back the others (visibility 0) when it ends.
+//
+// Replay refuses (an error wrapping ErrReplayRefused), before it moves
+// anything, an invalid configuration (see ReplayConfig.Validate) and a From
+// that is not To's dead-letter queue.
 func Replay(ctx context.Context, client replayAPI, cfg ReplayConfig, report func(ReplayItem)) (ReplayStats, error) {
 	var st ReplayStats
-	if cfg.From == "" || cfg.To == "" {
-		return st, errors.New("replay: both the DLQ and the target queue are required")
+	if err := cfg.Validate(); err != nil {
+		return st, fmt.Errorf("%w: %w", ErrReplayRefused, err)
 	}
-	if cfg.From == cfg.To {
-		return st, errors.New("replay: the DLQ and the target queue are the same")
+	from, err := ReplaySource(ctx, client, cfg.To, cfg.From)
+	if err != nil {
+		return st, err
 	}
+	if sameQueue(from, cfg.To) {
+		return st, fmt.Errorf("%w: %s is its own dead-letter queue", ErrReplayRefused, cfg.To)
+	}
+	cfg.From = from
 	if cfg.Hold == 0 {
 		cfg.Hold = ReplayHoldDefault
 	}
@@ -181,10 +204,12 @@ func Replay(ctx context.Context, client replayAPI, cfg ReplayConfig, report func
 			st.Seen++
 			item := replayItem(m)
 			switch {
-			case cfg.DryRun:
-				item.Skipped = "dry run"
 			case len(cfg.Reasons) > 0 && !slices.Contains(cfg.Reasons, item.Reason):
 				item.Skipped = "reason filtered"
+			case item.SourceQueue != "" && !sameQueue(item.SourceQueue, cfg.To) && !cfg.Force:
+				item.Skipped = "from another queue: " + item.SourceQueue
+			case cfg.DryRun:
+				item.Skipped = "dry run"
 			default:
 				move = append(move, m)
 				continue
@@ -237,10 +262,85 @@ func replayItem(m *Message) ReplayItem {
 		}
 		return ""
 	}
-	return ReplayItem{
+	it := ReplayItem{
 		ID: m.ID, Body: m.Body,
-		Reason: attr(AttrReason), Error: attr(AttrError), FailedAt: attr(AttrFailedAt),
+		Reason: attr(AttrReason), Error: attr(AttrError), FailedAt: attr(AttrFailedAt), SourceQueue: attr(AttrSourceQueue),
 	}
+	if it.SourceQueue == "-" { // stringAttr's stand-in for an empty value
+		it.SourceQueue = ""
+	}
+	return it
+}
+
+// ErrReplayRefused is wrapped by the error of a replay that refused to
+// start: nothing was moved.
+var ErrReplayRefused = errors.New("replay refused")
+
+// Validate reports every problem of the configuration that needs no SQS
+// call to see: an unknown reason (the known ones are outcome.Reasons),
+// negative numbers.
+func (c ReplayConfig) Validate() error {
+	var errs []error
+	known := make([]string, len(outcome.Reasons))
+	for i, r := range outcome.Reasons {
+		known[i] = string(r)
+	}
+	for _, r := range c.Reasons {
+		if !slices.Contains(known, r) {
+			errs = append(errs, fmt.Errorf("unknown reason %q (known: %s)", r, strings.Join(known, ", ")))
+		}
+	}
+	if c.Max < 0 {
+		errs = append(errs, fmt.Errorf("max %d: must not be negative", c.Max))
+	}
+	if c.Rate < 0 {
+		errs = append(errs, fmt.Errorf("rate %g: must not be negative", c.Rate))
+	}
+	if c.Hold < 0 || c.Hold > MaxVisibility {
+		errs = append(errs, fmt.Errorf("hold %s: must be between 0 and 12h", c.Hold))
+	}
+	if c.Wait < 0 {
+		errs = append(errs, fmt.Errorf("wait %s: must not be negative", c.Wait))
+	}
+	return errors.Join(errs...)
+}
+
+// ReplaySource returns the dead-letter queue a replay to the queue at to
+// moves from: the one to's RedrivePolicy names (one GetQueueAttributes
+// call). from, if not empty, must be that queue: any other is refused
+// (ErrReplayRefused), so that a replay never moves one queue's dead
+// letters into another.
+func ReplaySource(ctx context.Context, client leaseAPI, to, from string) (string, error) {
+	if to == "" {
+		return "", fmt.Errorf("%w: no queue to replay to", ErrReplayRefused)
+	}
+	out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(to),
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameRedrivePolicy}})
+	if err != nil {
+		return "", fmt.Errorf("replay: read the RedrivePolicy of %s: %w", to, err)
+	}
+	dlq, err := DLQFromRedrivePolicy(to, out.Attributes[string(types.QueueAttributeNameRedrivePolicy)])
+	switch {
+	case err != nil && from == "":
+		return "", fmt.Errorf("replay: no dead-letter queue for %s: %w", to, err)
+	case err != nil:
+		return "", fmt.Errorf("%w: %s is not the dead-letter queue of %s: %w", ErrReplayRefused, from, to, err)
+	case from != "" && !sameQueue(from, dlq):
+		return "", fmt.Errorf("%w: %s is not the dead-letter queue of %s (its RedrivePolicy names %s)", ErrReplayRefused, from, to, dlq)
+	}
+	return dlq, nil
+}
+
+// sameQueue reports whether two queue URLs name the same queue: equal but
+// for the case of the scheme and host, and a trailing slash.
+func sameQueue(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	if err1 != nil || err2 != nil {
+		return a == b
+	}
+	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host) &&
+		strings.TrimSuffix(ua.Path, "/") == strings.TrimSuffix(ub.Path, "/")
 }
 
 type failedSend struct {

@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/summarizer/summarizer/queue"
 	"github.com/summarizer/summarizer/worker/event"
@@ -21,14 +18,16 @@ func cmdReplay(ctx context.Context, args []string, getenv func(string) string, s
 		s       settings
 		cfg     queue.ReplayConfig
 		dryRun  bool
+		force   bool
 		reasons []string
 	)
 	opts := []option{
-		{env: "DLQ_URL", flag: "from", usage: "dead-letter queue (default: DLQ_URL, or the RedrivePolicy of --to)", parse: str(&cfg.From)},
+		{env: "DLQ_URL", flag: "from", usage: "dead-letter queue (default: the RedrivePolicy of --to); any other is refused", parse: str(&cfg.From)},
 		{env: "QUEUE_URL", flag: "to", usage: "queue the messages go back to", parse: required(&cfg.To)},
 		{env: "REPLAY_MAX", flag: "max", def: "0", usage: "most messages moved; 0 means all", parse: nonNegativeInt(&cfg.Max)},
-		{env: "REPLAY_DRY_RUN", flag: "dry-run", def: "false", isBool: true, usage: "list messages with their failure reason, move nothing", parse: boolean(&dryRun)},
-		{env: "REPLAY_REASON", flag: "reason", usage: "comma list of summarizer.reason values to move (default: all)", parse: list(&reasons)},
+		{env: "REPLAY_DRY_RUN", flag: "dry-run", def: "false", isBool: true, usage: "list messages with their failure reason, move nothing, leave every one visible again", parse: boolean(&dryRun)},
+		{env: "REPLAY_REASON", flag: "reason", usage: "comma list of summarizer.reason values to move (default: all); an unknown one is refused", parse: list(&reasons)},
+		{env: "REPLAY_FORCE", flag: "force", def: "false", isBool: true, usage: "also move messages whose summarizer.source_queue is another queue than --to", parse: boolean(&force)},
 		{env: "REPLAY_RATE", flag: "rate", def: "0", usage: "most messages moved per second; 0 means no limit", parse: nonNegativeFloat(&cfg.Rate)},
 		{env: "REPLAY_HOLD", flag: "hold", def: "30s", usage: "visibility of the messages a replay holds, extended while it runs; those of a killed replay reappear after it", parse: duration(&cfg.Hold, time.Second)},
 		{env: "REPLAY_WAIT", flag: "wait", def: "2m", usage: "how long to wait for DLQ messages in flight elsewhere (a killed replay's) to come back", parse: duration(&cfg.Wait, time.Second)},
@@ -45,21 +44,19 @@ func cmdReplay(ctx context.Context, args []string, getenv func(string) string, s
 	if cfg.Hold > 12*time.Hour || cfg.Hold < 3*time.Second {
 		return &usageError{"summarizer replay: bad settings: REPLAY_HOLD: between 3s and 12h (SQS's visibility limit)"}
 	}
-	cfg.DryRun, cfg.Reasons = dryRun, reasons
+	cfg.DryRun, cfg.Reasons, cfg.Force = dryRun, reasons, force
+	if err := cfg.Validate(); err != nil {
+		return &usageError{"summarizer replay: bad settings: " + oneLine(err)}
+	}
 	awsCfg, err := awsConfig(ctx, getenv)
 	if err != nil {
 		return err
 	}
 	client := newSQS(awsCfg, getenv)
-	if cfg.From == "" {
-		out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(cfg.To),
-			AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameRedrivePolicy}})
-		if err != nil {
-			return fmt.Errorf("read the RedrivePolicy of %s: %w", cfg.To, err)
-		}
-		if cfg.From, err = queue.DLQFromRedrivePolicy(cfg.To, out.Attributes[string(types.QueueAttributeNameRedrivePolicy)]); err != nil {
-			return fmt.Errorf("no DLQ: set --from or DLQ_URL: %w", err)
-		}
+	// Refused (exit 2) before anything moves: a --from that is not the
+	// DLQ of --to. Replay checks again; this resolves --from for the header.
+	if cfg.From, err = queue.ReplaySource(ctx, client, cfg.To, cfg.From); err != nil {
+		return replayRefusal(err)
 	}
 	verb := "moving"
 	if cfg.DryRun {
@@ -84,6 +81,15 @@ func cmdReplay(ctx context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintf(stdout, "seen %d, moved %d, left in the DLQ %d\n", st.Seen, st.Moved, st.Left)
 	if err == nil && st.InFlight > 0 {
 		return fmt.Errorf("%d message(s) still in flight in the DLQ were not replayed: run replay again later", st.InFlight)
+	}
+	return replayRefusal(err)
+}
+
+// replayRefusal makes a refused replay a usage error (exit 2); other
+// errors stay as they are.
+func replayRefusal(err error) error {
+	if errors.Is(err, queue.ErrReplayRefused) {
+		return &usageError{"summarizer " + oneLine(err)} // "summarizer replay refused: ..."
 	}
 	return err
 }
