@@ -224,15 +224,11 @@ func (c *Consumer) stopDispatch() {
 }
 
 func (c *Consumer) resolveDLQ(ctx context.Context) (string, error) {
-	c.m.request("GetQueueAttributes")
-	out, err := c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl:       aws.String(c.url),
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameRedrivePolicy},
-	})
+	policy, err := redrivePolicy(ctx, c.api, c.m, c.url)
 	if err != nil {
-		return "", fmt.Errorf("queue: read redrive policy of %s: %w", c.url, err)
+		return "", fmt.Errorf("queue: %w", err)
 	}
-	dlq, err := DLQFromRedrivePolicy(c.url, out.Attributes[string(types.QueueAttributeNameRedrivePolicy)])
+	dlq, err := DLQFromRedrivePolicy(c.url, policy)
 	if err != nil {
 		return "", fmt.Errorf("queue: no dead-letter queue for %s (set DLQ_URL or a RedrivePolicy): %w", c.url, err)
 	}

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
@@ -81,6 +83,22 @@ func truncate(s string, n int) string {
 		s = s[:len(s)-1]
 	}
 	return s + "…"
+}
+
+// redrivePolicy reads the RedrivePolicy attribute of the queue at url (one
+// GetQueueAttributes request, counted in m if not nil); "" if it has none.
+func redrivePolicy(ctx context.Context, api leaseAPI, m *Metrics, url string) (string, error) {
+	if m != nil {
+		m.request("GetQueueAttributes")
+	}
+	out, err := api.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl:       aws.String(url),
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameRedrivePolicy},
+	})
+	if err != nil {
+		return "", fmt.Errorf("read the RedrivePolicy of %s: %w", url, err)
+	}
+	return out.Attributes[string(types.QueueAttributeNameRedrivePolicy)], nil
 }
 
 // DLQFromRedrivePolicy returns the URL of the dead-letter queue named by a

@@ -314,12 +314,11 @@ func ReplaySource(ctx context.Context, client leaseAPI, to, from string) (string
 	if to == "" {
 		return "", fmt.Errorf("%w: no queue to replay to", ErrReplayRefused)
 	}
-	out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(to),
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameRedrivePolicy}})
+	policy, err := redrivePolicy(ctx, client, nil, to)
 	if err != nil {
-		return "", fmt.Errorf("replay: read the RedrivePolicy of %s: %w", to, err)
+		return "", fmt.Errorf("replay: %w", err)
 	}
-	dlq, err := DLQFromRedrivePolicy(to, out.Attributes[string(types.QueueAttributeNameRedrivePolicy)])
+	dlq, err := DLQFromRedrivePolicy(to, policy)
 	switch {
 	case err != nil && from == "":
 		return "", fmt.Errorf("replay: no dead-letter queue for %s: %w", to, err)
