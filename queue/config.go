@@ -37,7 +37,11 @@ type Config struct {
 	// VisibilityTimeout is asked for at receive and at each extension
 	// (default 60s, whole seconds, at least 2s).
 	VisibilityTimeout time.Duration
-	// WaitTime is the long-poll wait of each receive (default 20s, at most 20s).
+	// WaitTime is the long-poll wait of each receive (default 20s, at most
+	// 20s), shortened to ShutdownTimeout (whole seconds, at least 1s) if
+	// that is shorter: the receive under way when a shutdown begins then
+	// ends within the shutdown timeout, and is never abandoned to swallow
+	// the messages that arrive, or are released, after it.
 	WaitTime time.Duration
 	// BatchWait is the most a busy consumer waits between receives so that
 	// each brings several messages (default 100ms; 0 keeps the default, a
@@ -145,6 +149,11 @@ func (c Config) withDefaults() Config {
 		c.TracerProvider = noop.NewTracerProvider()
 	}
 	return c
+}
+
+// pollWait is the long-poll wait of each receive (see Config.WaitTime).
+func (c Config) pollWait() time.Duration {
+	return min(c.WaitTime, max(c.ShutdownTimeout.Truncate(time.Second), time.Second))
 }
 
 // DefaultBackoff is 1 minute doubling with each receive, capped at 15

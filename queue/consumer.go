@@ -264,7 +264,7 @@ func (c *Consumer) receiveLoop(ctx, pollCtx, workCtx context.Context) {
 		out, err := c.sqs.ReceiveMessage(pollCtx, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(c.url),
 			MaxNumberOfMessages:         int32(n),
-			WaitTimeSeconds:             int32(c.cfg.WaitTime / time.Second),
+			WaitTimeSeconds:             int32(c.cfg.pollWait() / time.Second),
 			VisibilityTimeout:           int32(c.cfg.VisibilityTimeout / time.Second),
 			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount, types.MessageSystemAttributeNameSentTimestamp},
 			MessageAttributeNames:       []string{"All"},
