@@ -3,13 +3,9 @@ package queue
 import (
 	"context"
 	"math"
-	"strconv"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
@@ -104,35 +100,15 @@ func (b *backlog) refresh() {
 	b.lastFinished, b.lastAt = finished, now
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	if visible, inFlight, err := b.c.depth(ctx, b.c.queueURL); err == nil {
-		b.visible, b.inFlight = visible, inFlight
+	if d, err := b.c.depth(ctx, b.c.url); err == nil {
+		b.visible, b.inFlight = float64(d.visible), float64(d.inFlight)
 	} // else keep the last values
 	if !b.c.running.Load() { // the DLQ is known once Run has started
 		return
 	}
-	if visible, inFlight, err := b.c.depth(ctx, b.c.dlqURL); err == nil {
-		b.dlq = visible + inFlight
+	if d, err := b.c.depth(ctx, b.c.dlqURL); err == nil {
+		b.dlq = float64(d.visible + d.inFlight)
 	} // else keep the last value
-}
-
-// depth reads the approximate numbers of visible and in-flight messages of
-// the queue at url (one GetQueueAttributes request, counted). A missing count
-// reads as 0.
-func (c *Consumer) depth(ctx context.Context, url string) (visible, inFlight float64, err error) {
-	c.m.request("GetQueueAttributes")
-	out, err := c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(url),
-		AttributeNames: []types.QueueAttributeName{
-			types.QueueAttributeNameApproximateNumberOfMessages,
-			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-		},
-	})
-	if err != nil {
-		return 0, 0, err
-	}
-	visible, _ = strconv.ParseFloat(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)], 64)
-	inFlight, _ = strconv.ParseFloat(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)], 64)
-	return visible, inFlight, nil
 }
 
 // finished counts messages this replica has finished (any outcome but

@@ -3,7 +3,6 @@ package queue
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -38,17 +37,22 @@ type Config struct {
 	// VisibilityTimeout is asked for at receive and at each extension
 	// (default 60s, whole seconds, at least 2s).
 	VisibilityTimeout time.Duration
-	// WaitTime is the long-poll wait of each receive (default 20s, at most 20s).
+	// WaitTime is the long-poll wait of each receive (default 20s, at most
+	// 20s), shortened to ShutdownTimeout (whole seconds, at least 1s) if
+	// that is shorter: the receive under way when a shutdown begins then
+	// ends within the shutdown timeout, and is never abandoned to swallow
+	// the messages that arrive, or are released, after it.
 	WaitTime time.Duration
 	// BatchWait is the most a busy consumer waits between receives so that
 	// each brings several messages (default 100ms; 0 keeps the default, a
 	// negative value never waits): more waits fewer SQS requests per message
 	// and adds up to that much latency.
 	BatchWait time.Duration
-	// ShutdownTimeout is how long work in flight may go on after the receive
-	// context is cancelled (default 25s). Then the work context is cancelled
-	// with cause ErrShutdown and unfinished messages are released
-	// (visibility 0) for another consumer to take over.
+	// ShutdownTimeout is how long work in flight, and the long poll under
+	// way, may go on after the receive context is cancelled (default 25s).
+	// Then the work context is cancelled with cause ErrShutdown and
+	// unfinished messages are released (visibility 0) for another consumer
+	// to take over; a poll still under way is abandoned.
 	ShutdownTimeout time.Duration
 	// MaxReceives is the receive count at which a transient failure is treated
 	// as permanent (default 5).
@@ -147,6 +151,11 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// pollWait is the long-poll wait of each receive (see Config.WaitTime).
+func (c Config) pollWait() time.Duration {
+	return min(c.WaitTime, max(c.ShutdownTimeout.Truncate(time.Second), time.Second))
+}
+
 // DefaultBackoff is 1 minute doubling with each receive, capped at 15
 // minutes, plus up to 25% jitter so that a burst of failures does not come
 // back at once. With the default MaxReceives of 5, a message that keeps
@@ -165,10 +174,5 @@ const RetryBackoffDefault = time.Minute
 // ExponentialBackoff is a Backoff of first after the first receive,
 // doubling with each receive, capped at 15 minutes, plus up to 25% jitter.
 func ExponentialBackoff(first time.Duration) func(receiveCount int) time.Duration {
-	return func(receiveCount int) time.Duration {
-		n := max(receiveCount-1, 0)
-		d := min(first<<min(n, 20), 15*time.Minute)
-		jitter := 1 + 0.25*rand.Float64()
-		return time.Duration(float64(d) * jitter)
-	}
+	return retryBackoff(first).after
 }

@@ -20,13 +20,11 @@ import (
 	"github.com/summarizer/summarizer/queue/outcome"
 )
 
-// sqsAPI is the part of the SQS client the package uses.
+// sqsAPI is the part of the SQS client the Consumer uses.
 type sqsAPI interface {
+	leaseAPI
 	ReceiveMessage(context.Context, *sqs.ReceiveMessageInput, ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
-	DeleteMessageBatch(context.Context, *sqs.DeleteMessageBatchInput, ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
-	ChangeMessageVisibilityBatch(context.Context, *sqs.ChangeMessageVisibilityBatchInput, ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
 	SendMessage(context.Context, *sqs.SendMessageInput, ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
-	GetQueueAttributes(context.Context, *sqs.GetQueueAttributesInput, ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
 }
 
 var _ sqsAPI = (*sqs.Client)(nil)
@@ -83,26 +81,24 @@ func (f HandlerFunc) Handle(ctx context.Context, m *Message) error { return f(ct
 
 // Consumer receives messages from one queue and hands each to a Handler.
 type Consumer struct {
-	sqs      sqsAPI
-	queueURL string
-	h        Handler
-	cfg      Config
-	log      *zap.Logger
-	m        *Metrics
-	tracer   trace.Tracer
+	// The source queue's lease mechanics: c.url, c.cfg, c.log, c.m,
+	// c.leases, c.deletes, c.changeVisibility, c.depth.
+	*leaseQueue
+	sqs    sqsAPI
+	h      Handler
+	tracer trace.Tracer
 	// queueName names the queue in span names and attributes.
 	queueName string
 
-	dlqURL  string
-	slots   chan struct{}
-	wg      sync.WaitGroup
-	leases  *leases
-	deletes *deleter
+	dlqURL string
+	slots  chan struct{}
+	wg     sync.WaitGroup
 
-	running   atomic.Bool
-	draining  atomic.Bool
-	recvFails atomic.Int64
-	holds     holdState
+	running    atomic.Bool
+	draining   atomic.Bool
+	dispatchMu sync.Mutex // see dispatch
+	recvFails  atomic.Int64
+	holds      holdState
 }
 
 // New returns a consumer of queueURL. client is usually an *sqs.Client.
@@ -122,25 +118,16 @@ func New(client sqsAPI, queueURL string, h Handler, cfg Config) (*Consumer, erro
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	c := &Consumer{
-		sqs:      client,
-		queueURL: queueURL,
-		h:        h,
-		cfg:      cfg,
-		log:      cfg.Logger.With(zap.String("queue", queueURL)),
-		m:        cfg.Metrics,
-		tracer:   cfg.TracerProvider.Tracer(tracerName),
-		dlqURL:   cfg.DLQURL,
-		slots:    make(chan struct{}, cfg.Concurrency),
-	}
-	c.queueName = queueName(queueURL)
-	c.leases = &leases{c: c, byReceipt: map[string]*lease{}}
-	c.deletes = &deleter{c: c, kick: make(chan struct{}, 1)}
-	return c, nil
+	return &Consumer{
+		leaseQueue: newLeaseQueue(client, queueURL, cfg),
+		sqs:        client,
+		h:          h,
+		tracer:     cfg.TracerProvider.Tracer(tracerName),
+		queueName:  queueName(queueURL),
+		dlqURL:     cfg.DLQURL,
+		slots:      make(chan struct{}, cfg.Concurrency),
+	}, nil
 }
-
-// DLQURL is the dead-letter queue in use (known once Run has started).
-func (c *Consumer) DLQURL() string { return c.dlqURL }
 
 // Ready returns nil while the consumer can receive and is not draining, and
 // otherwise why not.
@@ -156,10 +143,14 @@ func (c *Consumer) Ready() error {
 	return c.holds.err()
 }
 
-// Run receives until ctx is cancelled, then drains: work in flight gets
-// ShutdownTimeout to finish, is then cancelled and its messages released;
-// pending deletes are flushed. It returns nil after a clean drain, or an
-// error if the consumer could not start (no dead-letter queue).
+// Run receives until ctx is cancelled, then drains: the receive under way,
+// if any, finishes and its messages are handed back unhandled; work in
+// flight gets ShutdownTimeout to finish, is then cancelled and its messages
+// released; pending deletes are flushed. Both run at once, and Run returns
+// when both are done, within ShutdownTimeout (plus a few seconds for
+// handlers that ignore their context's cancellation). It returns nil after
+// a clean drain, or an error if the consumer could not start (no
+// dead-letter queue).
 func (c *Consumer) Run(ctx context.Context) error {
 	if c.dlqURL == "" {
 		dlq, err := c.resolveDLQ(ctx)
@@ -174,63 +165,82 @@ func (c *Consumer) Run(ctx context.Context) error {
 	c.log.Info("consumer started", zap.String("dlq", c.dlqURL), zap.Int("concurrency", c.cfg.Concurrency),
 		zap.Duration("visibility_timeout", c.cfg.VisibilityTimeout))
 
-	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	workCtx, cancelWork := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer cancelWork(nil)
+	stopLeases := c.start(ctx)
 
-	var background sync.WaitGroup
-	background.Go(func() { c.deletes.run(bg) })
-	heartbeatCtx, stopHeartbeat := context.WithCancel(bg)
-	background.Go(func() { c.leases.heartbeat(heartbeatCtx) })
-
+	// The receive loop runs beside the drain. Its last long poll is not
+	// cut short by ctx: SQS would go on serving it and hide the messages it
+	// delivers to nobody. It may take until the shutdown timeout.
+	pollCtx, cancelPoll := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelPoll()
+	received := make(chan struct{})
 	c.running.Store(true)
-	c.receiveLoop(ctx, workCtx)
-	c.draining.Store(true)
-	c.log.Info("draining", zap.Int("in_flight", c.leases.len()), zap.Duration("shutdown_timeout", c.cfg.ShutdownTimeout))
+	go func() {
+		defer close(received)
+		c.receiveLoop(ctx, pollCtx, workCtx)
+	}()
 
-	done := make(chan struct{})
-	go func() { c.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(c.cfg.ShutdownTimeout):
-		c.log.Warn("shutdown timeout: cancelling work in flight", zap.Int("in_flight", c.leases.len()))
-		cancelWork(ErrShutdown)
+	<-ctx.Done()
+	c.stopDispatch()
+	c.log.Info("draining", zap.Int("in_flight", c.leases.len()), zap.Duration("shutdown_timeout", c.cfg.ShutdownTimeout))
+	handled := make(chan struct{})
+	go func() { c.wg.Wait(); close(handled) }()
+	timeout := time.NewTimer(c.cfg.ShutdownTimeout)
+	defer timeout.Stop()
+	var grace <-chan time.Time
+	for handled != nil || received != nil {
 		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			c.log.Error("handlers ignored cancellation; releasing their messages anyway")
+		case <-handled:
+			handled = nil
+		case <-received:
+			received = nil
+		case <-timeout.C:
+			if handled != nil {
+				c.log.Warn("shutdown timeout: cancelling work in flight", zap.Int("in_flight", c.leases.len()))
+			}
+			cancelWork(ErrShutdown)
+			cancelPoll()
+			grace = time.After(5 * time.Second)
+		case <-grace:
+			if handled != nil {
+				c.log.Error("handlers ignored cancellation; releasing their messages anyway")
+				handled = nil
+			}
 		}
 	}
-	stopHeartbeat()
-	c.leases.releaseAll(bg)
-	c.deletes.close()
-	stopBackground()
-	background.Wait()
+	stopLeases() // releases what is still leased, flushes the deletes
 	c.running.Store(false)
 	c.log.Info("consumer stopped")
 	return nil
 }
 
+// stopDispatch marks the consumer draining: once it returns, no handler
+// starts (see dispatch).
+func (c *Consumer) stopDispatch() {
+	c.dispatchMu.Lock()
+	c.draining.Store(true)
+	c.dispatchMu.Unlock()
+}
+
 func (c *Consumer) resolveDLQ(ctx context.Context) (string, error) {
-	c.m.request("GetQueueAttributes")
-	out, err := c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl:       aws.String(c.queueURL),
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameRedrivePolicy},
-	})
+	policy, err := redrivePolicy(ctx, c.api, c.m, c.url)
 	if err != nil {
-		return "", fmt.Errorf("queue: read redrive policy of %s: %w", c.queueURL, err)
+		return "", fmt.Errorf("queue: %w", err)
 	}
-	dlq, err := DLQFromRedrivePolicy(c.queueURL, out.Attributes[string(types.QueueAttributeNameRedrivePolicy)])
+	dlq, err := DLQFromRedrivePolicy(c.url, policy)
 	if err != nil {
-		return "", fmt.Errorf("queue: no dead-letter queue for %s (set DLQ_URL or a RedrivePolicy): %w", c.queueURL, err)
+		return "", fmt.Errorf("queue: no dead-letter queue for %s (set DLQ_URL or a RedrivePolicy): %w", c.url, err)
 	}
 	return dlq, nil
 }
 
 // receiveLoop takes free slots, then asks SQS for at most that many
-// messages, until ctx is cancelled.
-func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
-	var failDelay time.Duration
+// messages, until ctx is cancelled. A receive under way then is not
+// abandoned: it runs on pollCtx (cancelled only at the shutdown timeout),
+// and what it brings is handed back at once, to no handler. No receive
+// starts after ctx is cancelled.
+func (c *Consumer) receiveLoop(ctx, pollCtx, workCtx context.Context) {
 	var lastLog time.Time
 	var pace receivePace
 	for {
@@ -245,18 +255,26 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 		if !ok {
 			return
 		}
+		if ctx.Err() != nil {
+			c.freeSlots(n)
+			return
+		}
 		started := time.Now()
 		c.m.request("ReceiveMessage")
-		out, err := c.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl:                    aws.String(c.queueURL),
+		out, err := c.sqs.ReceiveMessage(pollCtx, &sqs.ReceiveMessageInput{
+			QueueUrl:                    aws.String(c.url),
 			MaxNumberOfMessages:         int32(n),
-			WaitTimeSeconds:             int32(c.cfg.WaitTime / time.Second),
+			WaitTimeSeconds:             int32(c.cfg.pollWait() / time.Second),
 			VisibilityTimeout:           int32(c.cfg.VisibilityTimeout / time.Second),
 			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount, types.MessageSystemAttributeNameSentTimestamp},
 			MessageAttributeNames:       []string{"All"},
 		})
 		if err != nil {
 			c.freeSlots(n)
+			if pollCtx.Err() != nil {
+				c.log.Warn("last receive abandoned at the shutdown timeout: messages it brings stay hidden until their visibility timeout")
+				return
+			}
 			if ctx.Err() != nil {
 				return
 			}
@@ -265,8 +283,7 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 				c.log.Error("receive failed", zap.Error(err), zap.Int64("failures_in_a_row", fails))
 				lastLog = time.Now()
 			}
-			failDelay = min(max(2*failDelay, time.Second), 30*time.Second)
-			if !sleep(ctx, failDelay) {
+			if !sleep(ctx, receiveRetry.after(int(fails))) {
 				return
 			}
 			continue
@@ -274,27 +291,61 @@ func (c *Consumer) receiveLoop(ctx, workCtx context.Context) {
 		if c.recvFails.Swap(0) > 0 {
 			c.log.Info("receive recovered")
 		}
-		failDelay = 0
 		c.freeSlots(n - len(out.Messages))
 		pace.observe(started, len(out.Messages))
 		if len(out.Messages) == 0 {
 			c.m.EmptyReceives.Inc()
+			if ctx.Err() != nil {
+				return
+			}
 			continue
 		}
-		now := time.Now()
-		for _, sm := range out.Messages {
-			m := newMessage(sm, now)
-			m.maxReceives = c.cfg.MaxReceives
-			mctx, cancel := context.WithCancelCause(workCtx)
-			mctx = c.startSpan(mctx, m)
-			c.leases.add(m, now, cancel)
-			c.m.Inflight.Inc()
-			c.wg.Go(func() {
-				defer cancel(nil)
-				c.process(mctx, m)
-			})
+		if !c.dispatch(ctx, workCtx, out.Messages) {
+			c.handBack(context.WithoutCancel(ctx), out.Messages)
+			c.freeSlots(len(out.Messages))
+			return
 		}
 	}
+}
+
+// dispatch hands each received message to a handler goroutine, unless ctx
+// is cancelled: then it reports false and starts none. Checked under
+// dispatchMu, so that once stopDispatch has returned no handler starts
+// and Run can wait for those that did.
+func (c *Consumer) dispatch(ctx, workCtx context.Context, sms []types.Message) bool {
+	c.dispatchMu.Lock()
+	defer c.dispatchMu.Unlock()
+	if ctx.Err() != nil {
+		return false
+	}
+	now := time.Now()
+	for _, sm := range sms {
+		m := newMessage(sm, now)
+		m.maxReceives = c.cfg.MaxReceives
+		mctx, cancel := context.WithCancelCause(workCtx)
+		mctx = c.startSpan(mctx, m)
+		c.leases.add(m, now, cancel)
+		c.m.Inflight.Inc()
+		c.wg.Go(func() {
+			defer cancel(nil)
+			c.process(mctx, m)
+		})
+	}
+	return true
+}
+
+// handBack makes messages that the last receive of a shutdown brought
+// visible again at once, for another consumer: no handler saw them, so
+// they have no outcome and are not counted as one.
+func (c *Consumer) handBack(ctx context.Context, sms []types.Message) {
+	now := time.Now()
+	msgs := make([]*Message, len(sms))
+	for i, sm := range sms {
+		msgs[i] = newMessage(sm, now)
+	}
+	failed := c.changeVisibility(ctx, msgs, 0)
+	c.log.Info("handed back what the last receive brought after the shutdown began",
+		zap.Int("messages", len(msgs)), zap.Int("failed", len(failed)))
 }
 
 // A receive costs the same for 1 message as for 10. While the queue is busy
@@ -418,7 +469,7 @@ func (c *Consumer) process(ctx context.Context, m *Message) {
 			return
 		}
 		pause := c.holds.held(class.Cause, err)
-		wait := holdBackoff(holds)
+		wait := holdRetry.after(holds)
 		span.SetAttributes(attrHolds.Int(holds))
 		if holds == 1 || holds%10 == 0 {
 			log.Warn("held: not the message's fault; lease kept, receiving paused, handler runs again after a backoff",
@@ -445,11 +496,14 @@ func (c *Consumer) interrupted(ctx context.Context, m *Message, err error, log *
 	}
 	switch cause := context.Cause(ctx); {
 	case errors.Is(cause, ErrLeaseLost):
-		c.leases.remove(m)
+		c.leases.end(m)
 		log.Warn("lease lost: outcome not stored, the new owner decides", zap.NamedError("handler_error", err))
 		return outcome.LeaseLost, true
 	case errors.Is(cause, ErrVisibilityCeiling):
-		c.leases.remove(m)
+		if !c.leases.end(m) {
+			log.Warn("lease lost at the visibility ceiling: not released, the new owner decides", zap.NamedError("handler_error", err))
+			return outcome.LeaseLost, true
+		}
 		c.changeVisibility(context.WithoutCancel(ctx), []*Message{m}, 0)
 		log.Warn("released at the visibility ceiling", zap.NamedError("handler_error", err))
 	default: // ErrShutdown
@@ -504,24 +558,20 @@ func (c *Consumer) finish(ctx context.Context, m *Message, class outcome.Class, 
 // complete deletes a finished message (batched). Its lease is kept, and
 // extended, until the delete is done. It returns o, or outcome.LeaseLost.
 func (c *Consumer) complete(m *Message, o outcome.Kind, log *zap.Logger) outcome.Kind {
-	if !c.leases.finishing(m) {
-		c.leases.remove(m)
+	if !c.deletes.add(m, nil) {
 		log.Warn("lease lost before the delete: the message comes back and is found "+o.String(), zap.Stringer("outcome", o))
 		return outcome.LeaseLost
 	}
-	c.deletes.add(m)
 	c.m.Messages.WithLabelValues(o.String()).Inc()
 	return o
 }
 
 // retry makes the message visible again after a backoff.
 func (c *Consumer) retry(ctx context.Context, m *Message, log *zap.Logger) outcome.Kind {
-	if err := m.LeaseErr(); err != nil {
-		c.leases.remove(m)
+	if !c.leases.end(m) {
 		log.Warn("lease lost: no retry backoff set, the new owner decides")
 		return outcome.LeaseLost
 	}
-	c.leases.remove(m)
 	c.m.Messages.WithLabelValues(outcome.Retried.String()).Inc()
 	backoff := c.cfg.Backoff(m.ReceiveCount)
 	backoff = min(max(backoff, 0), c.cfg.VisibilityCeiling-time.Since(m.receivedAt))
@@ -536,11 +586,11 @@ func (c *Consumer) retry(ctx context.Context, m *Message, log *zap.Logger) outco
 // If the DLQ refuses it, the message is retried instead: nothing is lost.
 func (c *Consumer) deadLetter(ctx context.Context, m *Message, reason outcome.Reason, cause error, log *zap.Logger) outcome.Kind {
 	if err := m.LeaseErr(); err != nil {
-		c.leases.remove(m)
+		c.leases.end(m)
 		log.Warn("lease lost: not dead-lettered, the new owner decides", zap.String("reason", string(reason)), zap.Error(cause))
 		return outcome.LeaseLost
 	}
-	attrs := DeadLetterAttributes(m.Attributes, string(reason), cause, c.queueURL, m.ReceiveCount, time.Now())
+	attrs := DeadLetterAttributes(m.Attributes, string(reason), cause, c.url, m.ReceiveCount, time.Now())
 	in := &sqs.SendMessageInput{
 		QueueUrl:          aws.String(c.dlqURL),
 		MessageBody:       aws.String(m.Body),
@@ -560,92 +610,6 @@ func (c *Consumer) deadLetter(ctx context.Context, m *Message, reason outcome.Re
 	log.Warn("dead-lettered", zap.String("reason", string(reason)), zap.Error(cause))
 	m.span.SetAttributes(attrReason.String(string(reason)))
 	return c.complete(m, outcome.DeadLettered, log)
-}
-
-// changeVisibility sets the visibility of msgs in batches of 10 and returns
-// those whose change failed for a reason other than an invalid receipt.
-func (c *Consumer) changeVisibility(ctx context.Context, msgs []*Message, d time.Duration) (failed []*Message) {
-	for chunk := range chunks(msgs, maxBatch) {
-		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		out, err := c.changeVisibilityBatch(cctx, chunk, d)
-		cancel()
-		if err != nil {
-			c.log.Warn("change visibility failed", zap.Error(err), zap.Int("messages", len(chunk)))
-			failed = append(failed, chunk...)
-			continue
-		}
-		fails := batchFailures(out.Failed, len(chunk))
-		for i, m := range chunk {
-			f, ok := fails[i]
-			if !ok {
-				continue
-			}
-			if receiptGone(aws.ToString(f.Code)) {
-				c.log.Info("receipt no longer valid", zap.String("message_id", m.ID), zap.String("code", aws.ToString(f.Code)))
-				continue
-			}
-			c.log.Warn("change visibility entry failed", zap.String("message_id", m.ID),
-				zap.String("code", aws.ToString(f.Code)), zap.String("error", aws.ToString(f.Message)))
-			failed = append(failed, m)
-		}
-	}
-	return failed
-}
-
-// changeVisibilityBatch asks SQS to set the visibility of msgs (one batch:
-// at most maxBatch) to d, counting the request. Each entry's Id is its
-// message's index in msgs (see batchFailures). The caller sets the
-// deadline in ctx and handles the failures.
-func (c *Consumer) changeVisibilityBatch(ctx context.Context, msgs []*Message, d time.Duration) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
-	entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(msgs))
-	for i, m := range msgs {
-		entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{
-			Id:                aws.String(strconv.Itoa(i)),
-			ReceiptHandle:     aws.String(m.receipt),
-			VisibilityTimeout: int32(d / time.Second),
-		}
-	}
-	c.m.request("ChangeMessageVisibilityBatch")
-	return c.sqs.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{
-		QueueUrl: aws.String(c.queueURL),
-		Entries:  entries,
-	})
-}
-
-// batchFailures maps the failed entries of a batch request of n entries,
-// sent with each entry's index as its Id, to those indexes. An Id that is
-// not such an index is ignored.
-func batchFailures(failed []types.BatchResultErrorEntry, n int) map[int]types.BatchResultErrorEntry {
-	byIndex := make(map[int]types.BatchResultErrorEntry, len(failed))
-	for _, f := range failed {
-		if i, err := strconv.Atoi(aws.ToString(f.Id)); err == nil && i >= 0 && i < n {
-			byIndex[i] = f
-		}
-	}
-	return byIndex
-}
-
-// receiptGone reports whether an SQS error code says the receipt is no
-// longer usable: the message was deleted, or its lease already expired.
-func receiptGone(code string) bool {
-	switch code {
-	case "ReceiptHandleIsInvalid", "MessageNotInflight", "InvalidParameterValue",
-		"AWS.SimpleQueueService.MessageNotInflight", "AWS.SimpleQueueService.ReceiptHandleIsInvalid":
-		return true
-	}
-	return false
-}
-
-func chunks[T any](s []T, n int) func(func([]T) bool) {
-	return func(yield func([]T) bool) {
-		for len(s) > 0 {
-			k := min(n, len(s))
-			if !yield(s[:k]) {
-				return
-			}
-			s = s[k:]
-		}
-	}
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -20,31 +21,51 @@ type pendingDelete struct {
 	m        *Message
 	since    time.Time
 	attempts int
+	done     func(deleted bool) // nil, or told how the delete ended
 }
 
 // deleter batches deletes: a batch goes out at 10 entries or when its oldest
 // entry has waited Config.DeleteFlush.
 type deleter struct {
-	c       *Consumer
+	q       *leaseQueue
 	mu      sync.Mutex
 	pending []pendingDelete
 	closed  bool
 	kick    chan struct{}
 }
 
-func (d *deleter) add(m *Message) {
+// add queues the delete of m, whose outcome is stored: its lease is kept,
+// and extended, until the delete is done, and never released. add reports
+// false, and queues nothing, if the lease is already lost: then nothing may
+// be deleted. done, if not nil, is told once whether the delete succeeded.
+func (d *deleter) add(m *Message, done func(deleted bool)) bool {
+	if !d.q.leases.finishing(m) {
+		d.q.leases.end(m)
+		return false
+	}
+	p := pendingDelete{m: m, since: time.Now(), done: done}
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
-		d.c.leases.remove(m)
-		d.c.log.Warn("delete after shutdown dropped; the message will be redelivered", zap.String("message_id", m.ID))
-		return
+		d.q.log.Warn("delete after shutdown dropped; the message will be redelivered", zap.String("message_id", m.ID))
+		d.end(p, false)
+		return true
 	}
-	d.pending = append(d.pending, pendingDelete{m: m, since: time.Now()})
+	d.pending = append(d.pending, p)
 	full := len(d.pending) >= maxBatch
 	d.mu.Unlock()
 	if full {
 		d.signal()
+	}
+	return true
+}
+
+// end is where every pending delete ends, deleted or not: its lease ends
+// with it.
+func (d *deleter) end(p pendingDelete, deleted bool) {
+	d.q.leases.end(p.m)
+	if p.done != nil {
+		p.done(deleted)
 	}
 }
 
@@ -64,8 +85,9 @@ func (d *deleter) close() {
 }
 
 func (d *deleter) run(ctx context.Context) {
-	tick := time.NewTicker(max(d.c.cfg.DeleteFlush/4, 10*time.Millisecond))
+	tick := time.NewTicker(max(d.q.cfg.DeleteFlush/4, 10*time.Millisecond))
 	defer tick.Stop()
+	rounds := 0 // of retries while closing
 	for {
 		select {
 		case <-d.kick:
@@ -75,7 +97,7 @@ func (d *deleter) run(ctx context.Context) {
 		d.mu.Lock()
 		closing := d.closed || ctx.Err() != nil
 		var batch []pendingDelete
-		for len(d.pending) >= maxBatch || (len(d.pending) > 0 && (closing || time.Since(d.pending[0].since) >= d.c.cfg.DeleteFlush)) {
+		for len(d.pending) >= maxBatch || (len(d.pending) > 0 && (closing || time.Since(d.pending[0].since) >= d.q.cfg.DeleteFlush)) {
 			n := min(maxBatch, len(d.pending))
 			batch = append(batch, d.pending[:n]...)
 			d.pending = d.pending[n:]
@@ -90,7 +112,8 @@ func (d *deleter) run(ctx context.Context) {
 			return
 		}
 		if closing && len(retry) > 0 {
-			time.Sleep(200 * time.Millisecond)
+			rounds++
+			time.Sleep(deleteRetry.after(rounds))
 		}
 	}
 }
@@ -99,49 +122,44 @@ func (d *deleter) run(ctx context.Context) {
 func (d *deleter) flush(ctx context.Context, batch []pendingDelete) (retry []pendingDelete) {
 	owned := batch[:0:0]
 	for _, p := range batch {
-		if err := d.c.leases.check(p.m); err != nil {
+		if err := d.q.leases.check(p.m); err != nil {
 			// Deleting now could delete a message another consumer holds:
 			// leave it, it comes back and is found done.
-			d.c.leases.remove(p.m)
-			d.c.log.Warn("delete dropped: the lease ran out first; the message comes back and is found done", zap.String("message_id", p.m.ID))
+			d.q.log.Warn("delete dropped: the lease ran out first; the message comes back and is found done", zap.String("message_id", p.m.ID))
+			d.end(p, false)
 			continue
 		}
 		owned = append(owned, p)
 	}
 	batch = owned
-	for chunk := range chunks(batch, maxBatch) {
+	for chunk := range slices.Chunk(batch, maxBatch) {
 		entries := make([]types.DeleteMessageBatchRequestEntry, len(chunk))
 		for i, p := range chunk {
 			entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(p.m.receipt)}
 		}
-		d.c.m.request("DeleteMessageBatch")
+		d.q.m.request("DeleteMessageBatch")
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		out, err := d.c.sqs.DeleteMessageBatch(cctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(d.c.queueURL), Entries: entries})
+		out, err := d.q.api.DeleteMessageBatch(cctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(d.q.url), Entries: entries})
 		cancel()
 		if err != nil {
-			d.c.log.Warn("delete batch failed", zap.Error(err), zap.Int("messages", len(chunk)))
+			d.q.log.Warn("delete batch failed", zap.Error(err), zap.Int("messages", len(chunk)))
 			retry = append(retry, d.again(chunk...)...)
 			continue
 		}
 		failed := batchFailures(out.Failed, len(chunk))
 		for i, p := range chunk {
 			f, ok := failed[i]
-			if !ok {
-				continue
-			}
-			if receiptGone(aws.ToString(f.Code)) {
-				d.c.leases.remove(p.m)
-				d.c.log.Warn("delete: receipt no longer valid; the message may be redelivered and found done",
+			switch {
+			case !ok:
+				d.end(p, true)
+			case receiptGone(aws.ToString(f.Code)):
+				d.q.log.Warn("delete: receipt no longer valid; the message may be redelivered and found done",
 					zap.String("message_id", p.m.ID), zap.String("code", aws.ToString(f.Code)))
-				continue
-			}
-			d.c.log.Warn("delete entry failed", zap.String("message_id", p.m.ID),
-				zap.String("code", aws.ToString(f.Code)), zap.String("error", aws.ToString(f.Message)))
-			retry = append(retry, d.again(p)...)
-		}
-		for i, p := range chunk {
-			if _, ok := failed[i]; !ok {
-				d.c.leases.remove(p.m)
+				d.end(p, false)
+			default:
+				d.q.log.Warn("delete entry failed", zap.String("message_id", p.m.ID),
+					zap.String("code", aws.ToString(f.Code)), zap.String("error", aws.ToString(f.Message)))
+				retry = append(retry, d.again(p)...)
 			}
 		}
 	}
@@ -153,8 +171,8 @@ func (d *deleter) again(ps ...pendingDelete) []pendingDelete {
 	for _, p := range ps {
 		p.attempts++
 		if p.attempts >= deleteAttempts {
-			d.c.leases.remove(p.m)
-			d.c.log.Error("delete given up; the message will be redelivered", zap.String("message_id", p.m.ID))
+			d.q.log.Error("delete given up; the message will be redelivered", zap.String("message_id", p.m.ID))
+			d.end(p, false)
 			continue
 		}
 		p.since = time.Now()

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
@@ -83,6 +85,22 @@ func truncate(s string, n int) string {
 	return s + "…"
 }
 
+// redrivePolicy reads the RedrivePolicy attribute of the queue at url (one
+// GetQueueAttributes request, counted in m if not nil); "" if it has none.
+func redrivePolicy(ctx context.Context, api leaseAPI, m *Metrics, url string) (string, error) {
+	if m != nil {
+		m.request("GetQueueAttributes")
+	}
+	out, err := api.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl:       aws.String(url),
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameRedrivePolicy},
+	})
+	if err != nil {
+		return "", fmt.Errorf("read the RedrivePolicy of %s: %w", url, err)
+	}
+	return out.Attributes[string(types.QueueAttributeNameRedrivePolicy)], nil
+}
+
 // DLQFromRedrivePolicy returns the URL of the dead-letter queue named by a
 // queue's RedrivePolicy attribute. The DLQ is in the same account and region
 // as the queue, so its URL is the queue's URL with the last path element
@@ -98,7 +116,7 @@ func DLQFromRedrivePolicy(queueURL, policy string) (string, error) {
 		return "", fmt.Errorf("parse RedrivePolicy: %w", err)
 	}
 	parts := strings.Split(rp.DeadLetterTargetArn, ":")
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sqs" || parts[5] == "" {
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sqs" || !validQueueName(parts[5]) {
 		return "", fmt.Errorf("RedrivePolicy deadLetterTargetArn %q is not an SQS queue ARN", rp.DeadLetterTargetArn)
 	}
 	i := strings.LastIndex(queueURL, "/")
@@ -109,3 +127,23 @@ func DLQFromRedrivePolicy(queueURL, policy string) (string, error) {
 }
 
 func isFIFO(url string) bool { return strings.HasSuffix(url, ".fifo") }
+
+// validQueueName reports whether name is an SQS queue name: 1 to 80
+// letters, digits, hyphens and underscores, a FIFO queue's ending in .fifo.
+// Anything else (a slash, "..") would make DLQFromRedrivePolicy point
+// somewhere that is not a queue beside the source.
+func validQueueName(name string) bool {
+	if len(name) == 0 || len(name) > 80 {
+		return false
+	}
+	base := strings.TrimSuffix(name, ".fifo")
+	if base == "" {
+		return false
+	}
+	for _, r := range base {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}

@@ -20,6 +20,7 @@ func TestDLQFromRedrivePolicy(t *testing.T) {
 		{"", "", "no RedrivePolicy"},
 		{"{", "", "parse"},
 		{`{"deadLetterTargetArn":"arn:aws:sns:eu-west-1:1:x"}`, "", "not an SQS queue ARN"},
+		{`{"deadLetterTargetArn":"arn:aws:sqs:eu-west-1:1:a/../b"}`, "", "not an SQS queue ARN"},
 	}
 	for _, tt := range tests {
 		got, err := DLQFromRedrivePolicy(q, tt.policy)
@@ -51,4 +52,42 @@ func TestDeadLetterAttributesKeepWithinLimit(t *testing.T) {
 			t.Errorf("original attribute %s dropped", n)
 		}
 	}
+}
+
+// FuzzDLQFromRedrivePolicy: a RedrivePolicy is outside input (any IAM
+// principal allowed to SetQueueAttributes writes it). Whatever it holds,
+// the parser never panics, and a URL it returns is the queue's own URL
+// with only the last path element replaced by a plain queue name.
+func FuzzDLQFromRedrivePolicy(f *testing.F) {
+	for _, seed := range []struct{ url, policy string }{
+		{"https://sqs.eu-west-1.amazonaws.com/123456789012/work", `{"deadLetterTargetArn":"arn:aws:sqs:eu-west-1:123456789012:work-dlq","maxReceiveCount":"5"}`},
+		{"https://sqs.eu-west-1.amazonaws.com/123456789012/work.fifo", `{"deadLetterTargetArn":"arn:aws:sqs:eu-west-1:123456789012:work-dlq.fifo","maxReceiveCount":5}`},
+		{"http://127.0.0.1:4566/000000000000/q", `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:q_dlq"}`},
+		{"https://sqs.eu-west-1.amazonaws.com/123456789012/work", ""},
+		{"https://sqs.eu-west-1.amazonaws.com/123456789012/work", "{"},
+		{"https://sqs.eu-west-1.amazonaws.com/123456789012/work", `{"deadLetterTargetArn":"arn:aws:sqs:eu-west-1:1:../../evil"}`},
+		{"https://sqs.eu-west-1.amazonaws.com/123456789012/work", `{"deadLetterTargetArn":"arn:aws:sqs:eu-west-1:1:a/b?c#d"}`},
+		{"no-slash", `{"deadLetterTargetArn":"arn:aws:sqs:eu-west-1:1:dlq"}`},
+		{"https://sqs.eu-west-1.amazonaws.com/123456789012/work", `{"deadLetterTargetArn":"arn:aws:sns:eu-west-1:1:x"}`},
+		{"https://sqs.eu-west-1.amazonaws.com/123456789012/work", `{"deadLetterTargetArn":7}`},
+		{"https://sqs.eu-west-1.amazonaws.com/123456789012/work", `null`},
+	} {
+		f.Add(seed.url, seed.policy)
+	}
+	f.Fuzz(func(t *testing.T, queueURL, policy string) {
+		got, err := DLQFromRedrivePolicy(queueURL, policy)
+		if err != nil {
+			if got != "" {
+				t.Errorf("error %v with a URL %q", err, got)
+			}
+			return
+		}
+		i := strings.LastIndex(queueURL, "/")
+		if i < 0 || !strings.HasPrefix(got, queueURL[:i+1]) {
+			t.Fatalf("DLQ %q is not beside the queue %q", got, queueURL)
+		}
+		if name := got[i+1:]; !validQueueName(name) {
+			t.Errorf("DLQ %q: %q is not a queue name", got, name)
+		}
+	})
 }

@@ -32,9 +32,14 @@
 // done message is deleted only after the handler returned, a dead-lettered
 // one only after the DLQ accepted it.
 //
-// On shutdown, receiving stops at once; work in flight has ShutdownTimeout
-// to finish, is then cancelled with cause ErrShutdown, and its messages are
-// released (visibility 0) for another consumer; pending deletes are flushed.
+// On shutdown, no receive starts any more. A long poll under way is let
+// finish (SQS would go on serving it, and hide the messages it delivers
+// to nobody for the visibility timeout; its wait is never longer than
+// ShutdownTimeout): what it brings is handed back at once (visibility 0),
+// to no handler. Work in flight has ShutdownTimeout
+// to finish, is then cancelled with cause ErrShutdown, and its messages
+// are released (visibility 0) for another consumer; pending deletes are
+// flushed.
 //
 // Each delivery of a message is traced when Config.TracerProvider is set:
 // one span, "process QUEUE_NAME" (kind consumer, a new trace, from the

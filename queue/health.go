@@ -2,7 +2,6 @@ package queue
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -10,14 +9,15 @@ import (
 )
 
 // holdState remembers the holds of recent handlers: while one is recent the
-// consumer pauses receiving, with a pause that doubles on every hold in a
-// row (holdPauseMin to holdPauseMax) and clears on the first success. A
+// consumer pauses receiving, with a pause that grows with every hold in a
+// row (holdPause) and clears on the first success. A
 // configuration fault or an outage also makes the consumer not ready until a
 // success (throttling does not: the work goes on, slower).
 type holdState struct {
-	mu      sync.Mutex
-	until   time.Time
-	pauseOf time.Duration
+	mu    sync.Mutex
+	until time.Time
+	// inARow counts holds since the last success.
+	inARow int
 	// fault is the last hold that makes the consumer not ready (a
 	// configuration fault or an outage: no message can be done now).
 	fault   error
@@ -25,8 +25,6 @@ type holdState struct {
 }
 
 const (
-	holdPauseMin = time.Second
-	holdPauseMax = time.Minute
 	// faultForget is how long a configuration fault or an outage keeps the
 	// consumer not ready without being seen again (held messages are retried
 	// well within it, so a fault that persists is seen again).
@@ -37,20 +35,21 @@ const (
 func (h *holdState) held(cause outcome.Cause, err error) time.Duration {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	// pauseOf never shrinks between two successes (ok resets until too),
+	// The pause never shrinks between two successes (ok resets until too),
 	// so this never moves until earlier.
-	h.pauseOf = min(max(2*h.pauseOf, holdPauseMin), holdPauseMax)
-	h.until = time.Now().Add(h.pauseOf)
+	h.inARow++
+	pause := holdPause.after(h.inARow)
+	h.until = time.Now().Add(pause)
 	if cause == outcome.CauseConfig || cause == outcome.CauseOutage {
 		h.fault, h.faultAt = err, time.Now()
 	}
-	return h.pauseOf
+	return pause
 }
 
 // ok records a handler that succeeded: the causes of holds are gone.
 func (h *holdState) ok() {
 	h.mu.Lock()
-	h.until, h.pauseOf, h.fault = time.Time{}, 0, nil
+	h.until, h.inARow, h.fault = time.Time{}, 0, nil
 	h.mu.Unlock()
 }
 
@@ -68,11 +67,4 @@ func (h *holdState) err() error {
 		return nil
 	}
 	return fmt.Errorf("messages held %s ago: %w", time.Since(h.faultAt).Round(time.Second), h.fault)
-}
-
-// holdBackoff is the wait before a held message's handler runs again: 1s
-// doubling with each hold of that message, capped at holdPauseMax, ±20%.
-func holdBackoff(holds int) time.Duration {
-	d := min(time.Second<<min(max(holds-1, 0), 10), holdPauseMax)
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }

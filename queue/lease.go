@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -33,7 +34,7 @@ func (ls *lease) owned(now time.Time) bool { return !ls.lost && now.Before(ls.ex
 // leases tracks every message in flight; one heartbeat extends those whose
 // visibility is about to run out, in batches.
 type leases struct {
-	c         *Consumer
+	q         *leaseQueue
 	mu        sync.Mutex
 	byReceipt map[string]*lease
 	calls     sync.WaitGroup // extension calls under way
@@ -45,7 +46,7 @@ type leases struct {
 func leaseMargin(vt time.Duration) time.Duration { return min(vt/10, 2*time.Second) }
 
 func (l *leases) add(m *Message, sentAt time.Time, cancel context.CancelCauseFunc) {
-	vt := l.c.cfg.VisibilityTimeout
+	vt := l.q.cfg.VisibilityTimeout
 	ls := &lease{m: m, expires: sentAt.Add(vt - leaseMargin(vt)), cancel: cancel}
 	m.lease = l
 	l.mu.Lock()
@@ -53,10 +54,28 @@ func (l *leases) add(m *Message, sentAt time.Time, cancel context.CancelCauseFun
 	l.mu.Unlock()
 }
 
-func (l *leases) remove(m *Message) {
+// end is the one place where a delivery stops being the consumer's,
+// whatever ended it: its delete done, dropped or given up, a retry backoff
+// or a release handed to SQS, the lease lost. From here on the lease is
+// neither extended, nor released, nor checked. end reports whether the
+// consumer still owned the message up to now (false too if it was no
+// longer tracked); a lease that ran out before its outcome was stored,
+// unseen by the heartbeat, is counted lost here, once.
+func (l *leases) end(m *Message) (owned bool) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	ls, ok := l.byReceipt[m.receipt]
+	if !ok {
+		return false
+	}
 	delete(l.byReceipt, m.receipt)
-	l.mu.Unlock()
+	if ls.owned(time.Now()) {
+		return true
+	}
+	if !ls.finishing {
+		l.lose(ls, "the lease ran out before the outcome was stored")
+	}
+	return false
 }
 
 // finishing marks a message whose delete is pending. It reports false if
@@ -108,8 +127,8 @@ func (l *leases) lose(ls *lease, why string) {
 		return
 	}
 	ls.lost = true
-	l.c.m.LeasesLost.Inc()
-	l.c.log.Warn("lease lost: the message's work stops and nothing is written for it",
+	l.q.m.LeasesLost.Inc()
+	l.q.log.Warn("lease lost: the message's work stops and nothing is written for it",
 		append([]zap.Field{zap.String("message_id", ls.m.ID), zap.String("why", why), zap.Duration("in_flight", time.Since(ls.m.receivedAt))},
 			traceFields(ls.m.span)...)...)
 	ls.m.span.AddEvent("lease lost", trace.WithAttributes(attrWhy.String(why)))
@@ -125,7 +144,7 @@ func (l *leases) lose(ls *lease, why string) {
 // with a deadline before the earliest lease it extends runs out: one slow
 // SQS call cannot hold up the others, nor let its own leases lapse unseen.
 func (l *leases) heartbeat(ctx context.Context) {
-	vt := l.c.cfg.VisibilityTimeout
+	vt := l.q.cfg.VisibilityTimeout
 	tick := time.NewTicker(max(vt/6, 100*time.Millisecond))
 	defer tick.Stop()
 	defer l.calls.Wait()
@@ -147,14 +166,14 @@ func (l *leases) heartbeat(ctx context.Context) {
 				continue
 			case ls.expires.Sub(now) >= vt/2:
 				continue
-			case !ls.finishing && now.Add(vt).Sub(ls.m.receivedAt) > l.c.cfg.VisibilityCeiling:
+			case !ls.finishing && now.Add(vt).Sub(ls.m.receivedAt) > l.q.cfg.VisibilityCeiling:
 				// SQS refuses visibility beyond 12 h from the receive. Rather
 				// than let the lease lapse while the work goes on (and pay for
 				// it twice), stop the work: the handler is cancelled and the
 				// message released while the lease still holds.
 				if ls.cancel != nil {
-					l.c.log.Error("visibility ceiling reached: cancelling the message's work and releasing it",
-						zap.String("message_id", ls.m.ID), zap.Duration("in_flight", now.Sub(ls.m.receivedAt)), zap.Duration("ceiling", l.c.cfg.VisibilityCeiling))
+					l.q.log.Error("visibility ceiling reached: cancelling the message's work and releasing it",
+						zap.String("message_id", ls.m.ID), zap.Duration("in_flight", now.Sub(ls.m.receivedAt)), zap.Duration("ceiling", l.q.cfg.VisibilityCeiling))
 					ls.cancel(ErrVisibilityCeiling)
 					ls.cancel = nil
 				}
@@ -164,7 +183,7 @@ func (l *leases) heartbeat(ctx context.Context) {
 			due = append(due, ls)
 		}
 		l.mu.Unlock()
-		for batch := range chunks(due, maxBatch) {
+		for batch := range slices.Chunk(due, maxBatch) {
 			l.calls.Go(func() { l.extend(ctx, batch, vt) })
 		}
 	}
@@ -183,7 +202,7 @@ func (l *leases) extend(ctx context.Context, batch []*lease, vt time.Duration) {
 	}
 	cctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	out, err := l.c.changeVisibilityBatch(cctx, msgs, vt)
+	out, err := l.q.changeVisibilityBatch(cctx, msgs, vt)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, ls := range batch {
@@ -191,7 +210,7 @@ func (l *leases) extend(ctx context.Context, batch []*lease, vt time.Duration) {
 	}
 	if err != nil {
 		if ctx.Err() == nil {
-			l.c.log.Warn("lease extension failed; tried again at the next beat while the leases hold",
+			l.q.log.Warn("lease extension failed; tried again at the next beat while the leases hold",
 				zap.Error(err), zap.Int("messages", len(batch)), zap.Duration("time_left", time.Until(deadline)))
 		}
 		return
@@ -209,7 +228,7 @@ func (l *leases) extend(ctx context.Context, batch []*lease, vt time.Duration) {
 			l.lose(ls, "SQS says the receipt is gone: "+aws.ToString(f.Code))
 			continue
 		}
-		l.c.log.Warn("lease extension entry failed", zap.String("message_id", ls.m.ID),
+		l.q.log.Warn("lease extension entry failed", zap.String("message_id", ls.m.ID),
 			zap.String("code", aws.ToString(f.Code)), zap.String("error", aws.ToString(f.Message)))
 	}
 	if time.Now().After(deadline) {
@@ -220,7 +239,7 @@ func (l *leases) extend(ctx context.Context, batch []*lease, vt time.Duration) {
 	for i, ls := range batch {
 		if _, ok := failed[i]; !ok && !ls.lost {
 			ls.expires = sent.Add(vt - leaseMargin(vt))
-			l.c.m.VisibilityExtension.Inc()
+			l.q.m.VisibilityExtension.Inc()
 		}
 	}
 }
@@ -230,22 +249,24 @@ func (l *leases) extend(ctx context.Context, batch []*lease, vt time.Duration) {
 // for the lease to run out.
 func (l *leases) releaseAll(ctx context.Context) {
 	l.mu.Lock()
-	msgs := make([]*Message, 0, len(l.byReceipt))
-	for r, ls := range l.byReceipt {
-		if ls.finishing {
-			continue
+	var unfinished []*Message
+	for _, ls := range l.byReceipt {
+		if !ls.finishing { // a pending delete ends its own lease
+			unfinished = append(unfinished, ls.m)
 		}
-		if ls.owned(time.Now()) {
-			msgs = append(msgs, ls.m)
-		}
-		delete(l.byReceipt, r)
 	}
 	l.mu.Unlock()
+	var msgs []*Message
+	for _, m := range unfinished {
+		if l.end(m) {
+			msgs = append(msgs, m)
+		}
+	}
 	if len(msgs) == 0 {
 		return
 	}
-	failed := l.c.changeVisibility(ctx, msgs, 0)
-	l.c.log.Info("released messages in flight", zap.Int("released", len(msgs)-len(failed)), zap.Int("failed", len(failed)))
+	failed := l.q.changeVisibility(ctx, msgs, 0)
+	l.q.log.Info("released messages in flight", zap.Int("released", len(msgs)-len(failed)), zap.Int("failed", len(failed)))
 }
 
 // oldestAge is the age of the oldest message held, by its SentTimestamp.

@@ -4,23 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/summarizer/summarizer/queue/outcome"
 )
 
 // replayAPI is the part of the SQS client Replay uses.
 type replayAPI interface {
+	leaseAPI
 	ReceiveMessage(context.Context, *sqs.ReceiveMessageInput, ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
 	SendMessageBatch(context.Context, *sqs.SendMessageBatchInput, ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
-	DeleteMessageBatch(context.Context, *sqs.DeleteMessageBatchInput, ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
-	ChangeMessageVisibilityBatch(context.Context, *sqs.ChangeMessageVisibilityBatchInput, ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
-	GetQueueAttributes(context.Context, *sqs.GetQueueAttributesInput, ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
 }
 
 var _ replayAPI = (*sqs.Client)(nil)
@@ -33,13 +34,21 @@ const (
 
 // ReplayConfig says what Replay moves.
 type ReplayConfig struct {
-	From, To string // dead-letter queue and source queue URLs (required)
+	// To is the source queue the messages go back to (required). From is
+	// its dead-letter queue, the one To's RedrivePolicy names (empty: that
+	// one); Replay refuses any other (ErrReplayRefused).
+	From, To string
 	// Max is the most messages moved (or listed); 0 means all.
 	Max int
 	// Reasons, if not empty, are the only summarizer.reason values moved;
-	// other messages stay in the DLQ.
+	// other messages stay in the DLQ. Each must be one of outcome.Reasons.
 	Reasons []string
-	// DryRun lists messages without moving any.
+	// Force also moves the messages whose summarizer.source_queue names
+	// another queue than To (a DLQ shared by several queues); without it
+	// they stay in the DLQ.
+	Force bool
+	// DryRun lists messages without moving any, and leaves every one
+	// visible again when the replay ends.
 	DryRun bool
 	// Rate is the most messages moved per second; 0 means no limit.
 	Rate float64
@@ -65,11 +74,14 @@ type ReplayItem struct {
 	Reason   string
 	Error    string
 	FailedAt string
+	// SourceQueue is the queue the message was dead-lettered from, if it
+	// says (summarizer.source_queue).
+	SourceQueue string
 	// Moved is true once the message was sent to the source queue and
 	// deleted from the DLQ.
 	Moved bool
 	// Skipped says why a message was not moved ("dry run", "reason
-	// filtered", or the send error).
+	// filtered", "from another queue: URL", or the send error).
 	Skipped string
 }
 
@@ -82,38 +94,58 @@ type ReplayStats struct {
 	InFlight int
 }
 
+// replayDeleteFlush is the longest a moved message waits for its DLQ
+// delete: short, so that a killed replay leaves few messages in both queues.
+const replayDeleteFlush = 50 * time.Millisecond
+
 // Replay moves messages from a dead-letter queue back to their source queue:
 // each is sent with its body and its attributes other than summarizer.*, and
 // deleted from the DLQ only after the send succeeded. Interrupted at any
 // point it loses nothing: a message sent but not yet deleted is at worst
-// present in both queues. report, if not nil, is called for every message.
+// present in both queues. report, if not nil, is called for every message
+// (never twice at once).
+//
+// The DLQ's messages are leased like the Consumer's: the replay holds each
+// with visibility Hold, renews it while it runs, deletes the moved ones in
+// batches, and hands back the others (visibility 0) when it ends.
+//
+// Replay refuses (an error wrapping ErrReplayRefused), before it moves
+// anything, an invalid configuration (see ReplayConfig.Validate) and a From
+// that is not To's dead-letter queue.
 func Replay(ctx context.Context, client replayAPI, cfg ReplayConfig, report func(ReplayItem)) (ReplayStats, error) {
 	var st ReplayStats
-	if cfg.From == "" || cfg.To == "" {
-		return st, errors.New("replay: both the DLQ and the target queue are required")
+	if err := cfg.Validate(); err != nil {
+		return st, fmt.Errorf("%w: %w", ErrReplayRefused, err)
 	}
-	if cfg.From == cfg.To {
-		return st, errors.New("replay: the DLQ and the target queue are the same")
+	from, err := ReplaySource(ctx, client, cfg.To, cfg.From)
+	if err != nil {
+		return st, err
 	}
+	if sameQueue(from, cfg.To) {
+		return st, fmt.Errorf("%w: %s is its own dead-letter queue", ErrReplayRefused, cfg.To)
+	}
+	cfg.From = from
 	if cfg.Hold == 0 {
 		cfg.Hold = ReplayHoldDefault
 	}
 	if cfg.Wait == 0 {
 		cfg.Wait = ReplayWaitDefault
 	}
-	if report == nil {
-		report = func(ReplayItem) {}
+	var reportMu sync.Mutex // report is called from the deleter too
+	tell := func(it ReplayItem) {
+		if report != nil {
+			reportMu.Lock()
+			defer reportMu.Unlock()
+			report(it)
+		}
 	}
 	progress := cfg.Progress
 	if progress == nil {
 		progress = func(string) {}
 	}
-	h := &replayHold{client: client, url: cfg.From, hold: cfg.Hold}
-	stopHold := h.keep(ctx)
-	defer func() {
-		stopHold()
-		releaseBatch(context.WithoutCancel(ctx), client, cfg.From, h.all())
-	}()
+	dlq := newLeaseQueue(client, cfg.From, Config{VisibilityTimeout: cfg.Hold, DeleteFlush: replayDeleteFlush}.withDefaults())
+	stop := dlq.start(ctx)
+	defer stop() // hands back what is still held; flushes the deletes
 	var tick *time.Ticker
 	if cfg.Rate > 0 {
 		tick = time.NewTicker(time.Duration(float64(time.Second) / cfg.Rate))
@@ -129,6 +161,7 @@ func Replay(ctx context.Context, client replayAPI, cfg ReplayConfig, report func
 			// A slow rate sends a batch over a while: no longer than half the hold.
 			want = min(want, int32(max(1, cfg.Rate*cfg.Hold.Seconds()/2)))
 		}
+		sentAt := time.Now()
 		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl:              aws.String(cfg.From),
 			MaxNumberOfMessages:   want,
@@ -143,13 +176,13 @@ func Replay(ctx context.Context, client replayAPI, cfg ReplayConfig, report func
 			// Empty, as far as this receive saw. Messages whose hold just ran
 			// out may be visible by now; messages held by someone else (a
 			// killed replay's) come back within their hold.
-			visible, inFlight, err := dlqCounts(ctx, client, cfg.From)
+			d, err := dlq.depth(ctx, cfg.From)
 			if err != nil {
-				return st, err
+				return st, fmt.Errorf("replay: read the message counts of %s: %w", cfg.From, err)
 			}
-			others := inFlight - h.len()
+			others := d.inFlight + d.delayed - dlq.leases.len()
 			switch {
-			case visible > 0:
+			case d.visible > 0:
 				continue
 			case others <= 0:
 				return st, nil
@@ -164,31 +197,31 @@ func Replay(ctx context.Context, client replayAPI, cfg ReplayConfig, report func
 			continue
 		}
 		waitingSince = time.Time{}
-		var move []types.Message
-		for _, m := range out.Messages {
+		var move []*Message
+		for _, sm := range out.Messages {
+			m := newMessage(sm, sentAt)
+			dlq.leases.add(m, sentAt, nil) // held until moved or handed back
 			st.Seen++
 			item := replayItem(m)
 			switch {
-			case cfg.DryRun:
-				item.Skipped = "dry run"
 			case len(cfg.Reasons) > 0 && !slices.Contains(cfg.Reasons, item.Reason):
 				item.Skipped = "reason filtered"
+			case item.SourceQueue != "" && !sameQueue(item.SourceQueue, cfg.To) && !cfg.Force:
+				item.Skipped = "from another queue: " + item.SourceQueue
+			case cfg.DryRun:
+				item.Skipped = "dry run"
 			default:
 				move = append(move, m)
 				continue
 			}
-			h.add(m)
 			st.Left++
-			report(item)
+			tell(item)
 		}
 		if tick != nil {
 			for range move {
 				select {
 				case <-tick.C:
 				case <-ctx.Done():
-					for _, m := range move {
-						h.add(m)
-					}
 					return st, ctx.Err()
 				}
 			}
@@ -197,19 +230,23 @@ func Replay(ctx context.Context, client replayAPI, cfg ReplayConfig, report func
 		for _, f := range failed {
 			item := replayItem(f.m)
 			item.Skipped = "send failed: " + f.err
-			report(item)
-			h.add(f.m)
+			tell(item)
 			st.Left++
 		}
-		deleteFailed := deleteBatch(context.WithoutCancel(ctx), client, cfg.From, sent)
 		for _, m := range sent {
+			st.Moved++
 			item := replayItem(m)
 			item.Moved = true
-			if deleteFailed[aws.ToString(m.MessageId)] {
-				item.Skipped = "sent, but the DLQ delete failed: it will be replayed again"
+			deleted := func(ok bool) {
+				if !ok {
+					item.Skipped = "sent, but the DLQ delete failed: it will be replayed again"
+				}
+				tell(item)
 			}
-			report(item)
-			st.Moved++
+			if !dlq.deletes.add(m, deleted) {
+				item.Skipped = "sent, but its hold on the DLQ ran out before the delete: it will be replayed again"
+				tell(item)
+			}
 		}
 		if ctx.Err() != nil {
 			return st, ctx.Err()
@@ -218,110 +255,114 @@ func Replay(ctx context.Context, client replayAPI, cfg ReplayConfig, report func
 	return st, nil
 }
 
-// dlqCounts is the DLQ's count of visible messages, and of messages in
-// flight or delayed.
-func dlqCounts(ctx context.Context, client replayAPI, url string) (visible, inFlight int, err error) {
-	out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
-		AttributeNames: []types.QueueAttributeName{
-			types.QueueAttributeNameApproximateNumberOfMessages,
-			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-			types.QueueAttributeNameApproximateNumberOfMessagesDelayed,
-		}})
-	if err != nil {
-		return 0, 0, fmt.Errorf("replay: read the message counts of %s: %w", url, err)
-	}
-	n := func(a types.QueueAttributeName) int {
-		v, _ := strconv.Atoi(out.Attributes[string(a)])
-		return v
-	}
-	return n(types.QueueAttributeNameApproximateNumberOfMessages),
-		n(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible) + n(types.QueueAttributeNameApproximateNumberOfMessagesDelayed), nil
-}
-
-// replayHold is the set of DLQ messages a replay holds (left behind until it
-// ends); it extends their visibility while the replay runs, so that a
-// short hold is enough: a killed replay's messages come back quickly.
-type replayHold struct {
-	client replayAPI
-	url    string
-	hold   time.Duration
-	mu     sync.Mutex
-	msgs   []types.Message
-}
-
-func (h *replayHold) add(m types.Message) {
-	h.mu.Lock()
-	h.msgs = append(h.msgs, m)
-	h.mu.Unlock()
-}
-
-func (h *replayHold) len() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.msgs)
-}
-
-func (h *replayHold) all() []types.Message {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return slices.Clone(h.msgs)
-}
-
-// keep extends the hold of every message held, every third of the hold,
-// until the returned stop is called.
-func (h *replayHold) keep(ctx context.Context) (stop func()) {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(max(h.hold/3, 100*time.Millisecond))
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			setVisibility(ctx, h.client, h.url, h.all(), h.hold, h.hold/3)
-		}
-	}()
-	return func() { cancel(); <-done }
-}
-
-func replayItem(m types.Message) ReplayItem {
+func replayItem(m *Message) ReplayItem {
 	attr := func(name string) string {
-		if v, ok := m.MessageAttributes[name]; ok {
+		if v, ok := m.Attributes[name]; ok {
 			return aws.ToString(v.StringValue)
 		}
 		return ""
 	}
-	return ReplayItem{
-		ID: aws.ToString(m.MessageId), Body: aws.ToString(m.Body),
-		Reason: attr(AttrReason), Error: attr(AttrError), FailedAt: attr(AttrFailedAt),
+	it := ReplayItem{
+		ID: m.ID, Body: m.Body,
+		Reason: attr(AttrReason), Error: attr(AttrError), FailedAt: attr(AttrFailedAt), SourceQueue: attr(AttrSourceQueue),
 	}
+	if it.SourceQueue == "-" { // stringAttr's stand-in for an empty value
+		it.SourceQueue = ""
+	}
+	return it
+}
+
+// ErrReplayRefused is wrapped by the error of a replay that refused to
+// start: nothing was moved.
+var ErrReplayRefused = errors.New("replay refused")
+
+// Validate reports every problem of the configuration that needs no SQS
+// call to see: an unknown reason (the known ones are outcome.Reasons),
+// negative numbers.
+func (c ReplayConfig) Validate() error {
+	var errs []error
+	known := make([]string, len(outcome.Reasons))
+	for i, r := range outcome.Reasons {
+		known[i] = string(r)
+	}
+	for _, r := range c.Reasons {
+		if !slices.Contains(known, r) {
+			errs = append(errs, fmt.Errorf("unknown reason %q (known: %s)", r, strings.Join(known, ", ")))
+		}
+	}
+	if c.Max < 0 {
+		errs = append(errs, fmt.Errorf("max %d: must not be negative", c.Max))
+	}
+	if c.Rate < 0 {
+		errs = append(errs, fmt.Errorf("rate %g: must not be negative", c.Rate))
+	}
+	if c.Hold < 0 || c.Hold > MaxVisibility {
+		errs = append(errs, fmt.Errorf("hold %s: must be between 0 and 12h", c.Hold))
+	}
+	if c.Wait < 0 {
+		errs = append(errs, fmt.Errorf("wait %s: must not be negative", c.Wait))
+	}
+	return errors.Join(errs...)
+}
+
+// ReplaySource returns the dead-letter queue a replay to the queue at to
+// moves from: the one to's RedrivePolicy names (one GetQueueAttributes
+// call). from, if not empty, must be that queue: any other is refused
+// (ErrReplayRefused), so that a replay never moves one queue's dead
+// letters into another.
+func ReplaySource(ctx context.Context, client leaseAPI, to, from string) (string, error) {
+	if to == "" {
+		return "", fmt.Errorf("%w: no queue to replay to", ErrReplayRefused)
+	}
+	policy, err := redrivePolicy(ctx, client, nil, to)
+	if err != nil {
+		return "", fmt.Errorf("replay: %w", err)
+	}
+	dlq, err := DLQFromRedrivePolicy(to, policy)
+	switch {
+	case err != nil && from == "":
+		return "", fmt.Errorf("replay: no dead-letter queue for %s: %w", to, err)
+	case err != nil:
+		return "", fmt.Errorf("%w: %s is not the dead-letter queue of %s: %w", ErrReplayRefused, from, to, err)
+	case from != "" && !sameQueue(from, dlq):
+		return "", fmt.Errorf("%w: %s is not the dead-letter queue of %s (its RedrivePolicy names %s)", ErrReplayRefused, from, to, dlq)
+	}
+	return dlq, nil
+}
+
+// sameQueue reports whether two queue URLs name the same queue: equal but
+// for the case of the scheme and host, and a trailing slash.
+func sameQueue(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	if err1 != nil || err2 != nil {
+		return a == b
+	}
+	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host) &&
+		strings.TrimSuffix(ua.Path, "/") == strings.TrimSuffix(ub.Path, "/")
 }
 
 type failedSend struct {
-	m   types.Message
+	m   *Message
 	err string
 }
 
 // sendBatch sends msgs to url with their original attributes (not
 // summarizer.*) and returns those sent and those that failed.
-func sendBatch(ctx context.Context, client replayAPI, url string, msgs []types.Message) (sent []types.Message, failed []failedSend) {
+func sendBatch(ctx context.Context, client replayAPI, url string, msgs []*Message) (sent []*Message, failed []failedSend) {
 	if len(msgs) == 0 {
 		return nil, nil
 	}
 	entries := make([]types.SendMessageBatchRequestEntry, len(msgs))
 	for i, m := range msgs {
 		attrs := map[string]types.MessageAttributeValue{}
-		for _, name := range OriginalAttributeNames(m.MessageAttributes) {
-			attrs[name] = m.MessageAttributes[name]
+		for _, name := range OriginalAttributeNames(m.Attributes) {
+			attrs[name] = m.Attributes[name]
 		}
-		entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: m.Body, MessageAttributes: attrs}
+		entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(m.Body), MessageAttributes: attrs}
 		if isFIFO(url) {
 			entries[i].MessageGroupId = aws.String("replay")
-			entries[i].MessageDeduplicationId = m.MessageId
+			entries[i].MessageDeduplicationId = aws.String(m.ID)
 		}
 	}
 	out, err := client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(url), Entries: entries})
@@ -336,67 +377,8 @@ func sendBatch(ctx context.Context, client replayAPI, url string, msgs []types.M
 			sent = append(sent, msgs[i])
 		}
 	}
-	for _, f := range out.Failed {
-		if i, err := strconv.Atoi(aws.ToString(f.Id)); err == nil && i >= 0 && i < len(msgs) {
-			failed = append(failed, failedSend{m: msgs[i], err: aws.ToString(f.Code) + ": " + aws.ToString(f.Message)})
-		}
+	for i, f := range batchFailures(out.Failed, len(msgs)) {
+		failed = append(failed, failedSend{m: msgs[i], err: aws.ToString(f.Code) + ": " + aws.ToString(f.Message)})
 	}
 	return sent, failed
-}
-
-// deleteBatch deletes msgs from url and returns the ids whose delete failed.
-func deleteBatch(ctx context.Context, client replayAPI, url string, msgs []types.Message) map[string]bool {
-	failed := map[string]bool{}
-	if len(msgs) == 0 {
-		return failed
-	}
-	entries := make([]types.DeleteMessageBatchRequestEntry, len(msgs))
-	for i, m := range msgs {
-		entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
-	}
-	out, err := client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(url), Entries: entries})
-	if err != nil {
-		for _, m := range msgs {
-			failed[aws.ToString(m.MessageId)] = true
-		}
-		return failed
-	}
-	for i := range batchFailures(out.Failed, len(msgs)) {
-		failed[aws.ToString(msgs[i].MessageId)] = true
-	}
-	return failed
-}
-
-// releaseBatch makes held messages visible again.
-func releaseBatch(ctx context.Context, client replayAPI, url string, msgs []types.Message) {
-	setVisibility(ctx, client, url, msgs, 0, 30*time.Second)
-}
-
-// visibilityParallel is how many visibility batches setVisibility sends at
-// once: a dry run holds the whole DLQ, and its renewals (one request per 10
-// messages) must all go out within a third of the hold.
-const visibilityParallel = 8
-
-// setVisibility sets the visibility of msgs to d, in batches of maxBatch
-// sent visibilityParallel at a time, each call given at most timeout.
-// Failures are ignored: a message whose change failed keeps the visibility
-// it had.
-func setVisibility(ctx context.Context, client replayAPI, url string, msgs []types.Message, d, timeout time.Duration) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, visibilityParallel)
-	for chunk := range chunks(msgs, maxBatch) {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
-			for i, m := range chunk {
-				entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)),
-					ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: int32(d / time.Second)}
-			}
-			cctx, cancel := context.WithTimeout(ctx, timeout)
-			_, _ = client.ChangeMessageVisibilityBatch(cctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(url), Entries: entries})
-			cancel()
-		})
-	}
-	wg.Wait()
 }

@@ -13,10 +13,10 @@ import (
 )
 
 // gatedVisibility answers ChangeMessageVisibilityBatch only once
-// visibilityParallel calls are waiting together, so a setVisibility that
-// sends its batches one after another never gets an answer in time.
+// visibilityParallel calls are waiting together, so batches sent one after
+// another never get an answer in time.
 type gatedVisibility struct {
-	replayAPI // nil: only ChangeMessageVisibilityBatch is called
+	leaseAPI // nil: only ChangeMessageVisibilityBatch is called
 
 	mu       sync.Mutex
 	waiting  int
@@ -44,22 +44,60 @@ func (g *gatedVisibility) ChangeMessageVisibilityBatch(ctx context.Context, in *
 	return &sqs.ChangeMessageVisibilityBatchOutput{}, nil
 }
 
-// A replay's hold is renewed in parallel batches: a dry run over a deep DLQ
-// renews every message it holds, not only those a serial pass reaches
-// before the hold runs out.
-func TestSetVisibilityRenewsBatchesInParallel(t *testing.T) {
-	g := &gatedVisibility{open: make(chan struct{}), receipts: map[string]int32{}}
-	msgs := make([]types.Message, 20*maxBatch) // 20 batches: more than two rounds
+func (g *gatedVisibility) renewed() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.receipts)
+}
+
+func manyMessages(n int) []*Message {
+	msgs := make([]*Message, n)
 	for i := range msgs {
-		msgs[i].ReceiptHandle = aws.String("r" + strconv.Itoa(i))
+		msgs[i] = newMessage(types.Message{MessageId: aws.String("m" + strconv.Itoa(i)), ReceiptHandle: aws.String("r" + strconv.Itoa(i))}, time.Now())
 	}
-	setVisibility(context.Background(), g, "queue-url", msgs, 30*time.Second, 5*time.Second)
-	if len(g.receipts) != len(msgs) {
-		t.Fatalf("%d of %d messages renewed: batches were not sent %d at a time", len(g.receipts), len(msgs), visibilityParallel)
+	return msgs
+}
+
+// A visibility change of many messages (a replay's dry run handing back a
+// deep DLQ, a shutdown releasing a wide pool) sends its batches in
+// parallel, not one round trip after another.
+func TestChangeVisibilitySendsBatchesInParallel(t *testing.T) {
+	g := &gatedVisibility{open: make(chan struct{}), receipts: map[string]int32{}}
+	q := newLeaseQueue(g, "queue-url", Config{}.withDefaults())
+	msgs := manyMessages(20 * maxBatch) // 20 batches: more than two rounds
+	if failed := q.changeVisibility(context.Background(), msgs, 30*time.Second); len(failed) != 0 {
+		t.Fatalf("%d of %d messages failed: batches were not sent %d at a time", len(failed), len(msgs), visibilityParallel)
 	}
 	for r, v := range g.receipts {
 		if v != 30 {
 			t.Fatalf("%s: visibility %d, want 30", r, v)
 		}
+	}
+}
+
+// The heartbeat renews every lease of a deep DLQ that a replay holds, its
+// batches at once: a serial pass would not reach them all before the
+// hold runs out.
+func TestHeartbeatRenewsBatchesInParallel(t *testing.T) {
+	g := &gatedVisibility{open: make(chan struct{}), receipts: map[string]int32{}}
+	q := newLeaseQueue(g, "dlq-url", Config{VisibilityTimeout: 30 * time.Second}.withDefaults())
+	msgs := manyMessages(20 * maxBatch)
+	for _, m := range msgs {
+		q.leases.add(m, time.Now().Add(-20*time.Second), nil) // under half the hold left: due
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); q.leases.heartbeat(ctx) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for g.renewed() < len(msgs) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if got := g.renewed(); got != len(msgs) {
+		t.Fatalf("%d of %d leases renewed", got, len(msgs))
+	}
+	if n := q.leases.len(); n != len(msgs) {
+		t.Errorf("%d leases held after the renewal, want %d", n, len(msgs))
 	}
 }

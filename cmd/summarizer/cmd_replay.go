@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/summarizer/summarizer/cmd/internal/settings"
 	"github.com/summarizer/summarizer/queue"
@@ -22,14 +19,16 @@ func cmdReplay(ctx context.Context, args []string, getenv func(string) string, s
 		s       config
 		cfg     queue.ReplayConfig
 		dryRun  bool
+		force   bool
 		reasons []string
 	)
 	opts := []settings.Option{
-		{Env: "DLQ_URL", Flag: "from", Usage: "dead-letter queue (default: DLQ_URL, or the RedrivePolicy of --to)", Parse: settings.String(&cfg.From)},
+		{Env: "DLQ_URL", Flag: "from", Usage: "dead-letter queue (default: the RedrivePolicy of --to); any other is refused", Parse: settings.String(&cfg.From)},
 		{Env: "QUEUE_URL", Flag: "to", Usage: "queue the messages go back to", Parse: settings.Required(&cfg.To)},
 		{Env: "REPLAY_MAX", Flag: "max", Default: "0", Usage: "most messages moved; 0 means all", Parse: settings.NonNegativeInt(&cfg.Max)},
-		{Env: "REPLAY_DRY_RUN", Flag: "dry-run", Default: "false", BoolFlag: true, Usage: "list messages with their failure reason, move nothing", Parse: settings.Bool(&dryRun)},
-		{Env: "REPLAY_REASON", Flag: "reason", Usage: "comma list of summarizer.reason values to move (default: all)", Parse: settings.List(&reasons)},
+		{Env: "REPLAY_DRY_RUN", Flag: "dry-run", Default: "false", BoolFlag: true, Usage: "list messages with their failure reason, move nothing, leave every one visible again", Parse: settings.Bool(&dryRun)},
+		{Env: "REPLAY_REASON", Flag: "reason", Usage: "comma list of summarizer.reason values to move (default: all); an unknown one is refused", Parse: settings.List(&reasons)},
+		{Env: "REPLAY_FORCE", Flag: "force", Default: "false", BoolFlag: true, Usage: "also move messages whose summarizer.source_queue is another queue than --to", Parse: settings.Bool(&force)},
 		{Env: "REPLAY_RATE", Flag: "rate", Default: "0", Usage: "most messages moved per second; 0 means no limit", Parse: settings.NonNegativeFloat(&cfg.Rate)},
 		{Env: "REPLAY_HOLD", Flag: "hold", Default: "30s", Usage: "visibility of the messages a replay holds, extended while it runs; those of a killed replay reappear after it", Parse: settings.Duration(&cfg.Hold, time.Second)},
 		{Env: "REPLAY_WAIT", Flag: "wait", Default: "2m", Usage: "how long to wait for DLQ messages in flight elsewhere (a killed replay's) to come back", Parse: settings.Duration(&cfg.Wait, time.Second)},
@@ -46,21 +45,19 @@ func cmdReplay(ctx context.Context, args []string, getenv func(string) string, s
 	if cfg.Hold > 12*time.Hour || cfg.Hold < 3*time.Second {
 		return &settings.UsageError{Msg: "summarizer replay: bad settings: REPLAY_HOLD: between 3s and 12h (SQS's visibility limit)"}
 	}
-	cfg.DryRun, cfg.Reasons = dryRun, reasons
+	cfg.DryRun, cfg.Reasons, cfg.Force = dryRun, reasons, force
+	if err := cfg.Validate(); err != nil {
+		return settings.Bad("summarizer replay", err)
+	}
 	awsCfg, err := awsConfig(ctx, getenv)
 	if err != nil {
 		return err
 	}
 	client := newSQS(awsCfg, getenv)
-	if cfg.From == "" {
-		out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(cfg.To),
-			AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameRedrivePolicy}})
-		if err != nil {
-			return fmt.Errorf("read the RedrivePolicy of %s: %w", cfg.To, err)
-		}
-		if cfg.From, err = queue.DLQFromRedrivePolicy(cfg.To, out.Attributes[string(types.QueueAttributeNameRedrivePolicy)]); err != nil {
-			return fmt.Errorf("no DLQ: set --from or DLQ_URL: %w", err)
-		}
+	// Refused (exit 2) before anything moves: a --from that is not the
+	// DLQ of --to. Replay checks again; this resolves --from for the header.
+	if cfg.From, err = queue.ReplaySource(ctx, client, cfg.To, cfg.From); err != nil {
+		return replayRefusal(err)
 	}
 	verb := "moving"
 	if cfg.DryRun {
@@ -85,6 +82,15 @@ func cmdReplay(ctx context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintf(stdout, "seen %d, moved %d, left in the DLQ %d\n", st.Seen, st.Moved, st.Left)
 	if err == nil && st.InFlight > 0 {
 		return fmt.Errorf("%d message(s) still in flight in the DLQ were not replayed: run replay again later", st.InFlight)
+	}
+	return replayRefusal(err)
+}
+
+// replayRefusal makes a refused replay a usage error (exit 2); other
+// errors stay as they are.
+func replayRefusal(err error) error {
+	if errors.Is(err, queue.ErrReplayRefused) {
+		return &settings.UsageError{Msg: "summarizer " + strings.ReplaceAll(err.Error(), "\n", ";")} // "summarizer replay refused: ..."
 	}
 	return err
 }
