@@ -38,6 +38,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{.1, .25, .5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 900},
 		}, []string{"phase"}),
 	}
+	// Series that exist from the start: a rate over them sees the first
+	// observations too.
+	for _, phase := range []string{"delay", "execution"} {
+		m.JobTime.WithLabelValues(phase)
+	}
 	for _, op := range []string{"run", "status", "cancel"} {
 		for _, code := range []string{"200", "429"} {
 			m.Requests.WithLabelValues(op, code)
