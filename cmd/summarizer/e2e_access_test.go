@@ -182,3 +182,40 @@ func TestAccessDeniedFreshReplicaProbes(t *testing.T) {
 		}
 	}
 }
+
+var pprofAddrRe = regexp.MustCompile(`"msg":"pprof listening"[^\n]*?"addr":"([^"]+)"`)
+
+// PPROF=true serves Go's profiles on PPROF_ADDR (loopback by default), and
+// never on METRICS_ADDR, which a cluster can reach.
+func TestPprofOnItsOwnListener(t *testing.T) {
+	st := newStack(t)
+	_, rp := newEmulator(t, emulator.Config{})
+	_, logs := st.worker(st.env(rp, "PPROF=true", "PPROF_ADDR=127.0.0.1:0"))
+	var metrics, pprof string
+	waitFor(t, 30*time.Second, "both listeners", func() bool {
+		if m := readyzRe.FindStringSubmatch(logs.String()); m != nil {
+			metrics = m[1]
+		}
+		if m := pprofAddrRe.FindStringSubmatch(logs.String()); m != nil {
+			pprof = m[1]
+		}
+		return metrics != "" && pprof != ""
+	})
+	status := func(url string) int {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := status("http://" + metrics + "/debug/pprof/"); code != http.StatusNotFound {
+		t.Errorf("/debug/pprof/ on METRICS_ADDR answers %d, want 404", code)
+	}
+	if code := status("http://" + pprof + "/debug/pprof/"); code != http.StatusOK {
+		t.Errorf("/debug/pprof/ on PPROF_ADDR answers %d, want 200", code)
+	}
+	if !strings.HasPrefix(pprof, "127.0.0.1:") {
+		t.Errorf("pprof listens on %s", pprof)
+	}
+}
