@@ -284,6 +284,10 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 
 	t := time.Now()
 	jr := journal.Open(w.s3, out.bucket, journal.Key(out.key, obj.etag), obj.etag, d.Attempt <= 1, log)
+	jr.Settled = func(ctx context.Context) (bool, error) {
+		now, err := w.headSummary(ctx, out)
+		return err == nil && now.of(rec.Bucket, rec.Key, obj.etag), err
+	}
 	sctx, sspan := span.Start(ctx, "summarize")
 	var sum backend.Summary
 	free, err := w.summarizing.Acquire(sctx)

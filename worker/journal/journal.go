@@ -192,6 +192,18 @@ type S3 struct {
 	pending []*mutation
 	writing bool
 	wrote   bool // this delivery wrote the journal at least once
+	created bool // this delivery created the journal object (If-None-Match)
+
+	// Settled, if set, reports whether the transcript version is already
+	// summarized. It is asked once, before any job is submitted, when this
+	// delivery created the journal: another delivery may have stored the
+	// summary and deleted its journal after this one last looked (a
+	// prefetched message waits for a summarize slot with a stale view).
+	// Created after that delete, the journal is new, so the summary is
+	// surely visible by then: the version costs no second job.
+	Settled func(ctx context.Context) (bool, error)
+	settle  sync.Once
+	settled bool
 }
 
 type mutation struct {
@@ -362,6 +374,12 @@ func (j *S3) commit(ctx context.Context, batch []*mutation) error {
 	defer cancel()
 	for range maxConflicts {
 		j.mu.Lock()
+		settled := j.settled
+		j.mu.Unlock()
+		if settled {
+			return ErrGone
+		}
+		j.mu.Lock()
 		known := j.known
 		j.mu.Unlock()
 		if !known {
@@ -408,6 +426,9 @@ func (j *S3) commit(ctx context.Context, batch []*mutation) error {
 		}
 		j.mu.Lock()
 		j.doc, j.objETag, j.known, j.wrote = doc, s3x.UnquoteETag(out.ETag), true, true
+		if objETag == "" {
+			j.created = true
+		}
 		j.mu.Unlock()
 		return nil
 	}
@@ -442,6 +463,9 @@ func (j *S3) Claim(ctx context.Context, key, failed string) (ref JobRef, claimed
 			ref, claimed, wait = JobRef{}, true, false
 			return true
 		})
+		if err == nil && claimed && j.alreadySettled(ctx) {
+			return JobRef{}, false, ErrGone
+		}
 		if err != nil || !wait {
 			return ref, claimed, err
 		}
@@ -460,6 +484,31 @@ func (j *S3) Claim(ctx context.Context, key, failed string) (ref JobRef, claimed
 			return JobRef{}, false, ErrGone
 		}
 	}
+}
+
+// alreadySettled asks Settled once, when this delivery created the
+// journal, and reports its answer; a journal made for a version already
+// summarized is deleted (ErrGone sends its deliveries to the summary).
+func (j *S3) alreadySettled(ctx context.Context) bool {
+	j.mu.Lock()
+	created := j.created
+	j.mu.Unlock()
+	if !created || j.Settled == nil {
+		return false
+	}
+	j.settle.Do(func() {
+		done, err := j.Settled(ctx)
+		if err == nil && done {
+			j.mu.Lock()
+			j.settled = true // no write of this delivery recreates it
+			j.mu.Unlock()
+			j.log.Info("the summary of this version was stored meanwhile: no job submitted")
+			j.Delete(ctx)
+		}
+	})
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.settled
 }
 
 // Record journals job id for key, which this delivery claimed. If the claim

@@ -294,3 +294,46 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A delivery that creates the journal asks once whether the version is
+// summarized already (another delivery stored the summary and deleted its
+// journal after this one last looked): then no claim is handed out, the
+// journal it made is deleted, and every claimer hears ErrGone. A delivery
+// that finds the journal existing never asks.
+func TestSettledVersionSubmitsNothing(t *testing.T) {
+	stores(t, func(t *testing.T, client API) {
+		var asked atomic.Int32
+		j := open(client, true)
+		j.Settled = func(context.Context) (bool, error) { asked.Add(1); return true, nil }
+		var wg sync.WaitGroup
+		for i := range 4 {
+			wg.Go(func() {
+				if _, _, err := j.Claim(t.Context(), PromptKey(fmt.Sprint("chunk ", i)), ""); !errors.Is(err, ErrGone) {
+					t.Errorf("claim %d: %v, want ErrGone", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		if asked.Load() != 1 {
+			t.Errorf("Settled asked %d times, want once", asked.Load())
+		}
+		probe := open(client, false)
+		if err := probe.Load(t.Context()); err != nil || probe.objETag != "" {
+			t.Errorf("the journal made for a settled version is still there (%v)", err)
+		}
+
+		first := open(client, true)
+		if _, ok, err := first.Claim(t.Context(), PromptKey("x"), ""); err != nil || !ok {
+			t.Fatalf("claim: %v %v", ok, err)
+		}
+		second := open(client, false)
+		second.Settled = func(context.Context) (bool, error) { asked.Add(1); return true, nil }
+		second.claimTTL = time.Millisecond
+		if _, ok, err := second.Claim(t.Context(), PromptKey("y"), ""); err != nil || !ok {
+			t.Errorf("claim on an existing journal: %v %v", ok, err)
+		}
+		if asked.Load() != 1 {
+			t.Errorf("Settled asked by a delivery that did not create the journal")
+		}
+	})
+}
