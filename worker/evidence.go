@@ -30,16 +30,14 @@ type access struct {
 	s3 s3API
 
 	mu     sync.Mutex
-	recent map[string]readOf   // bucket → the last object read in it
-	denied map[string]deniedAt // bucket/key/etag → its first denial
+	recent map[string]readOf    // bucket → the last object read in it
+	denied map[string]time.Time // bucket/key/etag → its first denial
 }
 
 type readOf struct {
 	key, etag string
 	at        time.Time
 }
-
-type deniedAt struct{ at time.Time }
 
 // accessMemory bounds what access remembers: entries older than this are
 // dropped (a denial that old has been looked at again many times).
@@ -50,7 +48,7 @@ const (
 )
 
 func newAccess(client s3API) *access {
-	return &access{s3: client, recent: map[string]readOf{}, denied: map[string]deniedAt{}}
+	return &access{s3: client, recent: map[string]readOf{}, denied: map[string]time.Time{}}
 }
 
 // read records a successful read of s3://bucket/key.
@@ -69,12 +67,12 @@ func (a *access) classify(ctx context.Context, bucket, key, etag string, err err
 	first, seen := a.denied[id]
 	if !seen {
 		a.forget(now)
-		first = deniedAt{at: now}
+		first = now
 		a.denied[id] = first
 	}
 	last, known := a.recent[bucket]
 	a.mu.Unlock()
-	if known && last.at.After(first.at) {
+	if known && last.at.After(first) {
 		return a.own(id, bucket, key, err)
 	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -133,8 +131,8 @@ func (a *access) forget(now time.Time) {
 	if len(a.denied) < accessCap {
 		return
 	}
-	for id, d := range a.denied {
-		if now.Sub(d.at) > accessMemory || len(a.denied) >= accessCap {
+	for id, at := range a.denied {
+		if now.Sub(at) > accessMemory || len(a.denied) >= accessCap {
 			delete(a.denied, id)
 		}
 	}
