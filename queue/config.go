@@ -68,6 +68,10 @@ type Config struct {
 	// work is cancelled and the message released (default and maximum:
 	// MaxVisibility, SQS's 12 h limit per receipt).
 	VisibilityCeiling time.Duration
+	// Admission, if set, paces receiving below Concurrency by what the
+	// handlers' downstream can start soon: the consumer holds at most
+	// min(Concurrency, Admission.Limit()) messages. nil: Concurrency alone.
+	Admission Admission
 	// Logger receives the consumer's logs; nil discards them.
 	Logger *zap.Logger
 	// Metrics records the consumer's counters; nil records nothing.

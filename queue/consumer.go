@@ -390,14 +390,24 @@ func (p *receivePace) next(most time.Duration) time.Time {
 	return p.start.Add(min(time.Duration(gatherBatch/p.rate*float64(time.Second)), most))
 }
 
-// takeSlots blocks for one free slot; when the queue is busy it then waits
-// until the receive pace says (see gatherBatch); then it takes as many more
-// slots as are free, up to a receive's maximum of 10.
+// takeSlots blocks for one free slot that Config.Admission admits; when the
+// queue is busy it then waits until the receive pace says (see
+// gatherBatch); then it takes as many more slots as are free and admitted,
+// up to a receive's maximum of 10.
 func (c *Consumer) takeSlots(ctx context.Context, pace *receivePace) (int, bool) {
-	select {
-	case c.slots <- struct{}{}:
-	case <-ctx.Done():
-		return 0, false
+	for {
+		select {
+		case c.slots <- struct{}{}:
+		case <-ctx.Done():
+			return 0, false
+		}
+		if c.admits(len(c.slots) - 1) {
+			break
+		}
+		<-c.slots // not admitted: give the slot back and wait for room
+		if !c.awaitAdmission(ctx) {
+			return 0, false
+		}
 	}
 	if pace.busy {
 		if wait := time.Until(pace.next(c.cfg.BatchWait)); wait > 0 && !sleep(ctx, wait) {
@@ -406,7 +416,7 @@ func (c *Consumer) takeSlots(ctx context.Context, pace *receivePace) (int, bool)
 		}
 	}
 	n := 1
-	for n < maxBatch {
+	for n < maxBatch && c.admits(len(c.slots)) {
 		select {
 		case c.slots <- struct{}{}:
 			n++
@@ -452,6 +462,7 @@ func (c *Consumer) process(ctx context.Context, m *Message) {
 		<-c.slots
 	}()
 	log := c.log.WithLazy(append([]zap.Field{zap.String("message_id", m.ID), zap.Int("receive_count", m.ReceiveCount)}, traceFields(span)...)...)
+	ctx = outcome.WithHolder(ctx, inPlace{c: c, span: span, log: log})
 	// The handler runs once, and again after each completed hold backoff;
 	// a backoff cut short by ctx ends the delivery as interrupted.
 	err := c.call(ctx, m)

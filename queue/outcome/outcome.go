@@ -199,3 +199,36 @@ func IsPermanent(err error) (Reason, bool) {
 	c := Of(err)
 	return c.Reason, c.Kind == DeadLettered
 }
+
+// A Holder is told about holds that happen while a handler keeps working:
+// the message waits on a cause that is not its own (a RunPod endpoint
+// whose workers do not drain its queue) without returning from its
+// handler, so its work resumes the moment the cause goes away. The queue
+// consumer puts one in each handler's context (WithHolder); the code that
+// sees the cause calls HoldInPlace.
+type Holder interface {
+	// HoldInPlace records that the message is held by cause and returns
+	// the function that ends the hold. end may be called more than once.
+	HoldInPlace(cause Cause, err error) (end func())
+}
+
+type holderKey struct{}
+
+// WithHolder returns ctx carrying h, for HoldInPlace.
+func WithHolder(ctx context.Context, h Holder) context.Context {
+	return context.WithValue(ctx, holderKey{}, h)
+}
+
+// HoldInPlace tells the Holder in ctx, if any, that the work of ctx's
+// message is held by cause (err says how) while it goes on waiting, and
+// returns the function that ends that hold. The message is counted as held
+// (summarizer_held_messages{cause}) and its consumer pauses receiving, as
+// for a handler that returned Hold(cause, err); nothing else changes: the
+// handler's own outcome is still decided by what it returns. Without a
+// Holder in ctx it records nothing.
+func HoldInPlace(ctx context.Context, cause Cause, err error) (end func()) {
+	if h, ok := ctx.Value(holderKey{}).(Holder); ok && h != nil {
+		return h.HoldInPlace(cause, err)
+	}
+	return func() {}
+}

@@ -80,7 +80,7 @@ func TestBrownoutKeepsPollRate(t *testing.T) {
 	cfg.PollInitial = 10 * time.Millisecond
 	cfg.PollMax = 200 * time.Millisecond
 	cfg.MaxAttempts = 5
-	cfg.JobTimeout = 5 * time.Minute
+	cfg.JobTimeout, cfg.JobTTL = 5*time.Minute, 5*time.Minute
 	var jobLog jobLog
 	cfg.OnJob = jobLog.add
 	c := newTestClient(t, cfg)
@@ -119,9 +119,10 @@ func TestBrownoutKeepsPollRate(t *testing.T) {
 	}
 }
 
-// The last look at JobTimeout during a brownout is tried again, with
-// backoff, until RunPod answers: a job that COMPLETED meanwhile is used, not
-// cancelled and paid for again.
+// The last look at the end of a job's budget (here its ttl: no poll ever
+// saw it start) during a brownout is tried again, with backoff, until
+// RunPod answers: a job that COMPLETED meanwhile is used, not cancelled and
+// paid for again.
 func TestLastLookOutlastsBrownout(t *testing.T) {
 	t.Parallel()
 	b := &brownout{}
@@ -129,7 +130,7 @@ func TestLastLookOutlastsBrownout(t *testing.T) {
 		return ok(statusBody(id, StatusCompleted, `{"text":"done"}`))
 	})}).start(t)
 	cfg := testConfig(t, f.url())
-	cfg.JobTimeout = 300 * time.Millisecond
+	cfg.JobTimeout, cfg.JobTTL = 100*time.Millisecond, 300*time.Millisecond
 	cfg.RetryInitial = 10 * time.Millisecond
 	cfg.RetryMax = 100 * time.Millisecond
 	var jobs jobLog
@@ -140,8 +141,8 @@ func TestLastLookOutlastsBrownout(t *testing.T) {
 		t.Fatal(err)
 	}
 	submitted := time.Now()
-	// The brownout outlasts the job's time by a second.
-	b.end.Store(submitted.Add(cfg.JobTimeout + time.Second).UnixNano())
+	// The brownout outlasts the job's ttl by a second.
+	b.end.Store(submitted.Add(cfg.JobTTL + time.Second).UnixNano())
 	res, err := c.WaitFrom(t.Context(), id, submitted)
 	if err != nil || res.Text != "done" {
 		t.Fatalf("WaitFrom = %+v, %v; want the completed job's result", res, err)

@@ -17,6 +17,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
@@ -48,6 +49,8 @@ type Client struct {
 	est *jobDuration
 	// gate paces every /status request of the process.
 	gate *pollGate
+	// win is the admission window (nil: none, Config.QueueDelay 0).
+	win *Window
 }
 
 // New applies the defaults to cfg, validates it and returns a Client.
@@ -63,7 +66,7 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("runpod: invalid config: %w", err)
 		}
 	}
-	return &Client{
+	c := &Client{
 		cfg:   cfg,
 		base:  strings.TrimRight(cfg.EndpointURL, "/"),
 		input: input,
@@ -71,8 +74,22 @@ func New(cfg Config) (*Client, error) {
 
 		est:  &jobDuration{},
 		gate: newPollGate(cfg.PollRate),
-	}, nil
+	}
+	if cfg.QueueDelay > 0 {
+		c.win = newWindow(c)
+	}
+	return c, nil
 }
+
+// Window is the client's admission window, nil when Config.QueueDelay is 0
+// (a nil *Window admits everything). Callers take a job's place with
+// Window().Acquire before they submit it (or wait for a journaled one) and
+// release it when they stop waiting for it.
+func (c *Client) Window() *Window { return c.win }
+
+// Close stops what the client runs in the background (the admission
+// window's /health requests). Jobs are not touched.
+func (c *Client) Close() { c.win.Close() }
 
 // String describes the client without the API key.
 func (c Client) String() string {
@@ -197,24 +214,91 @@ func (c *Client) Wait(ctx context.Context, jobID string) (Result, error) {
 // gives the job up. Only a 401, 403 or another answer that is not transient ends the
 // wait early.
 //
-// When Config.JobTimeout, counted from submitted, passes, the job is looked at one
-// last time, ahead of every other poll at the gate; that look is tried again with
+// A job is given up at the end of its budget, which RunPod itself enforces: its
+// Config.JobTTL counted from submitted while it has not been seen started (time in
+// RunPod's queue costs nothing and is never a reason to give up before that), its
+// Config.JobTimeout counted from its start once it has (the start RunPod's delayTime
+// places, or when it was first seen running). Then the job is looked at one last
+// time, ahead of every other poll at the gate; that look is tried again with
 // full-jitter backoff (or the answer's Retry-After) until RunPod answers. A job seen
 // in a final state is returned as any poll would return it; a job seen still queued
 // or running, or forgotten, is given up for good: cancelled at RunPod (POST /cancel,
-// reported as ABANDONED). A job whose state the last look never saw is never
-// cancelled.
+// reported as ABANDONED, wrapping ErrJobTTL or ErrJobTimeout). A job whose state the
+// last look never saw is never cancelled. A job that never started before its ttl
+// (abandoned at it, forgotten by RunPod, or reported TIMED_OUT without execution) is
+// reported with Error.WaitedOut true.
 //
-// When ctx is cancelled (before JobTimeout, or during the last look), Wait returns
-// at once with an error wrapping ctx's error and the job is left running: whoever
-// holds its id can wait for it again (results are kept 30 minutes), or Abandon it.
+// While the job waits in RunPod's queue and the client's Window says the endpoint
+// is stalled, the caller's message is held in place (outcome.HoldInPlace, cause
+// outage); the wait goes on, and the job runs when workers recover.
+//
+// When ctx is cancelled (before the budget ends, or during the last look), Wait
+// returns at once with an error wrapping ctx's error and the job is left running:
+// whoever holds its id can wait for it again (results are kept 30 minutes), or
+// Abandon it.
 func (c *Client) WaitFrom(ctx context.Context, jobID string, submitted time.Time) (Result, error) {
 	if jobID == "" {
 		return Result{}, &Error{Op: opStatus, Err: errors.New("empty job id"), kind: httpapi.Permanent}
 	}
-	jctx, cancel := context.WithDeadlineCause(ctx, submitted.Add(c.cfg.JobTimeout), ErrJobTimeout)
-	defer cancel()
-	return c.wait(ctx, jctx, jobID, submitted)
+	jctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	b := &budget{ttl: c.cfg.JobTTL, timeout: c.cfg.JobTimeout, submitted: submitted, end: cancel}
+	b.arm()
+	defer b.disarm()
+	return c.wait(ctx, jctx, b, jobID)
+}
+
+// budget is when the wait for one job gives it up: at its ttl from its
+// submission while it has not been seen started, at its execution timeout
+// from its start once it has. Then it cancels the wait's context with cause
+// ErrJobTTL or ErrJobTimeout.
+type budget struct {
+	ttl, timeout time.Duration
+	submitted    time.Time
+	started      time.Time // zero until the job is seen started
+	end          context.CancelCauseFunc
+	timer        *time.Timer
+}
+
+// slack is added to a budget b: RunPod counts from its own clock, so the
+// job is given up just after RunPod would have ended it.
+func slack(b time.Duration) time.Duration { return min(b/20, 30*time.Second) }
+
+func (b *budget) arm() {
+	at, cause := b.submitted.Add(b.ttl+slack(b.ttl)), ErrJobTTL
+	if !b.started.IsZero() {
+		at, cause = b.started.Add(b.timeout+slack(b.timeout)), ErrJobTimeout
+	}
+	b.timer = time.AfterFunc(time.Until(at), func() { b.end(cause) })
+}
+
+func (b *budget) disarm() { b.timer.Stop() }
+
+// seen notes a /status answer st received at now: a job seen running for the
+// first time gets its execution timeout from its start instead of its ttl.
+// It returns the job's queue delay when it has just been seen started.
+func (b *budget) seen(st *statusResponse, now time.Time) (delay time.Duration, started bool) {
+	if !b.started.IsZero() || st.Status != StatusInProgress {
+		return 0, false
+	}
+	start := now
+	switch d, e := msDuration(st.DelayTime), msDuration(st.ExecutionTime); {
+	case d > 0 && b.submitted.Add(d).Before(now):
+		start = b.submitted.Add(d)
+	case e > 0:
+		start = now.Add(-e)
+	}
+	if !b.timer.Stop() {
+		return 0, false // the ttl ran out meanwhile: the wait ends
+	}
+	b.started = start
+	b.arm()
+	return start.Sub(b.submitted), true
+}
+
+// waitedOut reports that the job, never seen started, has outlived its ttl.
+func (b *budget) waitedOut(now time.Time) bool {
+	return b.started.IsZero() && now.Sub(b.submitted) >= b.ttl-slack(b.ttl)
 }
 
 // statusResponse is the body of GET /status/{id}.
@@ -227,30 +311,34 @@ type statusResponse struct {
 	ExecutionTime float64         `json:"executionTime"`
 }
 
-// wait is the poll loop of one job, submitted at submitted: ctx is the
-// caller's context, jctx ctx bounded by the job's JobTimeout.
-func (c *Client) wait(ctx, jctx context.Context, id string, submitted time.Time) (Result, error) {
+// wait is the poll loop of one job: ctx is the caller's context, jctx ctx
+// ended by the job's budget b.
+func (c *Client) wait(ctx, jctx context.Context, b *budget, id string) (Result, error) {
 	log := c.log.WithLazy(zap.String("job_id", id))
+	submitted := b.submitted
 	next, interval, expectedEnd, known := c.schedule(submitted)
 	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
+	held := c.stallHold(ctx)
+	defer held(false)
 	failures := 0
 	for polls := 1; ; polls++ {
 		select {
 		case <-jctx.Done():
-			return c.stopped(ctx, jctx, log, id, polls-1)
+			return c.stopped(ctx, jctx, b, log, id, polls-1)
 		case <-timer.C:
 		}
 		if err := c.gate.wait(jctx, expectedEnd); err != nil {
-			return c.stopped(ctx, jctx, log, id, polls-1)
+			return c.stopped(ctx, jctx, b, log, id, polls-1)
 		}
 		st, err := c.poll(jctx, id)
 		switch {
 		case jctx.Err() != nil:
-			return c.stopped(ctx, jctx, log, id, polls)
+			return c.stopped(ctx, jctx, b, log, id, polls)
 		case err != nil && err.Expired():
 			c.report(StatusExpired)
 			err.JobStatus = StatusExpired
+			err.waitedOut = b.waitedOut(time.Now())
 			return Result{Polls: polls}, err
 		case err != nil && err.kind.Refusal():
 			return Result{Polls: polls}, err
@@ -269,7 +357,14 @@ func (c *Client) wait(ctx, jctx context.Context, id string, submitted time.Time)
 			continue
 		}
 		failures = 0
+		if delay, ok := b.seen(&st, time.Now()); ok {
+			c.win.started(delay)
+		}
+		held(st.Status == StatusInQueue)
 		if res, err, final := c.finished(log, id, &st, polls); final {
+			if e, ok := errors.AsType[*Error](err); ok && e.JobStatus == StatusTimedOut && st.ExecutionTime <= 0 {
+				e.waitedOut = b.waitedOut(time.Now())
+			}
 			return res, err
 		}
 		if st.Status != StatusInQueue && st.Status != StatusInProgress {
@@ -331,32 +426,62 @@ func (c *Client) afterFailure(err *Error, interval time.Duration) time.Duration 
 const statusFailuresWarn = 3
 
 // stopped ends a wait whose context jctx is done, after polls polls. When the
-// job's JobTimeout (not the caller's ctx) ended it, the job is looked at once
-// more (lastLook) and given up for good, unless that look saw it finished or
-// never saw it at all; otherwise it is left running for whoever waits for it
-// next.
-func (c *Client) stopped(ctx, jctx context.Context, log *zap.Logger, id string, polls int) (Result, error) {
-	if ctx.Err() != nil || !errors.Is(context.Cause(jctx), ErrJobTimeout) {
-		log.Debug("stopped waiting for a runpod job; it runs on", zap.Error(context.Cause(jctx)))
+// job's budget (not the caller's ctx) ended it, the job is looked at once more
+// (lastLook) and given up for good, unless that look saw it finished or never
+// saw it at all; otherwise it is left running for whoever waits for it next.
+func (c *Client) stopped(ctx, jctx context.Context, b *budget, log *zap.Logger, id string, polls int) (Result, error) {
+	cause := context.Cause(jctx)
+	ttl := errors.Is(cause, ErrJobTTL)
+	if ctx.Err() != nil || !ttl && !errors.Is(cause, ErrJobTimeout) {
+		log.Debug("stopped waiting for a runpod job; it runs on", zap.Error(cause))
 		return Result{Polls: polls}, &Error{Op: opStatus, JobID: id, Err: httpapi.CtxErr(jctx), kind: httpapi.Transient}
+	}
+	what := "JOB_TIMEOUT"
+	if ttl {
+		what = "its ttl (JOB_TTL)"
 	}
 	st, looks, err := c.lastLook(ctx, log, id)
 	polls += looks
 	switch {
 	case err == nil:
 		if res, err, final := c.finished(log, id, &st, polls); final {
+			if e, ok := errors.AsType[*Error](err); ok && e.JobStatus == StatusTimedOut && st.ExecutionTime <= 0 {
+				e.waitedOut = b.waitedOut(time.Now())
+			}
 			return res, err
 		}
-		log.Info("runpod job still unfinished at JOB_TIMEOUT: giving it up", zap.String("status", httpapi.Code(st.Status, c.cfg.APIKey)))
+		log.Info("runpod job still unfinished at "+what+": giving it up", zap.String("status", httpapi.Code(st.Status, c.cfg.APIKey)))
 	case err.Expired():
-		log.Info("runpod job forgotten by RunPod at JOB_TIMEOUT: giving it up")
+		log.Info("runpod job forgotten by RunPod at " + what + ": giving it up")
 	default:
 		// Not seen: the caller stopped, or RunPod refused to say (401, 403).
 		// The job stays with whoever holds its id.
 		return Result{Polls: polls}, err
 	}
 	c.Abandon(ctx, id)
-	return Result{Polls: polls}, &Error{Op: opStatus, JobID: id, JobStatus: StatusAbandoned, Err: httpapi.CtxErr(jctx), kind: httpapi.Transient}
+	return Result{Polls: polls}, &Error{Op: opStatus, JobID: id, JobStatus: StatusAbandoned, Err: cause, kind: httpapi.Transient,
+		waitedOut: ttl && st.Status != StatusInProgress}
+}
+
+// stallHold returns the function a wait calls after each answer, with
+// whether its job is still queued: while it is and the Window says the
+// endpoint is stalled, the caller's message is held in place
+// (outcome.HoldInPlace, cause outage). Called with false, it ends the hold.
+func (c *Client) stallHold(ctx context.Context) func(queued bool) {
+	var end func()
+	return func(queued bool) {
+		var stalled error
+		if queued {
+			stalled = c.win.Stalled()
+		}
+		switch {
+		case stalled != nil && end == nil:
+			end = outcome.HoldInPlace(ctx, outcome.CauseOutage, stalled)
+		case stalled == nil && end != nil:
+			end()
+			end = nil
+		}
+	}
 }
 
 // lastLook asks for job id's status at its JobTimeout until RunPod answers,
@@ -502,6 +627,7 @@ func (c *Client) finished(log *zap.Logger, id string, st *statusResponse, polls 
 func (c *Client) completed(log *zap.Logger, id string, st *statusResponse, polls int) (Result, error) {
 	res := Result{DelayTime: msDuration(st.DelayTime), ExecutionTime: msDuration(st.ExecutionTime)}
 	c.est.observe(res.DelayTime + res.ExecutionTime)
+	c.win.completed(res.ExecutionTime)
 	log.Debug("runpod job completed", zap.Int("polls", polls),
 		zap.Duration("delay_time", res.DelayTime), zap.Duration("execution_time", res.ExecutionTime))
 	text, err := ExtractOutput(st.Output)

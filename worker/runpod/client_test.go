@@ -100,7 +100,7 @@ func TestSummarizeInputFormats(t *testing.T) {
 			body := httpapitest.DecodeJSON(t, reqs[0].body)
 			wantBody := map[string]any{
 				"input":  tt.wantInput,
-				"policy": map[string]any{"executionTimeout": float64(90000), "ttl": float64(90000)},
+				"policy": map[string]any{"executionTimeout": float64(90000), "ttl": float64(120000)},
 			}
 			if !reflect.DeepEqual(body, wantBody) {
 				t.Errorf("run body = %v, want %v", body, wantBody)
@@ -385,35 +385,6 @@ func TestContextCancelledDuringPollingLeavesJobRunning(t *testing.T) {
 	}
 	if got := jobs.get(); len(got) != 0 {
 		t.Errorf("OnJob = %v, want nothing", got)
-	}
-}
-
-// JobTimeout is counted from the submission: a resumed job whose time is up
-// is given up at once, and cancelled.
-func TestJobTimeoutCancelsJob(t *testing.T) {
-	t.Parallel()
-	f := (&fakeRunPod{status: func(id string, n int) reply { return ok(statusBody(id, StatusInQueue, "")) }}).start(t)
-	cfg := testConfig(t, f.url())
-	cfg.JobTimeout = 150 * time.Millisecond
-	c := newTestClient(t, cfg)
-
-	_, ids, err := summarizeJob(t.Context(), c, "prompt")
-	if !errors.Is(err, ErrJobTimeout) || !errors.Is(err, context.DeadlineExceeded) || errClass(err) != "temporary" {
-		t.Fatalf("err = %v, want temporary ErrJobTimeout", err)
-	}
-	reqs, _, cancels := f.snapshot()
-	if !slices.Equal(cancels, []string{"job-1"}) || !slices.Equal(ids, []string{"job-1"}) {
-		t.Errorf("cancels %v JobIDs %v, want [job-1] each", cancels, ids)
-	}
-	if body := httpapitest.DecodeJSON(t, reqs[0].body); !reflect.DeepEqual(body["policy"], map[string]any{"executionTimeout": float64(150), "ttl": float64(150)}) {
-		t.Errorf("policy = %v", body["policy"])
-	}
-	_, err = c.WaitFrom(t.Context(), "old-job", time.Now().Add(-time.Second))
-	if !errors.Is(err, ErrJobTimeout) {
-		t.Errorf("WaitFrom an old submission: %v, want ErrJobTimeout", err)
-	}
-	if _, _, cancels := f.snapshot(); !slices.Equal(cancels, []string{"job-1", "old-job"}) {
-		t.Errorf("cancels %v, want job-1 and old-job", cancels)
 	}
 }
 

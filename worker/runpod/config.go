@@ -34,6 +34,9 @@ const (
 	InputFormatDefault   = InputFormatText
 	SummaryTokensDefault = 256
 	JobTimeoutDefault    = 15 * time.Minute
+	JobTTLDefault        = 2 * time.Hour
+	HealthEveryDefault   = time.Second
+	StallAfterDefault    = time.Minute
 	PollInitialDefault   = 250 * time.Millisecond
 	PollMaxDefault       = 10 * time.Second
 	PollRateDefault      = 50.0
@@ -96,10 +99,43 @@ type Config struct {
 	// Default SummaryTokensDefault.
 	MaxNewTokens int
 
-	// JobTimeout is the deadline of one job, queue time included (JOB_TIMEOUT). It is
-	// also sent as policy.executionTimeout and policy.ttl in milliseconds. A job that
-	// exceeds it is cancelled and reported as ABANDONED. Default JobTimeoutDefault.
+	// JobTimeout is the execution budget of one job (JOB_TIMEOUT), sent as
+	// policy.executionTimeout in milliseconds: RunPod ends a job that runs longer
+	// TIMED_OUT. Time in RunPod's queue does not count: a job is never given up for
+	// waiting there. A job seen running longer than JobTimeout (from its start, as
+	// RunPod's delayTime places it, or as first seen running) without RunPod ending it
+	// is given up, cancelled and reported as ABANDONED. Default JobTimeoutDefault.
 	JobTimeout time.Duration
+
+	// JobTTL is the life of one job in RunPod's queue and execution together, from its
+	// submission (JOB_TTL), sent as policy.ttl in milliseconds: RunPod forgets a job
+	// that has not finished by then. A job still unstarted when it passes waited out
+	// its ttl (Error.WaitedOut): it never ran, and a new one may be submitted without
+	// counting against the message. It must be at least JobTimeout. Default
+	// JobTTLDefault.
+	JobTTL time.Duration
+
+	// QueueDelay is the wait in RunPod's queue this client aims for when it takes new
+	// work (RUNPOD_QUEUE_DELAY): with QueueDelay > 0 the client keeps an admission
+	// window (Window), the jobs it may have at RunPod at once, learned from the
+	// endpoint's /health and its jobs' execution times, so that a job it submits can
+	// start within about QueueDelay. 0 (the default) keeps no window: every job is
+	// submitted at once.
+	QueueDelay time.Duration
+
+	// WindowCeiling caps the admission window, whatever the endpoint could take
+	// (MODEL_CONCURRENCY: the model calls of the process). 0 is no cap.
+	WindowCeiling int
+
+	// HealthEvery is how often the admission window asks GET /health while this client
+	// has work at RunPod or is asked for room. Default HealthEveryDefault.
+	HealthEvery time.Duration
+
+	// StallAfter is how long the endpoint may hold queued jobs with no worker running,
+	// idle or starting and none finishing before it counts as stalled (an outage: its
+	// waiting messages are held in place). Workers reported unhealthy or throttled
+	// while none can run make it stalled at once. Default StallAfterDefault.
+	StallAfter time.Duration
 
 	// PollInitial is the wait between /run and the first /status. Default
 	// PollInitialDefault.
@@ -173,6 +209,15 @@ func (c Config) withDefaults() Config {
 	if c.JobTimeout == 0 {
 		c.JobTimeout = JobTimeoutDefault
 	}
+	if c.JobTTL == 0 {
+		c.JobTTL = max(JobTTLDefault, c.JobTimeout)
+	}
+	if c.HealthEvery == 0 {
+		c.HealthEvery = HealthEveryDefault
+	}
+	if c.StallAfter == 0 {
+		c.StallAfter = StallAfterDefault
+	}
 	if c.PollInitial == 0 {
 		c.PollInitial = PollInitialDefault
 	}
@@ -219,10 +264,22 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, httpapi.CheckSettings("runpod", c.MaxAttempts, c.RetryInitial, c.RetryMax,
 		httpapi.Setting{Name: "JobTimeout", Value: c.JobTimeout},
+		httpapi.Setting{Name: "JobTTL", Value: c.JobTTL},
+		httpapi.Setting{Name: "HealthEvery", Value: c.HealthEvery},
+		httpapi.Setting{Name: "StallAfter", Value: c.StallAfter},
 		httpapi.Setting{Name: "PollInitial", Value: c.PollInitial},
 		httpapi.Setting{Name: "PollMax", Value: c.PollMax})...)
 	if c.JobTimeout > 0 && c.JobTimeout < time.Millisecond {
 		bad("runpod: JobTimeout %v is below RunPod's 1 ms resolution", c.JobTimeout)
+	}
+	if d := c.withDefaults(); c.JobTTL > 0 && c.JobTimeout >= 0 && d.JobTTL < d.JobTimeout {
+		bad("runpod: JobTTL %v is shorter than JobTimeout %v: RunPod would end a job's execution at its ttl", d.JobTTL, d.JobTimeout)
+	}
+	if c.QueueDelay < 0 {
+		bad("runpod: QueueDelay %v must not be negative", c.QueueDelay)
+	}
+	if c.WindowCeiling < 0 {
+		bad("runpod: WindowCeiling %d must not be negative", c.WindowCeiling)
 	}
 	if d := c.withDefaults(); c.PollInitial >= 0 && c.PollMax >= 0 && d.PollInitial > d.PollMax {
 		bad("runpod: PollInitial %v exceeds PollMax %v", d.PollInitial, d.PollMax)
@@ -232,8 +289,8 @@ func (c Config) Validate() error {
 
 // String describes c without the API key (shown as httpapi.Redacted if set).
 func (c Config) String() string {
-	return fmt.Sprintf("runpod.Config{EndpointURL:%q APIKey:%q InputFormat:%q InputTemplate:(%d bytes) MaxNewTokens:%d JobTimeout:%v PollInitial:%v PollMax:%v MaxAttempts:%d RetryInitial:%v RetryMax:%v}",
-		httpapi.RedactURL(c.EndpointURL), httpapi.MaskKey(c.APIKey), c.InputFormat, len(c.InputTemplate), c.MaxNewTokens, c.JobTimeout, c.PollInitial, c.PollMax,
+	return fmt.Sprintf("runpod.Config{EndpointURL:%q APIKey:%q InputFormat:%q InputTemplate:(%d bytes) MaxNewTokens:%d JobTimeout:%v JobTTL:%v QueueDelay:%v PollInitial:%v PollMax:%v MaxAttempts:%d RetryInitial:%v RetryMax:%v}",
+		httpapi.RedactURL(c.EndpointURL), httpapi.MaskKey(c.APIKey), c.InputFormat, len(c.InputTemplate), c.MaxNewTokens, c.JobTimeout, c.JobTTL, c.QueueDelay, c.PollInitial, c.PollMax,
 		c.MaxAttempts, c.RetryInitial, c.RetryMax)
 }
 
@@ -255,6 +312,8 @@ func (c Config) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddInt("input_template_bytes", len(c.InputTemplate))
 	enc.AddInt("max_new_tokens", c.MaxNewTokens)
 	enc.AddDuration("job_timeout", c.JobTimeout)
+	enc.AddDuration("job_ttl", c.JobTTL)
+	enc.AddDuration("queue_delay", c.QueueDelay)
 	enc.AddDuration("poll_initial", c.PollInitial)
 	enc.AddDuration("poll_max", c.PollMax)
 	enc.AddInt("max_attempts", c.MaxAttempts)
@@ -270,11 +329,13 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		TemplateSize int    `json:"input_template_bytes"`
 		MaxNewTokens int    `json:"max_new_tokens"`
 		JobTimeout   string `json:"job_timeout"`
+		JobTTL       string `json:"job_ttl"`
+		QueueDelay   string `json:"queue_delay"`
 		PollInitial  string `json:"poll_initial"`
 		PollMax      string `json:"poll_max"`
 		MaxAttempts  int    `json:"max_attempts"`
 	}{
 		httpapi.RedactURL(c.EndpointURL), c.APIKey != "", c.InputFormat, len(c.InputTemplate), c.MaxNewTokens,
-		c.JobTimeout.String(), c.PollInitial.String(), c.PollMax.String(), c.MaxAttempts,
+		c.JobTimeout.String(), c.JobTTL.String(), c.QueueDelay.String(), c.PollInitial.String(), c.PollMax.String(), c.MaxAttempts,
 	})
 }

@@ -27,6 +27,7 @@ var echoPaths = []struct {
 	cancel func(echo string) reply
 	// jobTimeout, if set, replaces the client's.
 	jobTimeout time.Duration
+	ttl        time.Duration
 }{
 	{name: "run 400 pydantic detail list", run: func(echo string) reply {
 		return reply{code: 400, body: `{"detail":[{"type":"string_too_long","loc":["body","input","text"],"msg":"String should have at most 10 characters","input":` + quote(echo) + `}]}`}
@@ -60,7 +61,7 @@ var echoPaths = []struct {
 	{name: "status unknown until the caller stops", status: func(echo string) reply {
 		return ok(`{"id":"job-1","status":` + quote(echo) + `}`)
 	}},
-	{name: "status 503 past JobTimeout, then running; cancel 500", jobTimeout: 50 * time.Millisecond,
+	{name: "status 503 past the job's ttl; cancel 500", jobTimeout: 20 * time.Millisecond, ttl: 50 * time.Millisecond,
 		status: func(echo string) reply {
 			return reply{code: 503, body: `{"error":` + quote(echo) + `}`}
 		},
@@ -122,6 +123,9 @@ func FuzzErrorsNeverQuoteThePrompt(f *testing.F) {
 		cfg.Logger = httpapitest.JSONLogger(&logs)
 		if p.jobTimeout > 0 {
 			cfg.JobTimeout = p.jobTimeout
+		}
+		if p.ttl > 0 {
+			cfg.JobTTL = p.ttl
 		}
 		c := newTestClient(t, cfg)
 		// A wait that RunPod's answers never end is stopped by the caller.

@@ -10,9 +10,14 @@ import (
 	"github.com/summarizer/summarizer/worker/internal/httpapi"
 )
 
-// ErrJobTimeout is the cause of a job abandoned because Config.JobTimeout passed. The
-// *Error returned also wraps context.DeadlineExceeded.
+// ErrJobTimeout is the cause of a job abandoned because it ran longer than
+// Config.JobTimeout (RunPod did not end it at its executionTimeout).
 var ErrJobTimeout = errors.New("runpod: job timeout exceeded")
+
+// ErrJobTTL is the cause of a job abandoned because it was still unstarted when its
+// Config.JobTTL passed (RunPod did not expire it): it waited out its ttl in RunPod's
+// queue.
+var ErrJobTTL = errors.New("runpod: job waited out its ttl in the queue")
 
 // ErrNoOutput is wrapped by ExtractOutput's errors: the output was null, empty after
 // cleaning, or of a shape no known worker produces.
@@ -23,6 +28,7 @@ const (
 	opRun    = "run"
 	opStatus = "status"
 	opCancel = "cancel"
+	opHealth = "health"
 )
 
 // statusRules is the one table mapping HTTP status codes to kinds. A code missing here
@@ -47,6 +53,7 @@ var statusRules = map[int]httpapi.Rule{
 // is gone (expired, or never existed) for /status and /cancel.
 var notFoundRules = map[string]httpapi.Rule{
 	opRun:    httpapi.RuleConfig,
+	opHealth: httpapi.RuleConfig,
 	opStatus: httpapi.RuleGone,
 	opCancel: httpapi.RuleGone,
 }
@@ -88,6 +95,7 @@ type Error struct {
 
 	kind       httpapi.Kind  // the verdict of statusRules, or of the client
 	retryAfter time.Duration // the answer's Retry-After, 0 if none
+	waitedOut  bool          // the job waited out its ttl in RunPod's queue (WaitedOut)
 }
 
 // Error describes the failure with op, job id and status, HTTP status and error code:
@@ -128,8 +136,13 @@ func (e *Error) Unwrap() error { return e.Err }
 // throttling and 5xx after the client's own retries, and network errors, hold it as an
 // outage; a caller that stopped waiting releases it. A job that ended badly (FAILED,
 // TIMED_OUT, COMPLETED without usable output, expired, abandoned at JOB_TIMEOUT) is
-// the message's own transient failure.
+// the message's own transient failure; a job that waited out its ttl in RunPod's queue
+// (WaitedOut) holds the message as an outage: the endpoint did not drain its queue.
 func (e *Error) Class() outcome.Class {
+	if e.waitedOut {
+		// Not the message's fault: the endpoint did not drain its queue.
+		return outcome.Class{Kind: outcome.Held, Cause: outcome.CauseOutage}
+	}
 	if e.JobStatus != "" {
 		return outcome.Class{Kind: outcome.Retried}
 	}
@@ -139,6 +152,19 @@ func (e *Error) Class() outcome.Class {
 // Expired reports that RunPod no longer knows the job (404 on /status or /cancel):
 // results of /run jobs are kept 30 minutes.
 func (e *Error) Expired() bool { return e.kind == httpapi.Gone }
+
+// WaitedOut reports that the job never ran: it waited in RunPod's queue until its
+// Config.JobTTL passed, and RunPod forgot it (404), reported it TIMED_OUT without
+// execution, or it was abandoned unstarted at its ttl. It cost nothing; a new job for
+// the same prompt is no retry of a failure of the message's (see Class).
+func (e *Error) WaitedOut() bool { return e.waitedOut }
+
+// IsWaitedOut reports whether err is (or wraps) an *Error of a job that waited out its
+// ttl in RunPod's queue (see Error.WaitedOut).
+func IsWaitedOut(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.waitedOut
+}
 
 // IsExpired reports whether err is (or wraps) an *Error for a job RunPod no longer knows.
 func IsExpired(err error) bool {

@@ -175,6 +175,7 @@ func testConfig(t *testing.T, url string) Config {
 		EndpointURL:  url,
 		APIKey:       testKey,
 		JobTimeout:   10 * time.Second,
+		JobTTL:       2 * time.Minute,
 		PollInitial:  2 * time.Millisecond,
 		PollMax:      20 * time.Millisecond,
 		MaxAttempts:  3,

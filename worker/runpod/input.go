@@ -81,11 +81,10 @@ func (c *Client) runBody(prompt string) ([]byte, error) {
 // "<" in a transcript costs one byte of the payload limit, not six, and "&" in a
 // presigned URL stays readable.
 func (c *Client) encodeRun(input any) ([]byte, error) {
-	ms := millis(c.cfg.JobTimeout)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(runRequest{Input: input, Policy: runPolicy{ExecutionTimeout: ms, TTL: ms}}); err != nil {
+	if err := enc.Encode(runRequest{Input: input, Policy: runPolicy{ExecutionTimeout: millis(c.cfg.JobTimeout), TTL: millis(c.cfg.JobTTL)}}); err != nil {
 		return nil, fmt.Errorf("encode input: %w", err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil

@@ -51,7 +51,7 @@ func TestSubmitInputURLMode(t *testing.T) {
 	if runs != 1 || len(reqs) != 3 || reqs[0].auth != "Bearer "+testKey || reqs[0].contentType != "application/json" {
 		t.Fatalf("requests = %+v", reqs)
 	}
-	wantRaw := `{"input":{"url":"` + presigned + `"},"policy":{"executionTimeout":10000,"ttl":10000}}`
+	wantRaw := `{"input":{"url":"` + presigned + `"},"policy":{"executionTimeout":10000,"ttl":120000}}`
 	if string(reqs[0].body) != wantRaw {
 		t.Errorf("run body =\n%s\nwant\n%s", reqs[0].body, wantRaw)
 	}

@@ -73,7 +73,7 @@ func TestTemplateInputFormat(t *testing.T) {
 			body := httpapitest.DecodeJSON(t, reqs[0].body)
 			want := map[string]any{
 				"input":  tt.wantInput,
-				"policy": map[string]any{"executionTimeout": float64(10000), "ttl": float64(10000)},
+				"policy": map[string]any{"executionTimeout": float64(10000), "ttl": float64(120000)},
 			}
 			if !reflect.DeepEqual(body, want) {
 				t.Errorf("run body = %v, want %v", body, want)

@@ -1,0 +1,47 @@
+package queue
+
+import (
+	"context"
+	"time"
+)
+
+// Admission paces receiving by what the handlers' shared downstream can
+// start soon (for the summarizer: the jobs a RunPod endpoint can start
+// within its target queue delay). What the consumer does not receive stays
+// visible in the queue: no lease, no heartbeat, no receive spent.
+//
+// It is the consumer's only view of the downstream: the queue knows
+// nothing of what Limit counts or how it is learned.
+type Admission interface {
+	// Limit is how many messages the consumer may hold at once now,
+	// received and not yet finished, held ones included. The consumer
+	// holds at most min(Config.Concurrency, Limit()); 0 receives nothing
+	// until Limit grows.
+	Limit() int
+	// Changed returns a channel that is closed when Limit may have grown.
+	Changed() <-chan struct{}
+}
+
+// admissionRecheck bounds how long the receive loop trusts a Limit it was
+// refused by without asking again, in case a change went unsignalled.
+const admissionRecheck = time.Second
+
+// admits reports whether the consumer, holding held messages, may hold
+// one more.
+func (c *Consumer) admits(held int) bool {
+	return c.cfg.Admission == nil || held < c.cfg.Admission.Limit()
+}
+
+// awaitAdmission waits until Limit may have grown, or for ctx.
+func (c *Consumer) awaitAdmission(ctx context.Context) bool {
+	t := time.NewTimer(admissionRecheck)
+	defer t.Stop()
+	select {
+	case <-c.cfg.Admission.Changed():
+		return true
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,38 @@
+package queue
+
+import (
+	"sync"
+
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+
+	"github.com/summarizer/summarizer/queue/outcome"
+)
+
+// inPlace is the outcome.Holder of one delivery: its handler reports that
+// the message waits, still working, on a cause that is not its own. The
+// message counts as held (summarizer_held_messages{cause}), receiving pauses
+// and readiness follows the cause, exactly as for a handler that returned a
+// hold; the handler's eventual return decides the outcome as usual.
+type inPlace struct {
+	c    *Consumer
+	span trace.Span
+	log  *zap.Logger
+}
+
+// HoldInPlace implements outcome.Holder.
+func (h inPlace) HoldInPlace(cause outcome.Cause, err error) func() {
+	pause := h.c.holds.held(cause, err)
+	g := h.c.m.Held.WithLabelValues(string(cause))
+	g.Inc()
+	h.log.Warn("held in place: not the message's fault; the handler waits on, lease kept, receiving paused",
+		zap.String("cause", string(cause)), zap.Error(err), zap.Duration("receive_pause", pause))
+	traceHold(h.span, cause, err, 0, 0)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			g.Dec()
+			h.span.AddEvent("hold in place ended")
+		})
+	}
+}
