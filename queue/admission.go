@@ -32,12 +32,15 @@ func (c *Consumer) admits(held int) bool {
 	return c.cfg.Admission == nil || held < c.cfg.Admission.Limit()
 }
 
-// awaitAdmission waits until Limit may have grown, or for ctx.
+// awaitAdmission waits until Limit may have grown or a message finished,
+// or for ctx.
 func (c *Consumer) awaitAdmission(ctx context.Context) bool {
 	t := time.NewTimer(admissionRecheck)
 	defer t.Stop()
 	select {
 	case <-c.cfg.Admission.Changed():
+		return true
+	case <-c.freed:
 		return true
 	case <-t.C:
 		return true

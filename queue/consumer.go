@@ -92,7 +92,10 @@ type Consumer struct {
 
 	dlqURL string
 	slots  chan struct{}
-	wg     sync.WaitGroup
+	// freed is signalled when a slot is given back: the receive loop waits
+	// for it while Config.Admission refuses more messages.
+	freed chan struct{}
+	wg    sync.WaitGroup
 
 	running    atomic.Bool
 	draining   atomic.Bool
@@ -126,6 +129,7 @@ func New(client sqsAPI, queueURL string, h Handler, cfg Config) (*Consumer, erro
 		queueName:  queueName(queueURL),
 		dlqURL:     cfg.DLQURL,
 		slots:      make(chan struct{}, cfg.Concurrency),
+		freed:      make(chan struct{}, 1),
 	}, nil
 }
 
@@ -404,7 +408,7 @@ func (c *Consumer) takeSlots(ctx context.Context, pace *receivePace) (int, bool)
 		if c.admits(len(c.slots) - 1) {
 			break
 		}
-		<-c.slots // not admitted: give the slot back and wait for room
+		<-c.slots // not admitted: give the slot back and wait for room (not a freed one)
 		if !c.awaitAdmission(ctx) {
 			return 0, false
 		}
@@ -430,7 +434,16 @@ func (c *Consumer) takeSlots(ctx context.Context, pace *receivePace) (int, bool)
 
 func (c *Consumer) freeSlots(n int) {
 	for range n {
-		<-c.slots
+		c.freeSlot()
+	}
+}
+
+// freeSlot gives one slot back.
+func (c *Consumer) freeSlot() {
+	<-c.slots
+	select {
+	case c.freed <- struct{}{}:
+	default:
 	}
 }
 
@@ -459,7 +472,7 @@ func (c *Consumer) process(ctx context.Context, m *Message) {
 	defer func() {
 		span.End()
 		c.m.Inflight.Dec()
-		<-c.slots
+		c.freeSlot()
 	}()
 	log := c.log.WithLazy(append([]zap.Field{zap.String("message_id", m.ID), zap.Int("receive_count", m.ReceiveCount)}, traceFields(span)...)...)
 	ctx = outcome.WithHolder(ctx, inPlace{c: c, span: span, log: log})
