@@ -1033,10 +1033,13 @@ func TestChaosReplayKilled(t *testing.T) {
 	if dups > 10*len(kills) {
 		t.Errorf("%d duplicates in the source queue, want at most one batch (10) per kill", dups)
 	}
-	t.Logf("%d dead letters: killed runs moved %d, last run moved %d and ended %s after the last kill; source queue holds %d replayed messages, %d distinct, %d duplicates; whole test %s",
+	// The verdict is what the queues hold (above): a killed replay's printed
+	// lines are no count of what it moved, since SIGKILL can land between
+	// a batch's send and delete and its "moved" lines.
+	t.Logf("%d dead letters: killed runs printed %d moved lines, the last run %d and ended %s after the last kill; source queue holds %d replayed messages, %d distinct, %d duplicates; whole test %s",
 		n, movedBefore, movedAfter, sinceKill.Round(time.Second), dups+len(copies), len(copies), dups, time.Since(began).Round(time.Millisecond))
-	if movedBefore+movedAfter+dups < n {
-		t.Errorf("moved %d+%d (+%d duplicates) < %d", movedBefore, movedAfter, dups, n)
+	if len(copies) != n {
+		t.Errorf("source queue holds %d distinct dead letters, want all %d", len(copies), n)
 	}
 }
 
