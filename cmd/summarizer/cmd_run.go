@@ -51,13 +51,14 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	// The backend is built first: its settings errors come before any AWS
 	// setup. URL mode's presigner needs the S3 client, bound just below.
 	var presign backend.Presigner
-	sum, err := newBackend(&s, log, backend.NewMetrics(reg), backend.PresignerFunc(
+	sum, win, err := newBackend(&s, log, backend.NewMetrics(reg), backend.PresignerFunc(
 		func(ctx context.Context, bucket, key string, expires time.Duration) (string, error) {
 			return presign.PresignGet(ctx, bucket, key, expires)
 		}))
 	if err != nil {
 		return err
 	}
+	defer win.Close()
 	awsCfg, err := awsConfig(ctx, getenv)
 	if err != nil {
 		return err
@@ -72,6 +73,10 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	}
 	qcfg := s.queueConfig()
 	qcfg.Logger, qcfg.Metrics, qcfg.TracerProvider = log, queue.NewMetrics(reg), tp
+	if win != nil {
+		// Receive only what RunPod can start within RUNPOD_QUEUE_DELAY.
+		qcfg.Admission = windowAdmission{w: win, prefetch: s.prefetch()}
+	}
 	c, err := queue.New(newSQS(awsCfg, getenv), s.QueueURL, handler(w), qcfg)
 	if err != nil {
 		return settings.Bad("summarizer run", err)

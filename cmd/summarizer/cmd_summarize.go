@@ -51,7 +51,7 @@ func cmdSummarize(ctx context.Context, args []string, getenv func(string) string
 	}
 	log := newLogger(&s, stderr)
 	var presign backend.Presigner
-	sum, err := newBackend(&s, log, nil, backend.PresignerFunc(
+	sum, win, err := newBackend(&s, log, nil, backend.PresignerFunc(
 		func(ctx context.Context, bucket, key string, expires time.Duration) (string, error) {
 			if presign == nil {
 				return "", fmt.Errorf("URL mode needs an s3:// input")
@@ -61,6 +61,7 @@ func cmdSummarize(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
+	defer win.Close()
 	doc, err := readInput(ctx, rest[0], &s, getenv, &presign)
 	if err != nil {
 		return err

@@ -48,6 +48,8 @@ type config struct {
 	RunPodInputFormat string
 	RunPodModel       string
 	JobTimeout        time.Duration
+	JobTTL            time.Duration
+	QueueDelay        time.Duration
 	PollRate          float64
 	PProf             bool
 	BatchWait         time.Duration
@@ -77,7 +79,9 @@ func backendOptions(s *config) []settings.Option {
 		{Env: "CHUNK_CONCURRENCY", Default: "4", Usage: "model calls of one transcript at once", Parse: settings.PositiveInt(&s.ChunkConcurrency)},
 		{Env: "MODEL_CONCURRENCY", Default: "32", Usage: "model calls in flight in the whole process", Parse: settings.PositiveInt(&s.ModelConcurrency)},
 		{Env: "RUNPOD_MODEL", Default: "google/flan-t5-xl", Usage: "model name reported in JSON summaries", Parse: settings.String(&s.RunPodModel)},
-		{Env: "JOB_TIMEOUT", Default: "15m", Usage: "one RunPod job, queue time included", Parse: settings.Duration(&s.JobTimeout, time.Second)},
+		{Env: "JOB_TIMEOUT", Default: "15m", Usage: "one RunPod job's execution, sent as policy.executionTimeout; time waiting in RunPod's queue does not count (RunPod: 5s to 7 days)", Parse: settings.Duration(&s.JobTimeout, time.Second)},
+		{Env: "JOB_TTL", Default: "2h", Usage: "sent as policy.ttl: one RunPod job's queue and execution together; a job that waited it out is submitted again without spending a receive; at least JOB_TIMEOUT, at most 11h (SQS holds a lease 12h)", Parse: settings.Duration(&s.JobTTL, time.Second)},
+		{Env: "RUNPOD_QUEUE_DELAY", Default: "30s", Usage: "the wait in RunPod's queue a replica aims for when it takes new work: it receives and submits only while its jobs can start within it, learned from RunPod's /health and job times; above the endpoint's scale-up threshold, far below JOB_TTL; 0 takes work up to CONCURRENCY at once", Parse: settings.Duration(&s.QueueDelay, 0)},
 		{Env: "RUNPOD_POLL_RATE", Default: "50", Usage: "most RunPod /status requests per second of this replica (RunPod allows 200/s per endpoint, shared by every replica); a 429 halves it for a while", Parse: settings.PositiveFloat(&s.PollRate)},
 		{Env: "CHUNK_TOKENS", Default: "1500", Usage: "model input budget per call", Parse: settings.PositiveInt(&s.ChunkTokens)},
 		{Env: "SUMMARY_TOKENS", Default: "256", Usage: "model output budget per call", Parse: settings.PositiveInt(&s.SummaryTokens)},

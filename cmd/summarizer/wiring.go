@@ -95,40 +95,58 @@ func newSQS(cfg aws.Config, getenv func(string) string) *sqs.Client {
 	})
 }
 
-// newBackend builds the summarizer backend the settings name. Bad settings
-// are usage errors, found before any network call.
-func newBackend(s *config, log *zap.Logger, m *backend.Metrics, presign backend.Presigner) (backend.Summarizer, error) {
+// maxJobTTL is the longest JOB_TTL: a message waits for its job under one
+// SQS lease, which lasts at most 12 h from its receive.
+const maxJobTTL = 11 * time.Hour
+
+// newBackend builds the summarizer backend the settings name, and the
+// RunPod client's admission window (nil for other backends, or with
+// RUNPOD_QUEUE_DELAY=0); the caller closes the window when done. Bad
+// settings are usage errors, found before any network call.
+func newBackend(s *config, log *zap.Logger, m *backend.Metrics, presign backend.Presigner) (backend.Summarizer, *runpod.Window, error) {
 	bad := func(format string, a ...any) error {
 		return &settings.UsageError{Msg: "summarizer: bad settings: " + fmt.Sprintf(format, a...)}
 	}
 	if s.ChunkTokens < 2*s.SummaryTokens+64 {
-		return nil, bad("CHUNK_TOKENS=%d must be at least 2×SUMMARY_TOKENS+64 (%d) so that two partial summaries fit one merge call", s.ChunkTokens, 2*s.SummaryTokens+64)
+		return nil, nil, bad("CHUNK_TOKENS=%d must be at least 2×SUMMARY_TOKENS+64 (%d) so that two partial summaries fit one merge call", s.ChunkTokens, 2*s.SummaryTokens+64)
+	}
+	if s.Summarizer == "runpod" {
+		switch {
+		case s.JobTTL < s.JobTimeout:
+			return nil, nil, bad("JOB_TTL=%s must be at least JOB_TIMEOUT=%s: RunPod would end a job's execution at its ttl", s.JobTTL, s.JobTimeout)
+		case s.JobTTL > maxJobTTL:
+			return nil, nil, bad("JOB_TTL=%s must be at most %s: a message waits for its job under one SQS lease, at most 12h", s.JobTTL, maxJobTTL)
+		}
 	}
 	var model backend.Model
+	var win *runpod.Window
 	switch s.Summarizer {
 	case "extractive":
-		return backend.Extractive{MaxWords: s.SummaryTokens * 3 / 4}, nil
+		return backend.Extractive{MaxWords: s.SummaryTokens * 3 / 4}, nil, nil
 	case "openai":
 		if s.OpenAIBaseURL == "" || s.OpenAIModel == "" {
-			return nil, bad("OPENAI_BASE_URL and OPENAI_MODEL are required with SUMMARIZER=openai")
+			return nil, nil, bad("OPENAI_BASE_URL and OPENAI_MODEL are required with SUMMARIZER=openai")
 		}
 		c, err := openai.New(openai.Config{BaseURL: s.OpenAIBaseURL, APIKey: s.OpenAIAPIKey, Model: s.OpenAIModel, MaxTokens: s.SummaryTokens, Logger: log})
 		if err != nil {
-			return nil, settings.Bad("summarizer", err)
+			return nil, nil, settings.Bad("summarizer", err)
 		}
 		model = backend.OpenAIModel{Client: c, Model: s.OpenAIModel}
 	case "runpod":
 		if s.RunPodEndpointURL == "" {
-			return nil, bad("RUNPOD_ENDPOINT_URL is required with SUMMARIZER=runpod")
+			return nil, nil, bad("RUNPOD_ENDPOINT_URL is required with SUMMARIZER=runpod")
 		}
 		cfg := runpod.Config{
-			EndpointURL:  s.RunPodEndpointURL,
-			APIKey:       s.RunPodAPIKey,
-			InputFormat:  s.RunPodInputFormat,
-			MaxNewTokens: s.SummaryTokens,
-			JobTimeout:   s.JobTimeout,
-			PollRate:     s.PollRate,
-			Logger:       log,
+			EndpointURL:   s.RunPodEndpointURL,
+			APIKey:        s.RunPodAPIKey,
+			InputFormat:   s.RunPodInputFormat,
+			MaxNewTokens:  s.SummaryTokens,
+			JobTimeout:    s.JobTimeout,
+			JobTTL:        s.JobTTL,
+			QueueDelay:    s.QueueDelay,
+			WindowCeiling: s.ModelConcurrency,
+			PollRate:      s.PollRate,
+			Logger:        log,
 		}
 		urlMode := s.RunPodInputFormat == "url"
 		switch s.RunPodInputFormat {
@@ -138,27 +156,30 @@ func newBackend(s *config, log *zap.Logger, m *backend.Metrics, presign backend.
 		default:
 			tmpl, err := os.ReadFile(s.RunPodInputFormat)
 			if err != nil {
-				return nil, bad("RUNPOD_INPUT_FORMAT=%q: not text, vllm or url, and not a readable template file: %v", s.RunPodInputFormat, err)
+				return nil, nil, bad("RUNPOD_INPUT_FORMAT=%q: not text, vllm or url, and not a readable template file: %v", s.RunPodInputFormat, err)
 			}
 			cfg.InputFormat, cfg.InputTemplate = runpod.InputFormatTemplate, string(tmpl)
 		}
 		rm, err := backend.NewRunPodModel(cfg, s.RunPodModel, m)
 		if err != nil {
-			return nil, settings.Bad("summarizer", err)
+			return nil, nil, settings.Bad("summarizer", err)
 		}
 		if urlMode {
 			if presign == nil {
-				return nil, bad("RUNPOD_INPUT_FORMAT=url needs S3 objects (it cannot summarize a local file)")
+				rm.Window.Close()
+				return nil, nil, bad("RUNPOD_INPUT_FORMAT=url needs S3 objects (it cannot summarize a local file)")
 			}
-			return backend.URLMode{Model: rm, Presign: presign, Expires: s.JobTimeout + 5*time.Minute}, nil
+			// The URL is read when the job runs: up to its ttl after /run.
+			return backend.URLMode{Model: rm, Presign: presign, Expires: s.JobTTL + 5*time.Minute}, rm.Window, nil
 		}
-		model = rm
+		model, win = rm, rm.Window
 	default:
-		return nil, bad("unknown SUMMARIZER %q", s.Summarizer)
+		return nil, nil, bad("unknown SUMMARIZER %q", s.Summarizer)
 	}
 	prompts, err := loadPrompts(s)
 	if err != nil {
-		return nil, settings.Bad("summarizer", err)
+		win.Close()
+		return nil, nil, settings.Bad("summarizer", err)
 	}
 	p, err := mapreduce.New(model, mapreduce.Config{
 		ChunkTokens: s.ChunkTokens,
@@ -169,10 +190,30 @@ func newBackend(s *config, log *zap.Logger, m *backend.Metrics, presign backend.
 		Logger:      log,
 	})
 	if err != nil {
-		return nil, settings.Bad("summarizer", err)
+		win.Close()
+		return nil, nil, settings.Bad("summarizer", err)
 	}
-	return p, nil
+	return p, win, nil
 }
+
+// windowAdmission paces a consumer's receives by a RunPod admission
+// window: it may hold the window's jobs in messages, plus a few received
+// ahead (PREFETCH, at most a quarter of the window) whose objects are read
+// while RunPod works. A closed window (a stalled endpoint) takes nothing.
+type windowAdmission struct {
+	w        *runpod.Window
+	prefetch int
+}
+
+func (a windowAdmission) Limit() int {
+	n := a.w.Limit()
+	if n <= 0 {
+		return 0
+	}
+	return n + min(a.prefetch, max(1, n/4))
+}
+
+func (a windowAdmission) Changed() <-chan struct{} { return a.w.Changed() }
 
 func loadPrompts(s *config) (mapreduce.Prompts, error) {
 	read := func(name, path string) (string, error) {

@@ -27,15 +27,23 @@ var _ runPodClient = (*runpod.Client)(nil)
 const MaxResubmitsDefault = 2
 
 // RunPodModel runs prompts as RunPod Serverless jobs. It is the one place
-// that decides about jobs: each prompt is claimed in the journal before its
-// job is submitted and the job id journaled right after, a journaled job is
-// waited for instead of submitted again, a job that FAILED, was CANCELLED
-// by someone else or expired is replaced (at most MaxResubmits times per
-// call), and a job is cancelled only when its transcript is given up for
-// good (ErrGiveUp) or its JOB_TIMEOUT passes.
+// that decides about jobs: each prompt takes a place in the admission
+// window (Window) before its journal is consulted, is claimed in the
+// journal before its job is submitted and the job id journaled right
+// after; a journaled job is waited for instead of submitted again, a job
+// that FAILED, was CANCELLED by someone else or expired is replaced (at
+// most MaxResubmits times per call), a job that waited out its ttl in
+// RunPod's queue is replaced without counting (it never ran: the endpoint
+// did not drain), and a job is cancelled only when its transcript is given
+// up for good (ErrGiveUp) or its budget at RunPod (JOB_TIMEOUT of
+// execution, JOB_TTL unstarted) passes.
 type RunPodModel struct {
 	Client runPodClient
 	Model  string // e.g. "google/flan-t5-xl"
+	// Window is the admission window jobs take a place in before they are
+	// submitted or waited for, the journal (one per transcript) naming
+	// their group; nil admits every job at once.
+	Window *runpod.Window
 	// MaxResubmits is how often a job that failed or expired is submitted
 	// again within one call (default MaxResubmitsDefault; negative: never).
 	MaxResubmits int
@@ -51,7 +59,8 @@ func NewRunPodModel(cfg runpod.Config, model string, metrics *Metrics) (RunPodMo
 	if err != nil {
 		return RunPodModel{}, err
 	}
-	return RunPodModel{Client: c, Model: model, Metrics: metrics, Logger: cfg.Logger}, nil
+	metrics.watch(c.Window())
+	return RunPodModel{Client: c, Model: model, Window: c.Window(), Metrics: metrics, Logger: cfg.Logger}, nil
 }
 
 // Name is the model's name.
@@ -90,48 +99,26 @@ func (m RunPodModel) run(ctx context.Context, key string, j journal.Journal, sub
 	var ids []string
 	failed := ""
 	for attempt := 0; ; {
-		ref, claimed, err := j.Claim(ctx, key, failed)
+		// A place in the window first: the job, new or journaled, is at
+		// RunPod until its wait ends.
+		release, err := m.Window.Acquire(ctx, j)
 		if err != nil {
 			return Completion{JobIDs: ids}, err
 		}
-		if claimed {
-			if err := ctx.Err(); err != nil {
-				j.Release(ctx, key)
-				return Completion{JobIDs: ids}, err
-			}
-			// Claim, /run and Record go through together even if the caller
-			// stops meanwhile: a job submitted but not journaled would be paid
-			// for again by the next delivery.
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journal.SubmitTimeout)
-			id, err := submit(sctx)
-			cancel()
-			if err != nil {
-				j.Release(ctx, key)
-				return Completion{JobIDs: ids}, err
-			}
-			ref = journal.JobRef{ID: id, Submitted: time.Now()}
-			jt.started(id, jobSubmitted)
-			switch err := j.Record(ctx, key, id); {
-			case errors.Is(err, journal.ErrClaimLost):
-				log.Warn("another delivery took this prompt over while its job was submitted: cancelling ours", zap.String("job_id", id))
-				m.Client.Abandon(ctx, id)
-				continue
-			case err != nil:
-				log.Warn("could not journal the job: a crash now would pay for it again", zap.String("job_id", id), zap.Error(err))
-			}
-		} else {
-			log.Debug("waiting for a journaled job", zap.String("job_id", ref.ID))
-			jt.started(ref.ID, jobJournaled)
+		res, ref, claimed, err := m.job(ctx, key, j, failed, submit, &jt, log)
+		release()
+		if ref.ID != "" {
+			ids = append(ids, ref.ID)
 		}
-		ids = append(ids, ref.ID)
-		if ref.Submitted.IsZero() {
-			ref.Submitted = time.Now()
-		}
-		res, err := m.Client.WaitFrom(ctx, ref.ID, ref.Submitted)
-		jt.waited(res, err)
 		if err == nil {
 			m.Metrics.observeJob(res)
 			return Completion{Text: res.Text, JobIDs: ids}, nil
+		}
+		if ref.ID == "" || errors.Is(err, errResubmit) {
+			if errors.Is(err, errResubmit) {
+				continue // the claim was taken over while our job was submitted
+			}
+			return Completion{JobIDs: ids}, err
 		}
 		if ctx.Err() != nil {
 			if errors.Is(context.Cause(ctx), ErrGiveUp) {
@@ -143,6 +130,10 @@ func (m RunPodModel) run(ctx context.Context, key string, j journal.Journal, sub
 			return Completion{JobIDs: ids}, err
 		}
 		switch {
+		case runpod.IsWaitedOut(err):
+			// It never ran: RunPod's queue did not move for its whole ttl.
+			// A new job costs nothing the old one cost, and no attempt.
+			log.Warn("job waited out its ttl in RunPod's queue without running: submitting it again", zap.String("job_id", ref.ID))
 		case !claimed && jobEnded(err):
 			// An earlier delivery's job that ended badly: that failure was
 			// that delivery's; this one submits its own job.
@@ -156,6 +147,56 @@ func (m RunPodModel) run(ctx context.Context, key string, j journal.Journal, sub
 		failed = ref.ID
 		jt.resubmits++
 	}
+}
+
+// errResubmit says a submitted job was a duplicate (its claim was taken
+// over meanwhile) and has been cancelled: the call claims again.
+var errResubmit = errors.New("claim taken over while the job was submitted")
+
+// job finds the prompt's journaled job or claims the prompt and submits
+// one, then waits for it. ref is the job waited for (zero if none);
+// claimed says whether this call submitted it.
+func (m RunPodModel) job(ctx context.Context, key string, j journal.Journal, failed string, submit func(context.Context) (string, error),
+	jt *jobTrace, log *zap.Logger) (res runpod.Result, ref journal.JobRef, claimed bool, err error) {
+	ref, claimed, err = j.Claim(ctx, key, failed)
+	if err != nil {
+		return res, journal.JobRef{}, false, err
+	}
+	if claimed {
+		if err := ctx.Err(); err != nil {
+			j.Release(ctx, key)
+			return res, journal.JobRef{}, true, err
+		}
+		// Claim, /run and Record go through together even if the caller
+		// stops meanwhile: a job submitted but not journaled would be paid
+		// for again by the next delivery.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journal.SubmitTimeout)
+		id, err := submit(sctx)
+		cancel()
+		if err != nil {
+			j.Release(ctx, key)
+			return res, journal.JobRef{}, true, err
+		}
+		ref = journal.JobRef{ID: id, Submitted: time.Now()}
+		jt.started(id, jobSubmitted)
+		switch err := j.Record(ctx, key, id); {
+		case errors.Is(err, journal.ErrClaimLost):
+			log.Warn("another delivery took this prompt over while its job was submitted: cancelling ours", zap.String("job_id", id))
+			m.Client.Abandon(ctx, id)
+			return res, journal.JobRef{}, true, errResubmit
+		case err != nil:
+			log.Warn("could not journal the job: a crash now would pay for it again", zap.String("job_id", id), zap.Error(err))
+		}
+	} else {
+		log.Debug("waiting for a journaled job", zap.String("job_id", ref.ID))
+		jt.started(ref.ID, jobJournaled)
+	}
+	if ref.Submitted.IsZero() {
+		ref.Submitted = time.Now()
+	}
+	res, err = m.Client.WaitFrom(ctx, ref.ID, ref.Submitted)
+	jt.waited(res, err)
+	return res, ref, claimed, err
 }
 
 // How a model call came by its job.
