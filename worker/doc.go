@@ -26,7 +26,11 @@
 // job is submitted, so every delivery of that version (a retry, another
 // replica after a shutdown or a crash, a duplicate notification) waits for
 // the same jobs. A job is cancelled only when its transcript is given up for
-// good (outcome.GivenUp: dead-lettered, superseded) or at its JOB_TIMEOUT.
+// good (outcome.GivenUp: dead-lettered, superseded) or at the end of its
+// budget at RunPod (JOB_TIMEOUT of execution, JOB_TTL unstarted); never for
+// waiting in RunPod's queue. Jobs take a place in the RunPod client's
+// admission window before they are submitted, so a burst waits in the
+// queue the message came from, not in RunPod's.
 //
 // Errors are classified once, where they happen, in the outcome vocabulary
 // of package queue/outcome that the queue stores: S3 answers by

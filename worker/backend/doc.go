@@ -1,8 +1,8 @@
 // Package backend owns what makes a summary: the Summarizer a worker calls
 // for one transcript, and the backends behind it. A Model answers one
 // prompt (RunPod Serverless jobs, journaled so that each is paid once, with
-// their resubmission and cancellation rules; or an OpenAI-compatible chat
-// API); URLMode sends a presigned URL instead of text; Extractive is the
+// their admission, resubmission and cancellation rules; or an
+// OpenAI-compatible chat API); URLMode sends a presigned URL instead of text; Extractive is the
 // built-in summarizer. Map-reduce over a Model is package mapreduce.
 //
 // Optional capabilities are interfaces in the open: an Abandoner cancels the

@@ -5,8 +5,8 @@
 // # What it owns
 //
 //   - The wire format: the "input" object (InputFormat "text", "vllm", or "template":
-//     a JSON template file, see below), the "policy" object (executionTimeout and ttl
-//     from JobTimeout), the status document and the many shapes a worker's "output" can
+//     a JSON template file, see below), the "policy" object (executionTimeout from
+//     JobTimeout, ttl from JobTTL), the /health document (Health), the status document and the many shapes a worker's "output" can
 //     take (ExtractOutput). Callers that build the "input" object themselves (url mode:
 //     {"input":{"url":PRESIGNED_GET_URL}}) use SubmitInput, which shares everything
 //     else with Submit.
@@ -20,11 +20,24 @@
 //     /status request of the process takes a token of one poll gate
 //     (Config.PollRate), and is one attempt: a failed poll is not retried below the
 //     gate but polled again later, through it, with backoff (Retry-After honoured),
-//     until Config.JobTimeout, counted from the submission. Then the job gets one last
-//     look, first in line at the gate and tried again with backoff until RunPod
-//     answers: a job seen finished is returned, one seen unfinished (or forgotten) is
-//     given up and cancelled (POST {endpoint}/cancel/{id}), and one whose state was
-//     never seen (the caller stopped first) is left alone.
+//     until the job's budget ends: Config.JobTTL from its submission while it waits in
+//     RunPod's queue (waiting is free and never a reason to give a job up sooner),
+//     Config.JobTimeout from its start once it runs (RunPod enforces both itself; the
+//     client's budget is the backstop). Then the job gets one last look, first in line
+//     at the gate and tried again with backoff until RunPod answers: a job seen
+//     finished is returned, one seen unfinished (or forgotten) is given up and
+//     cancelled (POST {endpoint}/cancel/{id}), and one whose state was never seen (the
+//     caller stopped first) is left alone. A job that never started before its ttl is
+//     reported WaitedOut: it cost nothing, and the endpoint, not the message, is at
+//     fault.
+//   - Admission (Window, with Config.QueueDelay > 0): the jobs the process may have at
+//     RunPod at once so that each starts within QueueDelay, learned from GET
+//     {endpoint}/health and the jobs' execution times, with no coordinator between
+//     replicas; callers take a place before they submit and wait while there is none,
+//     so a burst waits in the caller's queue, not in RunPod's. An endpoint whose
+//     workers cannot drain its queue (unhealthy, throttled, or none starting) is
+//     stalled: the window closes and waiting callers' messages are held in place
+//     (outcome.HoldInPlace, cause outage).
 //     It never resubmits a job: whether a FAILED or expired job is worth a new one is
 //     the caller's decision (package worker journals job ids and decides).
 //   - Error classification: every error is an *Error; see "Errors" below.
@@ -37,8 +50,10 @@
 //   - It knows nothing about SQS, S3, chunking or merging: it summarizes one prompt.
 //   - It never retries after the caller's context is done, and never sleeps past it.
 //   - It never cancels a job because the caller stopped waiting (shutdown, a lost
-//     lease): a job is paid for once submitted, and whoever holds its id can wait for
-//     it again. It cancels only at JobTimeout, or when the caller calls Abandon.
+//     lease) or because it waited in RunPod's queue: a job is paid for once submitted,
+//     and whoever holds its id can wait for it again. It cancels only at the end of the
+//     job's budget (JobTimeout of execution, JobTTL unstarted), or when the caller
+//     calls Abandon.
 //
 // # Input templates
 //
@@ -73,7 +88,7 @@
 //
 // Job outcomes: FAILED, CANCELLED (not by us), TIMED_OUT, expired, COMPLETED with
 // unusable output and jobs given up at JobTimeout are retried, with Error.JobStatus
-// set.
+// set; a job that waited out its ttl unstarted (Error.WaitedOut) is held as an outage.
 //
 // # Shutdown
 //
