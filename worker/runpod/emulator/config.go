@@ -74,6 +74,9 @@ const (
 	// ExecutionTimeoutDefault is RunPod's policy.executionTimeout when a
 	// job sends none: enforced only while the job runs.
 	ExecutionTimeoutDefault = 600 * time.Second
+
+	// ModelName is the "model" of the OutputShapeVLLMText output.
+	ModelName = "summarizer-emulator"
 )
 
 // Scalers of a finite endpoint (Config.Scaler), as RunPod names them.
@@ -105,10 +108,16 @@ const (
 	// OutputShapeVLLM is worker-vllm's up to v2.23:
 	// [{"choices":[{"tokens":["..."]}],"usage":{"input":N,"output":M}}].
 	OutputShapeVLLM = "vllm"
+	// OutputShapeVLLMText is worker-vllm's from v2.24, an OpenAI text
+	// completion in a list:
+	// [{"id":"cmpl-...","object":"text_completion","created":N,"model":"...",
+	// "choices":[{"index":0,"text":"...","finish_reason":"stop"}],
+	// "usage":{"prompt_tokens":N,"completion_tokens":M,"total_tokens":K}}].
+	OutputShapeVLLMText = "vllm-text"
 )
 
 // outputShapes are the valid Config.OutputShape values but "".
-var outputShapes = []string{OutputShapeSummary, OutputShapeString, OutputShapeVLLM}
+var outputShapes = []string{OutputShapeSummary, OutputShapeString, OutputShapeVLLM, OutputShapeVLLMText}
 
 // Job statuses, as RunPod spells them.
 const (
@@ -303,7 +312,7 @@ type Config struct {
 	APIKey string
 
 	// OutputShape is the output of a COMPLETED job: OutputShapeSummary
-	// (default), OutputShapeString or OutputShapeVLLM.
+	// (default), OutputShapeString, OutputShapeVLLM or OutputShapeVLLMText.
 	OutputShape string
 
 	// Retention is how long a finished job (COMPLETED, FAILED, TIMED_OUT,

@@ -17,7 +17,7 @@
 // It owns the job lifecycle (IN_QUEUE, IN_PROGRESS for Config.Latency,
 // then COMPLETED, or FAILED, TIMED_OUT, CANCELLED), result retention, the
 // three input formats the worker sends (text, vLLM prompt, chat messages),
-// three output shapes, API-key checks, body limits, and fault injection,
+// four output shapes, API-key checks, body limits, and fault injection,
 // both random ([Rates], reproducible from Config.Seed) and scripted
 // (Config.Fault). [Server.Stats] records what reached the "model";
 // [Server.Snapshot] the queue and the workers at one time.

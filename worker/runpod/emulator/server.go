@@ -212,7 +212,7 @@ func (j *job) finishAt() time.Time { return j.created.Add(j.queue + j.run) }
 func (j *job) output(shape string) json.RawMessage {
 	j.once.Do(func() {
 		summary := extractive.Summarize(stripInstruction(j.prompt), j.maxWords)
-		j.out = renderOutput(shape, summary, j.tokens)
+		j.out = renderJobOutput(shape, summary, j.tokens, j.id, j.created.Unix())
 	})
 	return j.out
 }
