@@ -464,14 +464,16 @@ func (s *Server) takeWarm(t time.Time) bool {
 // s.mu.
 func (s *Server) stopWorker(w *worker, t time.Time) {
 	p := s.pool
+	var billed time.Duration
 	if !w.billFrom.IsZero() {
-		p.billed += t.Sub(w.billFrom)
+		billed = t.Sub(w.billFrom)
 	}
+	p.billed += billed
 	if w.state == wReady && s.cfg.FlashBoot > 0 {
 		p.warm = slices.DeleteFunc(p.warm, func(at time.Time) bool { return t.Sub(at) > s.cfg.FlashBootWindow })
 		p.warm = append(p.warm, t)
 	}
-	s.log.Debug("worker stopped", zap.Duration("billed", t.Sub(w.billFrom)))
+	s.log.Debug("worker stopped", zap.Duration("billed", billed))
 }
 
 // billedAt is the billed time of every worker up to t.

@@ -159,16 +159,16 @@ type job struct {
 	timeout  time.Duration
 
 	// Guarded by Server.mu.
-	vanish      bool      // removed as soon as it finishes (FaultExpire, ttl delete)
-	timedOut    bool      // ends TIMED_OUT by its executionTimeout
-	cancelledAt time.Time // unlimited
-	settled     bool      // counted in Stats.Jobs and no longer in flight
-	w           *worker   // finite: the worker running it
-	started     time.Time // finite: when it started
-	endAt       time.Time // finite, running: when it ends unless cancelled
-	endStatus   string    // finite, running: how it ends
-	final       string    // finite, settled: its final status
-	delay, exec time.Duration
+	vanish      bool          // removed as soon as it finishes (FaultExpire, ttl delete)
+	timedOut    bool          // ends TIMED_OUT by its executionTimeout
+	cancelledAt time.Time     // unlimited
+	settled     bool          // counted in Stats.Jobs and no longer in flight
+	w           *worker       // finite: the worker running it
+	started     time.Time     // finite: when it started
+	endAt       time.Time     // finite, running: when it ends unless cancelled
+	endStatus   string        // finite, running: how it ends
+	final       string        // finite, settled: its final status
+	delay, exec time.Duration // finite, settled: its delayTime and executionTime
 
 	once sync.Once
 	out  json.RawMessage
