@@ -3,6 +3,7 @@ package emulator
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,8 +35,68 @@ const (
 	MaxTokensDefault = 256
 
 	// MaxInputsRecorded caps Stats.Inputs; later jobs are only counted in
-	// Stats.InputsDropped.
+	// Stats.InputsDropped. It also caps Stats.QueueDelays.
 	MaxInputsRecorded = 100_000
+)
+
+// Defaults of the finite endpoint (Config.MaxWorkers > 0), RunPod's where
+// RunPod documents one.
+const (
+	// WorkerConcurrencyDefault is the jobs one worker runs at once when
+	// Config.WorkerConcurrency is zero: a plain handler runs one.
+	WorkerConcurrencyDefault = 1
+
+	// IdleTimeoutDefault is RunPod's idle timeout: a worker with no job for
+	// that long stops.
+	IdleTimeoutDefault = 5 * time.Second
+
+	// FlashBootWindowDefault is how long after it stopped a worker can be
+	// revived by FlashBoot. RunPod does not document it; field reports see
+	// cold starts again after a minute or more of quiet.
+	FlashBootWindowDefault = 5 * time.Minute
+
+	// ScaleIntervalDefault is how often the scaler looks. RunPod does not
+	// document it.
+	ScaleIntervalDefault = time.Second
+
+	// QueueDelayScalerValueDefault is RunPod's queue delay threshold, in
+	// seconds.
+	QueueDelayScalerValueDefault = 4
+
+	// RequestCountScalerValueDefault is the request count scaler's jobs per
+	// worker.
+	RequestCountScalerValueDefault = 1
+
+	// TTLDefault is RunPod's policy.ttl when a job sends none: from
+	// submission, queue and execution together.
+	TTLDefault = 24 * time.Hour
+
+	// ExecutionTimeoutDefault is RunPod's policy.executionTimeout when a
+	// job sends none: enforced only while the job runs.
+	ExecutionTimeoutDefault = 600 * time.Second
+
+	// ModelName is the "model" of the OutputShapeVLLMText output.
+	ModelName = "summarizer-emulator"
+)
+
+// Scalers of a finite endpoint (Config.Scaler), as RunPod names them.
+const (
+	// ScalerQueueDelay starts one more worker at a scaler tick while the
+	// oldest queued job has waited more than ScalerValue seconds.
+	ScalerQueueDelay = "queue_delay"
+	// ScalerRequestCount keeps ceil((inQueue + inProgress) / ScalerValue)
+	// workers.
+	ScalerRequestCount = "request_count"
+)
+
+// What becomes of a job whose policy.ttl runs out (Config.TTLExpiry).
+// RunPod's pages disagree, so the emulator does either.
+const (
+	// TTLExpiryDelete forgets the job: /status and /cancel answer 404.
+	TTLExpiryDelete = "delete"
+	// TTLExpiryTimedOut ends the job TIMED_OUT; its result is kept for
+	// Config.Retention like any other.
+	TTLExpiryTimedOut = "timed_out"
 )
 
 // Output shapes of a COMPLETED job (Config.OutputShape).
@@ -44,10 +105,19 @@ const (
 	OutputShapeSummary = "summary"
 	// OutputShapeString is a bare JSON string.
 	OutputShapeString = "string"
-	// OutputShapeVLLM is worker-vllm's
+	// OutputShapeVLLM is worker-vllm's up to v2.23:
 	// [{"choices":[{"tokens":["..."]}],"usage":{"input":N,"output":M}}].
 	OutputShapeVLLM = "vllm"
+	// OutputShapeVLLMText is worker-vllm's from v2.24, an OpenAI text
+	// completion in a list:
+	// [{"id":"cmpl-...","object":"text_completion","created":N,"model":"...",
+	// "choices":[{"index":0,"text":"...","finish_reason":"stop"}],
+	// "usage":{"prompt_tokens":N,"completion_tokens":M,"total_tokens":K}}].
+	OutputShapeVLLMText = "vllm-text"
 )
+
+// outputShapes are the valid Config.OutputShape values but "".
+var outputShapes = []string{OutputShapeSummary, OutputShapeString, OutputShapeVLLM, OutputShapeVLLMText}
 
 // Job statuses, as RunPod spells them.
 const (
@@ -152,13 +222,79 @@ type Rates struct {
 
 // Config configures a [Server]. The zero value is a working emulator that
 // completes every job at once with a {"summary": ...} output.
+//
+// With MaxWorkers zero the endpoint is unlimited: every job starts
+// QueueDelay after it was submitted, as if there were a worker for each.
+// With MaxWorkers above zero it is finite: jobs wait in a FIFO queue for a
+// worker that a scaler starts, that boots cold, runs WorkerConcurrency jobs
+// at once and stops when idle; see the package documentation. The fields
+// from MaxWorkers to TTLExpiry apply only to a finite endpoint.
 type Config struct {
 	// Latency is how long a job stays IN_PROGRESS (the "model" time).
 	// Zero completes it as soon as it leaves the queue.
 	Latency time.Duration
 
-	// QueueDelay is how long a job stays IN_QUEUE before IN_PROGRESS.
+	// QueueDelay is how long a job stays IN_QUEUE before IN_PROGRESS. On a
+	// finite endpoint it is the least time a job waits: it starts when a
+	// worker is free, but not before QueueDelay.
 	QueueDelay time.Duration
+
+	// MaxWorkers is the most workers the endpoint has at once, in any
+	// state (initializing, idle, running, throttled, unhealthy): RunPod's
+	// "max workers", 3 by default there. Zero is unlimited mode. It can be
+	// changed at run time with [Server.SetMaxWorkers].
+	MaxWorkers int
+
+	// MinWorkers are always-on workers ("active workers"): warm and idle
+	// at New and Reset, never stopped by the idle timeout, billed all the
+	// time. At most MaxWorkers.
+	MinWorkers int
+
+	// WorkerConcurrency is how many jobs one worker runs at once (a
+	// worker-vllm handler takes up to its MAX_CONCURRENCY). Zero means
+	// WorkerConcurrencyDefault (1).
+	WorkerConcurrency int
+
+	// ColdStart is how long a new worker initializes (image, model load)
+	// before it takes a job. A crash-looping worker's boot takes as long.
+	ColdStart time.Duration
+
+	// FlashBoot, when above zero, is how long a worker initializes when it
+	// revives a worker that stopped within FlashBootWindow (each stopped
+	// worker is revived at most once). Zero is FlashBoot off.
+	FlashBoot time.Duration
+
+	// FlashBootWindow is how long after it stopped a worker can be revived
+	// by FlashBoot. Zero means FlashBootWindowDefault.
+	FlashBootWindow time.Duration
+
+	// IdleTimeout is how long a worker (not one of MinWorkers) stays with
+	// no job before it stops. Zero means IdleTimeoutDefault (5 s).
+	IdleTimeout time.Duration
+
+	// Scaler is ScalerQueueDelay (default) or ScalerRequestCount.
+	Scaler string
+
+	// ScalerValue is the queue delay threshold in seconds for
+	// ScalerQueueDelay (zero means 4), or the jobs per worker for
+	// ScalerRequestCount (zero means 1).
+	ScalerValue int
+
+	// ScaleInterval is how often the scaler looks: its ticks fall at New
+	// (or Reset) plus multiples of it. RunPod does not document its own.
+	// Zero means ScaleIntervalDefault (1 s).
+	ScaleInterval time.Duration
+
+	// TTLExpiry is what becomes of a job whose policy.ttl runs out:
+	// TTLExpiryDelete (default) or TTLExpiryTimedOut.
+	TTLExpiry string
+
+	// Clock gives the emulator's time; nil means time.Now. Tests inject a
+	// fake clock and step it: a finite endpoint's workers, scaler and
+	// jobs move only as the clock says, when a request, Stats or Snapshot
+	// asks. /runsync and Config.Limits' Retry-After still wait in real
+	// time.
+	Clock func() time.Time
 
 	// Limits, when set, are RunPod's rate limits per operation: at most
 	// that many requests in any 10 s window (RunPod: run 1000, status 2000,
@@ -176,7 +312,7 @@ type Config struct {
 	APIKey string
 
 	// OutputShape is the output of a COMPLETED job: OutputShapeSummary
-	// (default), OutputShapeString or OutputShapeVLLM.
+	// (default), OutputShapeString, OutputShapeVLLM or OutputShapeVLLMText.
 	OutputShape string
 
 	// Retention is how long a finished job (COMPLETED, FAILED, TIMED_OUT,
@@ -217,16 +353,41 @@ func (c Config) Validate() error {
 	}{
 		{"Latency", c.Latency}, {"QueueDelay", c.QueueDelay},
 		{"Retention", c.Retention}, {"RunsyncWait", c.RunsyncWait},
+		{"ColdStart", c.ColdStart}, {"FlashBoot", c.FlashBoot}, {"FlashBootWindow", c.FlashBootWindow},
+		{"IdleTimeout", c.IdleTimeout}, {"ScaleInterval", c.ScaleInterval},
 	} {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("emulator: %s %v is negative", d.name, d.v))
 		}
 	}
-	switch c.OutputShape {
-	case "", OutputShapeSummary, OutputShapeString, OutputShapeVLLM:
+	if c.OutputShape != "" && !slices.Contains(outputShapes, c.OutputShape) {
+		errs = append(errs, fmt.Errorf("emulator: OutputShape %q is not one of %s",
+			c.OutputShape, strings.Join(outputShapes, ", ")))
+	}
+	for _, n := range []struct {
+		name string
+		v    int
+	}{
+		{"MaxWorkers", c.MaxWorkers}, {"MinWorkers", c.MinWorkers},
+		{"WorkerConcurrency", c.WorkerConcurrency}, {"ScalerValue", c.ScalerValue},
+	} {
+		if n.v < 0 {
+			errs = append(errs, fmt.Errorf("emulator: %s %d is negative", n.name, n.v))
+		}
+	}
+	if c.MinWorkers > c.MaxWorkers {
+		errs = append(errs, fmt.Errorf("emulator: MinWorkers %d exceeds MaxWorkers %d (0 is unlimited mode, which has no workers to keep)",
+			c.MinWorkers, c.MaxWorkers))
+	}
+	switch c.Scaler {
+	case "", ScalerQueueDelay, ScalerRequestCount:
 	default:
-		errs = append(errs, fmt.Errorf("emulator: OutputShape %q is not %q, %q or %q",
-			c.OutputShape, OutputShapeSummary, OutputShapeString, OutputShapeVLLM))
+		errs = append(errs, fmt.Errorf("emulator: Scaler %q is not %q or %q", c.Scaler, ScalerQueueDelay, ScalerRequestCount))
+	}
+	switch c.TTLExpiry {
+	case "", TTLExpiryDelete, TTLExpiryTimedOut:
+	default:
+		errs = append(errs, fmt.Errorf("emulator: TTLExpiry %q is not %q or %q", c.TTLExpiry, TTLExpiryDelete, TTLExpiryTimedOut))
 	}
 	r := c.Rates
 	for _, p := range []struct {
@@ -265,6 +426,33 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.WorkerConcurrency == 0 {
+		c.WorkerConcurrency = WorkerConcurrencyDefault
+	}
+	if c.FlashBootWindow == 0 {
+		c.FlashBootWindow = FlashBootWindowDefault
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = IdleTimeoutDefault
+	}
+	if c.ScaleInterval == 0 {
+		c.ScaleInterval = ScaleIntervalDefault
+	}
+	if c.Scaler == "" {
+		c.Scaler = ScalerQueueDelay
+	}
+	if c.ScalerValue == 0 {
+		c.ScalerValue = QueueDelayScalerValueDefault
+		if c.Scaler == ScalerRequestCount {
+			c.ScalerValue = RequestCountScalerValueDefault
+		}
+	}
+	if c.TTLExpiry == "" {
+		c.TTLExpiry = TTLExpiryDelete
 	}
 	return c
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/summarizer/summarizer/worker/runpod/emulator"
 )
@@ -47,4 +48,38 @@ func Example() {
 	// 200 COMPLETED
 	// Alice: The billing migration needs a maintenance window.
 	// text
+}
+
+// A finite endpoint with one worker that boots for 20 s, driven by a fake
+// clock: the first job waits for the cold start, the second for the first.
+func Example_finiteEndpoint() {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	srv, err := emulator.New(emulator.Config{
+		MaxWorkers: 1,
+		ColdStart:  20 * time.Second,
+		Latency:    10 * time.Second,
+		Clock:      func() time.Time { return now },
+	})
+	if err != nil {
+		panic(err)
+	}
+	submit := func() {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/run", strings.NewReader(`{"input":{"text":"Alice: hello."}}`)))
+	}
+	submit()
+	submit()
+	for _, at := range []time.Duration{0, 20 * time.Second, 30 * time.Second, 45 * time.Second} {
+		now = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(at)
+		snap := srv.Snapshot()
+		fmt.Printf("%v: queued %d, running %d, workers %+v\n", at, snap.InQueue, snap.InProgress, snap.Workers)
+	}
+	st := srv.Stats()
+	fmt.Println("delays", st.QueueDelays, "billed", st.WorkerSeconds, "s")
+	// Output:
+	// 0s: queued 2, running 0, workers {Idle:0 Running:0 Initializing:1 Ready:0 Throttled:0 Unhealthy:0}
+	// 20s: queued 1, running 1, workers {Idle:0 Running:1 Initializing:0 Ready:0 Throttled:0 Unhealthy:0}
+	// 30s: queued 0, running 1, workers {Idle:0 Running:1 Initializing:0 Ready:0 Throttled:0 Unhealthy:0}
+	// 45s: queued 0, running 0, workers {Idle:0 Running:0 Initializing:0 Ready:0 Throttled:0 Unhealthy:0}
+	// delays [20s 30s] billed 45 s
 }

@@ -215,12 +215,47 @@ func stripInstruction(prompt string) string {
 // rounded up.
 func estimateTokens(s string) int { return (len(s) + 2) / 3 }
 
-// renderOutput returns the JSON output of a COMPLETED job in shape.
+// renderOutput returns the JSON output of a COMPLETED job in shape, for a
+// job with no id.
 func renderOutput(shape, summary string, inputTokens int) json.RawMessage {
+	return renderJobOutput(shape, summary, inputTokens, "", 0)
+}
+
+// renderJobOutput returns the JSON output of a COMPLETED job in shape; id
+// and created (Unix seconds) are the job's, for OutputShapeVLLMText.
+func renderJobOutput(shape, summary string, inputTokens int, id string, created int64) json.RawMessage {
 	var v any
 	switch shape {
 	case OutputShapeString:
 		v = summary
+	case OutputShapeVLLMText:
+		type usage struct {
+			Prompt     int `json:"prompt_tokens"`
+			Completion int `json:"completion_tokens"`
+			Total      int `json:"total_tokens"`
+		}
+		type choice struct {
+			Index        int    `json:"index"`
+			Text         string `json:"text"`
+			FinishReason string `json:"finish_reason"`
+		}
+		type completion struct {
+			ID      string   `json:"id"`
+			Object  string   `json:"object"`
+			Created int64    `json:"created"`
+			Model   string   `json:"model"`
+			Choices []choice `json:"choices"`
+			Usage   usage    `json:"usage"`
+		}
+		out := estimateTokens(summary)
+		v = []completion{{
+			ID:      "cmpl-" + strings.ReplaceAll(id, "-", ""),
+			Object:  "text_completion",
+			Created: created,
+			Model:   ModelName,
+			Choices: []choice{{Index: 0, Text: summary, FinishReason: "stop"}},
+			Usage:   usage{Prompt: inputTokens, Completion: out, Total: inputTokens + out},
+		}}
 	case OutputShapeVLLM:
 		type usage struct {
 			Input  int `json:"input"`

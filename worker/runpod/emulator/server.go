@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"container/heap"
 	"crypto/subtle"
 	"encoding/json"
@@ -30,7 +31,8 @@ type Server struct {
 	mu          sync.Mutex
 	rng         *rand.Rand
 	jobs        map[string]*job
-	pending     jobHeap // unsettled jobs that will finish, by finish time
+	pool        *pool   // a finite endpoint's workers and queue; nil in unlimited mode
+	pending     jobHeap // unlimited mode: unsettled jobs that will finish, by finish time
 	expiring    jobHeap // settled jobs, by the time their result expires
 	requests    map[string]int
 	throttled   map[string]int
@@ -41,6 +43,15 @@ type Server struct {
 	maxInFlight int
 	inputs      []Input
 	dropped     int
+	counts      counts
+}
+
+// counts are the Stats counters kept in both modes.
+type counts struct {
+	cancelledQueued, cancelledRunning int
+	timedOutRunning                   int
+	expiredQueued, expiredRunning     int
+	executed                          time.Duration
 }
 
 // Stats is a snapshot of what a [Server] has seen since New or Reset.
@@ -63,6 +74,57 @@ type Stats struct {
 	// order; InputsDropped counts the jobs past that cap.
 	Inputs        []Input
 	InputsDropped int
+
+	// ExecutionSeconds sums the executionTime of the finished jobs.
+	ExecutionSeconds float64
+	// CancelledQueued and CancelledRunning count the jobs cancelled while
+	// IN_QUEUE and while IN_PROGRESS.
+	CancelledQueued, CancelledRunning int
+	// TimedOutRunning counts the jobs that ran past their
+	// policy.executionTimeout and ended TIMED_OUT (FaultTimedOut excluded).
+	TimedOutRunning int
+	// ExpiredQueued and ExpiredRunning count the jobs whose policy.ttl ran
+	// out while IN_QUEUE and while IN_PROGRESS (finite mode only). They are
+	// also in Jobs[StatusTimedOut], whatever Config.TTLExpiry.
+	ExpiredQueued, ExpiredRunning int
+
+	// The rest is of a finite endpoint only (zero in unlimited mode).
+
+	// WorkerSeconds is the billed worker time: for each worker, from the
+	// start of its boot to its stop (or now), cold start, crash loops and
+	// idle time included; throttled workers bill nothing.
+	WorkerSeconds float64
+	// PeakWorkers is the most workers initializing, idle or running at
+	// once.
+	PeakWorkers int
+	// QueueDelays are the delayTime of the jobs that started, in start
+	// order, the first MaxInputsRecorded of them.
+	QueueDelays []time.Duration
+}
+
+// Workers counts an endpoint's workers by state, as /health reports them.
+// Ready is the same count as Idle (RunPod does not define it): workers up,
+// healthy and without a job. A worker with at least one job is Running.
+type Workers struct {
+	Idle         int `json:"idle"`
+	Running      int `json:"running"`
+	Initializing int `json:"initializing"`
+	Ready        int `json:"ready"`
+	Throttled    int `json:"throttled"`
+	Unhealthy    int `json:"unhealthy"`
+}
+
+// Snapshot is an endpoint's state at one time, for time-series plots.
+type Snapshot struct {
+	At         time.Time `json:"at"`
+	InQueue    int       `json:"inQueue"`
+	InProgress int       `json:"inProgress"`
+	Workers    Workers   `json:"workers"`
+	// MaxWorkers, Unhealthy and Throttled are the run-time settings of a
+	// finite endpoint (MaxWorkers 0 in unlimited mode).
+	MaxWorkers int  `json:"maxWorkers"`
+	Unhealthy  bool `json:"unhealthy"`
+	Throttled  bool `json:"throttled"`
 }
 
 // Input describes what one job handed to the "model".
@@ -76,31 +138,56 @@ type Input struct {
 	MaxTokens int    // requested output budget (MaxTokensDefault if none)
 }
 
-// job is one submitted job. Its status is a function of time: it is never
-// updated by a timer.
+// job is one submitted job. In unlimited mode its status is a function of
+// time: it is never updated by a timer. On a finite endpoint the
+// simulation moves it (Server.advanceWorkers).
 type job struct {
 	id       string
 	created  time.Time
-	queue    time.Duration // planned time IN_QUEUE
+	queue    time.Duration // unlimited: planned time IN_QUEUE
 	run      time.Duration // planned time IN_PROGRESS
 	end      string        // planned final status; "" never finishes (FaultStuck)
-	vanish   bool          // FaultExpire: removed as soon as it finishes
 	prompt   string
 	maxWords int
 	tokens   int
 	cancel   chan struct{} // closed when cancelled
+	finite   bool          // on a finite endpoint
+
+	// Finite: when it may start (created + QueueDelay) and its
+	// policy.executionTimeout.
+	eligible time.Time
+	timeout  time.Duration
 
 	// Guarded by Server.mu.
-	cancelledAt time.Time
-	settled     bool // counted in Stats.Jobs and no longer in flight
+	vanish      bool          // removed as soon as it finishes (FaultExpire, ttl delete)
+	timedOut    bool          // ends TIMED_OUT by its executionTimeout
+	cancelledAt time.Time     // unlimited
+	settled     bool          // counted in Stats.Jobs and no longer in flight
+	w           *worker       // finite: the worker running it
+	started     time.Time     // finite: when it started
+	endAt       time.Time     // finite, running: when it ends unless cancelled
+	endStatus   string        // finite, running: how it ends
+	final       string        // finite, settled: its final status
+	delay, exec time.Duration // finite, settled: its delayTime and executionTime
 
 	once sync.Once
 	out  json.RawMessage
 }
 
 // status returns the job's status at now and its time in the queue and in
-// progress so far. The caller holds Server.mu.
+// progress so far. The caller holds Server.mu and, on a finite endpoint,
+// has advanced it to now.
 func (j *job) status(now time.Time) (status string, delay, exec time.Duration) {
+	if j.finite {
+		switch {
+		case j.settled:
+			return j.final, j.delay, j.exec
+		case j.w != nil:
+			return StatusInProgress, j.started.Sub(j.created), now.Sub(j.started)
+		default:
+			return StatusInQueue, now.Sub(j.created), 0
+		}
+	}
 	if !j.cancelledAt.IsZero() {
 		now, status = j.cancelledAt, StatusCancelled
 	}
@@ -125,7 +212,7 @@ func (j *job) finishAt() time.Time { return j.created.Add(j.queue + j.run) }
 func (j *job) output(shape string) json.RawMessage {
 	j.once.Do(func() {
 		summary := extractive.Summarize(stripInstruction(j.prompt), j.maxWords)
-		j.out = renderOutput(shape, summary, j.tokens)
+		j.out = renderJobOutput(shape, summary, j.tokens, j.id, j.created.Unix())
 	})
 	return j.out
 }
@@ -159,6 +246,11 @@ func (s *Server) reset() {
 	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	s.jobs = make(map[string]*job)
 	s.pending, s.expiring = nil, nil
+	s.pool = nil
+	if s.cfg.MaxWorkers > 0 {
+		s.pool = s.newPool(s.cfg.Clock())
+	}
+	s.counts = counts{}
 	s.requests = make(map[string]int)
 	s.throttled = make(map[string]int)
 	s.recent = make(map[string][]time.Time)
@@ -171,25 +263,92 @@ func (s *Server) reset() {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.advance(time.Now())
-	return Stats{
-		Requests:      maps.Clone(s.requests),
-		Throttled:     maps.Clone(s.throttled),
-		Jobs:          maps.Clone(s.final),
-		Submitted:     s.submitted,
-		InFlight:      s.inFlight,
-		MaxInFlight:   s.maxInFlight,
-		Inputs:        slices.Clone(s.inputs),
-		InputsDropped: s.dropped,
+	now := s.instant()
+	s.advance(now)
+	st := Stats{
+		Requests:         maps.Clone(s.requests),
+		Throttled:        maps.Clone(s.throttled),
+		Jobs:             maps.Clone(s.final),
+		Submitted:        s.submitted,
+		InFlight:         s.inFlight,
+		MaxInFlight:      s.maxInFlight,
+		Inputs:           slices.Clone(s.inputs),
+		InputsDropped:    s.dropped,
+		ExecutionSeconds: s.counts.executed.Seconds(),
+		CancelledQueued:  s.counts.cancelledQueued,
+		CancelledRunning: s.counts.cancelledRunning,
+		TimedOutRunning:  s.counts.timedOutRunning,
+		ExpiredQueued:    s.counts.expiredQueued,
+		ExpiredRunning:   s.counts.expiredRunning,
 	}
+	if p := s.pool; p != nil {
+		st.WorkerSeconds = p.billedAt(now).Seconds()
+		st.PeakWorkers = p.peak
+		st.QueueDelays = slices.Clone(p.delays)
+	}
+	return st
 }
 
-// advance settles the jobs that finished by now and forgets the results
-// that expired by now. The caller holds s.mu.
+// Snapshot returns the endpoint's state now: the jobs IN_QUEUE and
+// IN_PROGRESS and the workers by state (in unlimited mode, the workers
+// /health reports).
+func (s *Server) Snapshot() Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.instant()
+	s.advance(now)
+	return s.snapshot(now)
+}
+
+// snapshot is Snapshot. The caller holds s.mu and has advanced to now.
+func (s *Server) snapshot(now time.Time) Snapshot {
+	snap := Snapshot{At: now}
+	if p := s.pool; p != nil {
+		snap.InQueue, snap.InProgress = p.queued, p.running
+		snap.Workers = p.workersNow()
+		snap.MaxWorkers, snap.Unhealthy, snap.Throttled = p.maxWorkers, p.unhealthy, p.throttled
+		return snap
+	}
+	for _, j := range s.jobs {
+		switch st, _, _ := j.status(now); st {
+		case StatusInProgress:
+			snap.InProgress++
+		case StatusInQueue:
+			snap.InQueue++
+		}
+	}
+	// Unlimited: one worker per running job, or one idle worker when none
+	// runs.
+	snap.Workers.Running = snap.InProgress
+	if snap.Workers.Running == 0 {
+		snap.Workers.Idle, snap.Workers.Ready = 1, 1
+	}
+	return snap
+}
+
+// instant is the emulator's time now (Config.Clock), never earlier than
+// the time a finite endpoint has reached. The caller holds s.mu.
+func (s *Server) instant() time.Time {
+	now := s.cfg.Clock()
+	if s.pool != nil && now.Before(s.pool.now) {
+		now = s.pool.now
+	}
+	return now
+}
+
+// advance settles the jobs that finished by now (moving a finite
+// endpoint's workers and queue) and forgets the results that expired by
+// now. The caller holds s.mu.
 func (s *Server) advance(now time.Time) {
+	if s.pool != nil {
+		s.advanceWorkers(now)
+	}
 	for len(s.pending) > 0 && !s.pending[0].at.After(now) {
 		e := heap.Pop(&s.pending).(entry)
 		if !e.j.settled {
+			if e.j.timedOut {
+				s.counts.timedOutRunning++
+			}
 			s.settle(e.j, e.at, e.j.end)
 		}
 	}
@@ -206,6 +365,8 @@ func (s *Server) settle(j *job, at time.Time, status string) {
 	j.settled = true
 	s.final[status]++
 	s.inFlight--
+	_, _, exec := j.status(at)
+	s.counts.executed += exec
 	expiry := at.Add(s.cfg.Retention)
 	if j.vanish {
 		expiry = at
@@ -216,6 +377,10 @@ func (s *Server) settle(j *job, at time.Time, status string) {
 // ServeHTTP serves the RunPod Serverless API at the root and under any
 // /v2/{endpoint_id}/ prefix.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == AdminPath {
+		s.serveAdmin(w, r)
+		return
+	}
 	op, id := route(r.URL.Path)
 	if op == "" {
 		writeError(w, http.StatusNotFound, "no such route: "+r.URL.Path)
@@ -233,7 +398,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests[op]++
 	n := s.requests[op]
-	wait, over := s.overLimit(op, time.Now())
+	wait, over := s.overLimit(op, s.instant())
 	s.mu.Unlock()
 	if over {
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
@@ -414,9 +579,15 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request, op string, 
 		return
 	}
 
+	if j.finite {
+		s.awaitFinite(w, r, j)
+		return
+	}
 	wait := s.cfg.RunsyncWait
 	if j.end != "" {
-		wait = min(wait, time.Until(j.finishAt()))
+		s.mu.Lock()
+		wait = min(wait, j.finishAt().Sub(s.instant()))
+		s.mu.Unlock()
 	}
 	if wait > 0 {
 		t := time.NewTimer(wait)
@@ -429,11 +600,47 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request, op string, 
 		}
 	}
 	s.mu.Lock()
-	now := time.Now()
+	now := s.instant()
 	s.advance(now)
 	st, delay, exec := j.status(now)
 	s.mu.Unlock()
 	s.writeStatus(w, j, st, delay, exec)
+}
+
+// runsyncPoll is how often a /runsync on a finite endpoint looks at its
+// job: the simulation moves only when asked.
+const runsyncPoll = 20 * time.Millisecond
+
+// awaitFinite answers a /runsync on a finite endpoint: it looks at its job
+// every runsyncPoll, for up to Config.RunsyncWait (real time), and answers
+// with the job's status when it finishes or the wait is over.
+func (s *Server) awaitFinite(w http.ResponseWriter, r *http.Request, j *job) {
+	deadline := time.NewTimer(s.cfg.RunsyncWait)
+	defer deadline.Stop()
+	poll := time.NewTicker(runsyncPoll)
+	defer poll.Stop()
+	for {
+		s.mu.Lock()
+		now := s.instant()
+		s.advance(now)
+		st, delay, exec := j.status(now)
+		s.mu.Unlock()
+		if finished(st) {
+			s.writeStatus(w, j, st, delay, exec)
+			return
+		}
+		select {
+		case <-poll.C:
+			continue
+		case <-j.cancel:
+			continue
+		case <-deadline.C:
+		case <-r.Context().Done():
+			return // the client left
+		}
+		s.writeStatus(w, j, st, delay, exec)
+		return
+	}
 }
 
 // submit creates the job for req with fault applied.
@@ -461,13 +668,9 @@ func (s *Server) submit(req request, fault Fault) *job {
 	case FaultExpire:
 		j.vanish = true
 	}
-	if t := req.executionTimeout; t > 0 && j.end != "" && j.run > t {
-		j.end, j.run = StatusTimedOut, t
-	}
-
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j.created = time.Now()
+	j.created = s.instant()
 	s.advance(j.created)
 	for j.id == "" || s.jobs[j.id] != nil {
 		j.id = newID(s.rng)
@@ -476,8 +679,23 @@ func (s *Server) submit(req request, fault Fault) *job {
 	s.submitted++
 	s.inFlight++
 	s.maxInFlight = max(s.maxInFlight, s.inFlight)
-	if j.end != "" {
-		heap.Push(&s.pending, entry{at: j.finishAt(), j: j})
+	if p := s.pool; p != nil {
+		// Finite: the job waits in the queue; ttl and executionTimeout
+		// have RunPod's defaults.
+		j.finite, j.queue = true, 0
+		j.eligible = j.created.Add(s.cfg.QueueDelay)
+		j.timeout = cmp.Or(req.executionTimeout, ExecutionTimeoutDefault)
+		heap.Push(&p.ttls, entry{at: j.created.Add(cmp.Or(req.ttl, TTLDefault)), j: j})
+		p.queue = append(p.queue, j)
+		p.queued++
+		s.process(j.created)
+	} else {
+		if t := req.executionTimeout; t > 0 && j.end != "" && j.run > t {
+			j.end, j.run, j.timedOut = StatusTimedOut, t, true
+		}
+		if j.end != "" {
+			heap.Push(&s.pending, entry{at: j.finishAt(), j: j})
+		}
 	}
 	if len(s.inputs) < MaxInputsRecorded {
 		s.inputs = append(s.inputs, Input{
@@ -508,7 +726,7 @@ func newID(rng *rand.Rand) string {
 
 func (s *Server) serveStatus(w http.ResponseWriter, id string) {
 	s.mu.Lock()
-	now := time.Now()
+	now := s.instant()
 	s.advance(now)
 	j := s.jobs[id]
 	if j == nil {
@@ -550,7 +768,7 @@ type statusResponse struct {
 
 func (s *Server) serveCancel(w http.ResponseWriter, id string) {
 	s.mu.Lock()
-	now := time.Now()
+	now := s.instant()
 	s.advance(now)
 	j := s.jobs[id]
 	if j == nil {
@@ -560,9 +778,20 @@ func (s *Server) serveCancel(w http.ResponseWriter, id string) {
 	}
 	st, _, _ := j.status(now)
 	if !finished(st) {
-		j.cancelledAt = now
+		if st == StatusInQueue {
+			s.counts.cancelledQueued++
+		} else {
+			s.counts.cancelledRunning++
+		}
 		close(j.cancel)
-		s.settle(j, now, StatusCancelled)
+		if j.finite {
+			// The job leaves the queue, or frees its worker's slot at once.
+			s.finishJob(j, now, StatusCancelled)
+			s.process(now)
+		} else {
+			j.cancelledAt = now
+			s.settle(j, now, StatusCancelled)
+		}
 		st = StatusCancelled
 		s.log.Debug("job cancelled", zap.String("job_id", id))
 	}
@@ -582,41 +811,28 @@ type healthResponse struct {
 		InQueue    int `json:"inQueue"`
 		Retried    int `json:"retried"`
 	} `json:"jobs"`
-	Workers struct {
-		Idle         int `json:"idle"`
-		Running      int `json:"running"`
-		Initializing int `json:"initializing"`
-		Ready        int `json:"ready"`
-		Throttled    int `json:"throttled"`
-		Unhealthy    int `json:"unhealthy"`
-	} `json:"workers"`
+	Workers Workers `json:"workers"`
 }
 
-// serveHealth counts the jobs it still holds: completed, failed (FAILED and
-// TIMED_OUT), in progress and in queue. The emulated endpoint has one
-// worker per running job, or one idle worker when none runs.
+// serveHealth counts the jobs it still holds: completed and failed (FAILED
+// and TIMED_OUT) among the results not yet expired, and the jobs in
+// progress and in queue; and the workers by state (Snapshot).
 func (s *Server) serveHealth(w http.ResponseWriter) {
 	var h healthResponse
 	s.mu.Lock()
-	now := time.Now()
+	now := s.instant()
 	s.advance(now)
+	snap := s.snapshot(now)
 	for _, j := range s.jobs {
 		switch st, _, _ := j.status(now); st {
 		case StatusCompleted:
 			h.Jobs.Completed++
 		case StatusFailed, StatusTimedOut:
 			h.Jobs.Failed++
-		case StatusInProgress:
-			h.Jobs.InProgress++
-		case StatusInQueue:
-			h.Jobs.InQueue++
 		}
 	}
 	s.mu.Unlock()
-	h.Workers.Running = h.Jobs.InProgress
-	if h.Workers.Running == 0 {
-		h.Workers.Idle, h.Workers.Ready = 1, 1
-	}
+	h.Jobs.InProgress, h.Jobs.InQueue, h.Workers = snap.InProgress, snap.InQueue, snap.Workers
 	writeJSON(w, http.StatusOK, h)
 }
 
