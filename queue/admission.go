@@ -48,3 +48,30 @@ func (c *Consumer) awaitAdmission(ctx context.Context) bool {
 		return false
 	}
 }
+
+// gather waits, for at most Config.AdmissionGather, while Admission leaves
+// room for fewer than gatherBatch messages and the consumer holds others
+// (their work goes on meanwhile), so that the receive brings several. It
+// reports false when ctx ended. The caller holds one slot.
+func (c *Consumer) gather(ctx context.Context) bool {
+	if c.cfg.Admission == nil || c.cfg.AdmissionGather <= 0 {
+		return true
+	}
+	deadline := time.NewTimer(c.cfg.AdmissionGather)
+	defer deadline.Stop()
+	for {
+		held := len(c.slots)
+		room := min(c.cfg.Concurrency, c.cfg.Admission.Limit()) - held
+		if room >= gatherBatch-1 || held <= 1 {
+			return true
+		}
+		select {
+		case <-c.cfg.Admission.Changed():
+		case <-c.freed:
+		case <-deadline.C:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+}

@@ -72,6 +72,13 @@ type Config struct {
 	// handlers' downstream can start soon: the consumer holds at most
 	// min(Concurrency, Admission.Limit()) messages. nil: Concurrency alone.
 	Admission Admission
+	// AdmissionGather is the most a consumer that Admission keeps below
+	// Concurrency, and that holds messages already, waits for room for a
+	// few more before it receives (0: it receives as soon as there is room
+	// for one). Fewer, fuller receives cost fewer SQS requests; when what
+	// the handlers feed has a queue of its own (RunPod's, kept at
+	// RUNPOD_QUEUE_DELAY), waiting a fraction of that queue costs nothing.
+	AdmissionGather time.Duration
 	// Logger receives the consumer's logs; nil discards them.
 	Logger *zap.Logger
 	// Metrics records the consumer's counters; nil records nothing.
@@ -108,6 +115,9 @@ func (c Config) Validate() error {
 	}
 	if c.VisibilityCeiling < 0 || c.VisibilityCeiling > MaxVisibility {
 		errs = append(errs, fmt.Errorf("visibility ceiling %s: must be between 0 and 12h", c.VisibilityCeiling))
+	}
+	if c.AdmissionGather < 0 || c.AdmissionGather > time.Minute {
+		errs = append(errs, fmt.Errorf("admission gather %s: must be between 0 and 1m", c.AdmissionGather))
 	}
 	if c.DeleteFlush < 0 {
 		errs = append(errs, fmt.Errorf("delete flush %s: must not be negative", c.DeleteFlush))

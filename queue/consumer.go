@@ -413,6 +413,10 @@ func (c *Consumer) takeSlots(ctx context.Context, pace *receivePace) (int, bool)
 			return 0, false
 		}
 	}
+	if !c.gather(ctx) {
+		<-c.slots
+		return 0, false
+	}
 	if pace.busy {
 		if wait := time.Until(pace.next(c.cfg.BatchWait)); wait > 0 && !sleep(ctx, wait) {
 			<-c.slots
