@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -13,11 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/event"
-	"github.com/summarizer/summarizer/worker/internal/limit"
 	"github.com/summarizer/summarizer/worker/internal/s3x"
 	"github.com/summarizer/summarizer/worker/internal/span"
 	"github.com/summarizer/summarizer/worker/journal"
@@ -44,12 +45,12 @@ type Worker struct {
 	// background holds clean-ups that need not delay a message (the journal
 	// of a stored summary); Close waits for them.
 	background sync.WaitGroup
-	// summarizing bounds the records in the summarize stage (nil: no bound).
-	summarizing *limit.Limiter
+	// summarizing bounds the records in the summarize stage.
+	summarizing *semaphore.Weighted
 	// access decides whose fault an access denied on an object is.
 	access *access
-	// admitted bounds the object bytes in memory (nil: no bound).
-	admitted *limit.Bytes
+	// memory bounds the object bytes in memory.
+	memory *memory
 }
 
 // Close waits for the worker's background clean-ups (journal deletes) to
@@ -74,13 +75,12 @@ func New(client s3API, sum backend.Summarizer, cfg Config) (*Worker, error) {
 	if cfg.ExpectedBucketOwner != "" {
 		s3c.owner = &cfg.ExpectedBucketOwner
 	}
-	w := &Worker{s3: s3c, sum: sum, cfg: cfg, log: cfg.Logger, access: newAccess(s3c)}
-	if cfg.MaxInflightBytes > 0 {
-		w.admitted = limit.NewBytes(cfg.MaxInflightBytes)
+	w := &Worker{s3: s3c, sum: sum, cfg: cfg, log: cfg.Logger, access: newAccess(s3c), memory: newMemory(cfg.MaxInflightBytes)}
+	summarizing := int64(cfg.Summarizing)
+	if summarizing == 0 {
+		summarizing = math.MaxInt64
 	}
-	if cfg.Summarizing > 0 {
-		w.summarizing = limit.New(cfg.Summarizing)
-	}
+	w.summarizing = semaphore.NewWeighted(summarizing)
 	return w, nil
 }
 
@@ -210,11 +210,11 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 		return failed(rr, outcome.Permanent(outcome.ReasonBucketNotAllowed, fmt.Errorf("bucket %q is not in ALLOWED_BUCKETS", rec.Bucket)))
 	}
 	start := time.Now()
-	release, err := w.admit(ctx, rec)
+	mem, err := w.admit(ctx, rec)
 	if err != nil {
 		return failed(rr, err)
 	}
-	defer release()
+	defer mem.release()
 	out := w.outputLocation(rec.Bucket, rec.Key)
 	rr.Output = "s3://" + out.bucket + "/" + out.key
 
@@ -290,11 +290,11 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 	}
 	sctx, sspan := span.Start(ctx, "summarize")
 	var sum backend.Summary
-	free, err := w.summarizing.Acquire(sctx)
+	err = w.summarizing.Acquire(sctx, 1)
 	if err == nil {
 		t = time.Now() // the stage starts once a summarizing slot is free
 		sum, err = w.sum.Summarize(sctx, backend.Document{Text: obj.text, Bucket: rec.Bucket, Key: rec.Key, ETag: obj.etag, Journal: jr, Final: d.Final})
-		free()
+		w.summarizing.Release(1)
 	}
 	w.cfg.Metrics.Stage.WithLabelValues("summarize").Observe(time.Since(t).Seconds())
 	sspan.SetAttributes(span.Model.String(sum.Model), span.Chunks.Int(sum.Chunks), span.Jobs.Int(len(sum.JobIDs)))
@@ -358,15 +358,15 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 // object may be gzip (its text can be up to MaxObjectBytes). A backend that
 // reads the object itself takes nothing. The object's bytes stay counted
 // until the record ends: its text lives as long as its summary is made.
-func (w *Worker) admit(ctx context.Context, rec event.Record) (release func(), err error) {
+func (w *Worker) admit(ctx context.Context, rec event.Record) (*held, error) {
 	if r, ok := w.sum.(backend.ObjectReader); ok && r.ReadsObject() {
-		return func() {}, nil
+		return nil, nil
 	}
 	n := rec.Size
 	if n <= 0 || n > w.cfg.MaxObjectBytes || transcript.StripGzipSuffix(rec.Key) != rec.Key {
 		n = w.cfg.MaxObjectBytes
 	}
-	return w.admitted.Acquire(ctx, n)
+	return w.memory.acquire(ctx, n)
 }
 
 // superseded ends a record whose object version is no longer current: the

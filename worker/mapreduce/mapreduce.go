@@ -13,17 +13,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"text/template"
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/chunk"
-	"github.com/summarizer/summarizer/worker/internal/limit"
 	"github.com/summarizer/summarizer/worker/internal/span"
 	"github.com/summarizer/summarizer/worker/journal"
 )
@@ -111,7 +112,7 @@ type Config struct {
 type Pipeline struct {
 	model    backend.Model
 	cfg      Config
-	inFlight *limit.Limiter // nil: no bound
+	inFlight *semaphore.Weighted // model calls of every transcript
 }
 
 // New returns a pipeline over m.
@@ -142,11 +143,11 @@ func New(m backend.Model, cfg Config) (*Pipeline, error) {
 	if cfg.ChunkTokens < overhead+64 {
 		return nil, fmt.Errorf("chunk tokens %d: the prompts alone take %d; want at least %d", cfg.ChunkTokens, overhead, overhead+64)
 	}
-	p := &Pipeline{model: m, cfg: cfg}
-	if cfg.InFlight > 0 {
-		p.inFlight = limit.New(cfg.InFlight)
+	inFlight := int64(cfg.InFlight)
+	if inFlight <= 0 {
+		inFlight = math.MaxInt64
 	}
-	return p, nil
+	return &Pipeline{model: m, cfg: cfg, inFlight: semaphore.NewWeighted(inFlight)}, nil
 }
 
 // Summarize runs map-reduce over doc.Text. Partial summaries keep the order
@@ -288,6 +289,13 @@ func (p *Pipeline) truncate(s string, budget int) string {
 // transcript up for good (outcome.GivenUp: dead-lettered now; never a
 // hold, which keeps the message even on its final delivery): then their
 // jobs are cancelled (backend.ErrGiveUp).
+//
+// It is not an errgroup: errgroup's context is cancelled with the first
+// error itself as its cause, while the other calls must learn one of two
+// things from their context's cause, the transcript is given up for good
+// (backend.ErrGiveUp: cancel your job) or a later delivery takes over
+// (errSiblingFailed: leave your job running, journaled), decided once by
+// outcome.GivenUp on that first error.
 func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs []string, j journal.Journal, final bool) ([]string, []string, error) {
 	out := make([]string, len(inputs))
 	idsOf := make([][]string, len(inputs))
@@ -311,20 +319,18 @@ func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs
 			cancel(errSiblingFailed)
 		}
 	}
-	perDocument := limit.New(p.cfg.PerDocument)
+	perDocument := semaphore.NewWeighted(int64(p.cfg.PerDocument))
 	for i, in := range inputs {
-		free, err := perDocument.Acquire(gctx)
-		if err != nil || gctx.Err() != nil {
-			break // stopped, even if a slot came free at the same time
+		if perDocument.Acquire(gctx, 1) != nil {
+			break // stopped
 		}
 		call := func() {
-			defer free()
-			release, err := p.inFlight.Acquire(gctx)
-			if err != nil {
+			defer perDocument.Release(1)
+			if err := p.inFlight.Acquire(gctx, 1); err != nil {
 				fail(err)
 				return
 			}
-			defer release()
+			defer p.inFlight.Release(1)
 			c, err := p.model.Complete(gctx, render(t, in), j)
 			idsOf[i] = c.JobIDs
 			switch {

@@ -2,6 +2,7 @@ package mapreduce
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -178,5 +179,79 @@ func TestMaxChunksCapsSpend(t *testing.T) {
 	}
 	if n := len(m.prompts); n != 0 {
 		t.Errorf("%d model calls before the cap was found", n)
+	}
+}
+
+// failingModel fails the call whose prompt holds fail with err, and
+// blocks every other call until its context ends, recording the cause.
+type failingModel struct {
+	fail    string
+	err     error
+	mu      sync.Mutex
+	causes  []error
+	started chan struct{}
+}
+
+func (m *failingModel) Name() string { return "failing" }
+
+func (m *failingModel) Complete(ctx context.Context, prompt string, _ journal.Journal) (backend.Completion, error) {
+	if strings.Contains(prompt, m.fail) {
+		for range 3 { // the three others are waiting
+			<-m.started
+		}
+		return backend.Completion{}, m.err
+	}
+	m.started <- struct{}{}
+	<-ctx.Done()
+	m.mu.Lock()
+	m.causes = append(m.causes, context.Cause(ctx))
+	m.mu.Unlock()
+	return backend.Completion{}, ctx.Err()
+}
+
+// When one call fails, the others stop waiting, and their context's cause
+// says whether the transcript is given up for good (backend.ErrGiveUp:
+// cancel the job) or a later delivery takes over (leave the job running):
+// outcome.GivenUp decides once, on the first failure. The failure
+// returned is that first one.
+func TestFailureStopsSiblingsWithItsCause(t *testing.T) {
+	t.Parallel()
+	transient := errors.New("job FAILED")
+	tests := []struct {
+		name   string
+		err    error
+		final  bool
+		giveUp bool
+	}{
+		{"permanent", outcome.Permanent(outcome.ReasonBackendRejected, errors.New("400")), false, true},
+		{"transient", transient, false, false},
+		{"transient on the final delivery", transient, true, true},
+		{"hold on the final delivery", outcome.Hold(outcome.CauseThrottled, errors.New("429")), true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := &failingModel{fail: "marker-fail", err: tt.err, started: make(chan struct{})}
+			p, err := New(m, Config{PerDocument: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			inputs := []string{"part one", "part two", "marker-fail", "part four"}
+			_, _, err = p.completeAll(t.Context(), p.cfg.Prompts.Map, inputs, journal.None{}, tt.final)
+			if !errors.Is(err, tt.err) {
+				t.Errorf("err = %v, want the first failure %v", err, tt.err)
+			}
+			if len(m.causes) != 3 {
+				t.Fatalf("%d calls stopped, want 3", len(m.causes))
+			}
+			for _, c := range m.causes {
+				if got := errors.Is(c, backend.ErrGiveUp); got != tt.giveUp {
+					t.Errorf("cause %v: given up %v, want %v", c, got, tt.giveUp)
+				}
+				if !tt.giveUp && !errors.Is(c, errSiblingFailed) {
+					t.Errorf("cause %v, want errSiblingFailed", c)
+				}
+			}
+		})
 	}
 }
