@@ -29,7 +29,8 @@ type Config struct {
 	ExpectedBucketOwner string
 	// MaxInflightBytes bounds the object bytes admitted into memory at once,
 	// all messages together: a record waits for room before it reads its
-	// object (0: no bound).
+	// object (0: no bound). An object counts its size, and a gzipped one
+	// its inflated size too, learned before it is inflated into memory.
 	MaxInflightBytes int64
 	// InputPrefix and InputSuffixes select the keys that are work; other
 	// keys are skipped. Suffixes match case-insensitively.

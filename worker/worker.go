@@ -236,7 +236,7 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 			sp.SetAttributes(span.HeadOnly.Bool(true))
 			obj, fetchErr = w.head(sctx, rec.Bucket, rec.Key, rec.ETag)
 		} else {
-			obj, fetchErr = w.fetch(sctx, rec.Bucket, rec.Key, rec.ETag)
+			obj, fetchErr = w.fetch(sctx, rec.Bucket, rec.Key, rec.ETag, mem)
 		}
 		w.cfg.Metrics.Stage.WithLabelValues("fetch").Observe(time.Since(t).Seconds())
 		switch {
@@ -354,8 +354,9 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 
 // admit waits until the record's object fits MaxInflightBytes, counted by
 // the size its event states (at most MaxObjectBytes: a larger object fails
-// before it is read), or MaxObjectBytes when the event states none or the
-// object may be gzip (its text can be up to MaxObjectBytes). A backend that
+// before it is read), or MaxObjectBytes when the event states none (given
+// back once S3 says the size). fetch then makes the hold what the object
+// holds in memory: gzip counts its inflated size too. A backend that
 // reads the object itself takes nothing. The object's bytes stay counted
 // until the record ends: its text lives as long as its summary is made.
 func (w *Worker) admit(ctx context.Context, rec event.Record) (*held, error) {
@@ -363,7 +364,7 @@ func (w *Worker) admit(ctx context.Context, rec event.Record) (*held, error) {
 		return nil, nil
 	}
 	n := rec.Size
-	if n <= 0 || n > w.cfg.MaxObjectBytes || transcript.StripGzipSuffix(rec.Key) != rec.Key {
+	if n <= 0 || n > w.cfg.MaxObjectBytes {
 		n = w.cfg.MaxObjectBytes
 	}
 	return w.memory.acquire(ctx, n)
