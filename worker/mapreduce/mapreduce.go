@@ -35,9 +35,23 @@ const (
 	ReducePromptDefault = "{{.Text}}\n\nThese are summaries of consecutive parts of one conversation. Combine them into one brief summary."
 )
 
-// MaxChunksDefault is Config.MaxChunks when zero: about a day of speech at
-// the default budget of 1,500 tokens.
-const MaxChunksDefault = 200
+// DayOfSpeechTokens is what one transcript may cost with Config.MaxChunks
+// auto: about a day of speech, 24 h at 150 words a minute (216,000 spoken
+// words), at 3 tokens a spoken word as chunk.EstimateTokens counts a
+// transcript with its speaker labels, punctuation and line ends (2.2 on
+// long turns under first names, as in worker/chunk's meeting fixture and
+// worker/transcript's goldens, to 3.0 on short turns under "Speaker N"
+// labels). It bounds the transcript's tokens, which is what its map
+// calls spend, so it is the same cap at any ChunkTokens.
+const DayOfSpeechTokens = 216_000 * 3
+
+// MaxChunksLimit is the most map calls one transcript may need, whatever
+// MaxChunks says: its job journal holds the map prompts and their merges,
+// which are fewer than the map prompts (a level of pairs merges n parts in
+// n-1 calls), so half of journal.MaxEntries. A day of speech needs fewer
+// at any ChunkTokens of 400 or more (1,884 at 400, 1,507 at 500, 461 at
+// 1,500, on the transcript of short turns above).
+const MaxChunksLimit = journal.MaxEntries / 2
 
 // Prompts are the map prompt (one chunk of transcript) and the reduce prompt
 // (partial summaries, one per line), Go templates with {{.Text}}.
@@ -93,9 +107,12 @@ type Config struct {
 	// PerDocument is how many model calls of one transcript run at once
 	// (default 4).
 	PerDocument int
-	// MaxChunks caps the map calls one transcript may need (default
-	// MaxChunksDefault): a longer one is a permanent too_large failure
-	// before any call, so GPU spend per transcript is bounded.
+	// MaxChunks caps the map calls one transcript may need: a longer one
+	// is a permanent too_large failure before any call, so GPU spend per
+	// transcript is bounded. 0 is auto: a transcript of more than
+	// DayOfSpeechTokens (as counted by Count) is too_large, whatever
+	// ChunkTokens is, and a shorter one may need as many map calls as its
+	// chunks (at most MaxChunksLimit, which no MaxChunks may exceed).
 	MaxChunks int
 	// InFlight bounds the model calls of all transcripts of this Pipeline
 	// at once (one Pipeline serves a process), so one huge transcript
@@ -126,8 +143,8 @@ func New(m backend.Model, cfg Config) (*Pipeline, error) {
 	if cfg.PerDocument == 0 {
 		cfg.PerDocument = 4
 	}
-	if cfg.MaxChunks == 0 {
-		cfg.MaxChunks = MaxChunksDefault
+	if cfg.MaxChunks < 0 || cfg.MaxChunks > MaxChunksLimit {
+		return nil, fmt.Errorf("max chunks %d: want 0 (auto) to %d, the map calls a job journal can hold with their merges", cfg.MaxChunks, MaxChunksLimit)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
@@ -153,13 +170,15 @@ func New(m backend.Model, cfg Config) (*Pipeline, error) {
 // Summarize runs map-reduce over doc.Text. Partial summaries keep the order
 // of the transcript.
 func (p *Pipeline) Summarize(ctx context.Context, doc backend.Document) (backend.Summary, error) {
+	if err := p.withinSpend(doc.Text, -1); err != nil {
+		return backend.Summary{}, err
+	}
 	chunks, err := p.split(doc.Text, p.cfg.Prompts.Map)
 	if err != nil {
 		return backend.Summary{}, err
 	}
-	if len(chunks) > p.cfg.MaxChunks {
-		return backend.Summary{Chunks: len(chunks)}, outcome.Permanent(outcome.ReasonTooLarge,
-			fmt.Errorf("transcript needs %d chunks, over MAX_CHUNKS %d", len(chunks), p.cfg.MaxChunks))
+	if err := p.withinSpend(doc.Text, len(chunks)); err != nil {
+		return backend.Summary{Chunks: len(chunks)}, err
 	}
 	sum := backend.Summary{Model: p.model.Name(), Chunks: len(chunks)}
 	log := span.Log(ctx, p.cfg.Logger.WithLazy(zap.String("key", doc.Key)))
@@ -203,6 +222,30 @@ func (p *Pipeline) Summarize(ctx context.Context, doc backend.Document) (backend
 	sum.Text = parts[0]
 	sum.JobIDs = unique(sum.JobIDs)
 	return sum, nil
+}
+
+// withinSpend is the cap on what one transcript may cost, checked before
+// any model call: with MaxChunks auto, its tokens (before it is split,
+// chunks < 0) within DayOfSpeechTokens and its map calls within
+// MaxChunksLimit; else its map calls within MaxChunks. The error says
+// which cap it is over.
+func (p *Pipeline) withinSpend(text string, chunks int) error {
+	tooLarge := func(format string, a ...any) error {
+		return outcome.Permanent(outcome.ReasonTooLarge, fmt.Errorf(format, a...))
+	}
+	switch {
+	case p.cfg.MaxChunks > 0:
+		if chunks > p.cfg.MaxChunks {
+			return tooLarge("transcript needs %d chunks, over MAX_CHUNKS %d", chunks, p.cfg.MaxChunks)
+		}
+	case chunks < 0:
+		if n := p.cfg.Count(text); n > DayOfSpeechTokens {
+			return tooLarge("transcript of about %d tokens, over a day of speech (%d tokens, MAX_CHUNKS auto)", n, DayOfSpeechTokens)
+		}
+	case chunks > MaxChunksLimit:
+		return tooLarge("transcript needs %d chunks, over the %d a job journal holds with their merges (MAX_CHUNKS auto)", chunks, MaxChunksLimit)
+	}
+	return nil
 }
 
 // unique drops repeated ids (identical prompts share one journaled job),
