@@ -22,6 +22,7 @@ import (
 	"github.com/summarizer/summarizer/worker/internal/s3x"
 	"github.com/summarizer/summarizer/worker/internal/span"
 	"github.com/summarizer/summarizer/worker/journal"
+	"github.com/summarizer/summarizer/worker/sibling"
 	"github.com/summarizer/summarizer/worker/transcript"
 )
 
@@ -51,6 +52,9 @@ type Worker struct {
 	access *access
 	// memory bounds the object bytes in memory.
 	memory *memory
+	// siblings finds a richer transcript of a record's recording (nil:
+	// SIBLINGS=all).
+	siblings *sibling.Finder
 }
 
 // Close waits for the worker's background clean-ups (journal deletes) to
@@ -81,6 +85,10 @@ func New(client s3API, sum backend.Summarizer, cfg Config) (*Worker, error) {
 		summarizing = math.MaxInt64
 	}
 	w.summarizing = semaphore.NewWeighted(summarizing)
+	if cfg.Siblings == SiblingsRichest {
+		w.siblings = &sibling.Finder{S3: s3c, Settle: cfg.SiblingSettle, Logger: cfg.Logger,
+			IsWork: func(bucket, key string) bool { return w.skipKey(bucket, key) == "" }}
+	}
 	return w, nil
 }
 
@@ -91,7 +99,7 @@ type Status string
 const (
 	StatusDone        Status = "done"         // summarized and stored now
 	StatusAlreadyDone Status = "already_done" // a summary of this very object existed
-	StatusSkipped     Status = "skipped"      // not work (filters, recursion guard, not ObjectCreated)
+	StatusSkipped     Status = "skipped"      // not work (filters, recursion guard, not ObjectCreated, a richer sibling)
 	StatusSuperseded  Status = "superseded"   // the object was overwritten since the event: its own event does the work
 	StatusFailed      Status = "failed"
 )
@@ -208,6 +216,15 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 	}
 	if len(w.cfg.AllowedBuckets) > 0 && !slices.Contains(w.cfg.AllowedBuckets, rec.Bucket) {
 		return failed(rr, outcome.Permanent(outcome.ReasonBucketNotAllowed, fmt.Errorf("bucket %q is not in ALLOWED_BUCKETS", rec.Bucket)))
+	}
+	richer, err := w.richerSibling(ctx, rec)
+	if err != nil {
+		return failed(rr, err)
+	}
+	if richer != "" {
+		rr.Status, rr.Why = StatusSkipped, fmt.Sprintf("s3://%s/%s is a richer transcript of the same recording (SIBLINGS=richest)", rec.Bucket, richer)
+		log.Debug("record skipped", zap.String("why", rr.Why))
+		return rr
 	}
 	start := time.Now()
 	mem, err := w.admit(ctx, rec)
@@ -410,25 +427,50 @@ func failed(rr RecordResult, err error) RecordResult {
 	return rr
 }
 
+// richerSibling returns the key of a richer transcript of the record's
+// recording (SIBLINGS=richest), or "" when there is none or the rule is
+// off. Its span, "siblings", says what the look found.
+func (w *Worker) richerSibling(ctx context.Context, rec event.Record) (string, error) {
+	if w.siblings == nil {
+		return "", nil
+	}
+	if _, ok := sibling.Parse(rec.Key); !ok {
+		return "", nil
+	}
+	ctx, sp := span.Start(ctx, "siblings")
+	res, err := w.siblings.Richer(ctx, rec.Bucket, rec.Key)
+	sp.SetAttributes(span.Siblings.Int(res.Siblings), span.Looks.Int(res.Looks), span.Waited.Int64(res.Waited.Milliseconds()))
+	if res.Richer != "" {
+		sp.SetAttributes(span.Richer.String(res.Richer))
+	}
+	span.End(sp, err)
+	return res.Richer, err
+}
+
 // skip says why a record is not work, or "" if it is.
 func (w *Worker) skip(rec event.Record) string {
 	if !rec.Created() {
 		return fmt.Sprintf("event %s is not an object creation", rec.EventName)
 	}
-	if IsSummaryKey(rec.Key) {
+	return w.skipKey(rec.Bucket, rec.Key)
+}
+
+// skipKey says why an object is not work, or "" if it is.
+func (w *Worker) skipKey(bucket, key string) string {
+	if IsSummaryKey(key) {
 		return "key is a summary (recursion guard)"
 	}
 	outBucket := w.cfg.OutputBucket
 	if outBucket == "" {
-		outBucket = rec.Bucket
+		outBucket = bucket
 	}
-	if outBucket == rec.Bucket && strings.HasPrefix(rec.Key, w.cfg.OutputPrefix) {
+	if outBucket == bucket && strings.HasPrefix(key, w.cfg.OutputPrefix) {
 		return "key is under the output prefix (recursion guard)"
 	}
-	if !strings.HasPrefix(rec.Key, w.cfg.InputPrefix) {
+	if !strings.HasPrefix(key, w.cfg.InputPrefix) {
 		return "key is outside the input prefix"
 	}
-	lower := strings.ToLower(transcript.StripGzipSuffix(rec.Key))
+	lower := strings.ToLower(transcript.StripGzipSuffix(key))
 	for _, s := range w.cfg.InputSuffixes {
 		if strings.HasSuffix(lower, strings.ToLower(s)) {
 			return ""
