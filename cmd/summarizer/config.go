@@ -29,6 +29,7 @@ type config struct {
 	AllowedBuckets    []string
 	InputPrefix       string
 	InputSuffixes     []string
+	Siblings          string
 	OutputBucket      string
 	OutputPrefix      string
 	OutputFormat      string
@@ -102,6 +103,7 @@ func outputOptions(s *config) []settings.Option {
 		{Env: "ALLOWED_BUCKETS", Usage: "comma list; events for other buckets are dead-lettered", Parse: settings.List(&s.AllowedBuckets)},
 		{Env: "INPUT_PREFIX", Usage: "only keys under it are work", Parse: settings.String(&s.InputPrefix)},
 		{Env: "INPUT_SUFFIXES", Default: ".txt,.srt,.vtt,.json", Usage: "only keys ending in one of them are work", Parse: settings.List(&s.InputSuffixes)},
+		{Env: "SIBLINGS", Default: "richest", Usage: "richest: transcripts of one recording (same bucket, same key up to a transcript extension: Whisper's standup.txt, .vtt, .srt, .json) cost one summary, made from the richest (.json > .vtt > .srt > .tsv > .txt), the others skipped; all: one summary per file", Parse: settings.OneOf(&s.Siblings, worker.SiblingsRichest, worker.SiblingsAll)},
 		{Env: "OUTPUT_BUCKET", Usage: "where summaries go (default: the input bucket)", Parse: settings.String(&s.OutputBucket)},
 		{Env: "OUTPUT_PREFIX", Default: "summaries/", Usage: "prefix of every summary key", Parse: settings.String(&s.OutputPrefix)},
 		{Env: "OUTPUT_FORMAT", Default: "text", Usage: "text or json", Parse: settings.OneOf(&s.OutputFormat, "text", "json")},
@@ -183,6 +185,7 @@ func (s *config) workerConfig() worker.Config {
 		AllowedBuckets: s.AllowedBuckets,
 		InputPrefix:    s.InputPrefix,
 		InputSuffixes:  s.InputSuffixes,
+		Siblings:       s.Siblings,
 		OutputBucket:   s.OutputBucket,
 		OutputPrefix:   s.OutputPrefix,
 		OutputFormat:   s.OutputFormat,
