@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -13,6 +14,12 @@ const (
 	OutputPrefixDefault   = "summaries/"
 	OutputFormatDefault   = "text"
 	MaxObjectBytesDefault = 20 << 20
+)
+
+// Config.Siblings values.
+const (
+	SiblingsRichest = "richest"
+	SiblingsAll     = "all"
 )
 
 // InputSuffixesDefault are the keys that are work when Config.InputSuffixes is empty.
@@ -29,12 +36,22 @@ type Config struct {
 	ExpectedBucketOwner string
 	// MaxInflightBytes bounds the object bytes admitted into memory at once,
 	// all messages together: a record waits for room before it reads its
-	// object (0: no bound).
+	// object (0: no bound). An object counts its size, and a gzipped one
+	// its inflated size too, learned before it is inflated into memory.
 	MaxInflightBytes int64
 	// InputPrefix and InputSuffixes select the keys that are work; other
 	// keys are skipped. Suffixes match case-insensitively.
 	InputPrefix   string
 	InputSuffixes []string
+	// Siblings is SiblingsRichest (the default): transcripts of one
+	// recording (keys of one bucket equal up to a transcript extension)
+	// cost one summary, made from the richest, the others skipped (package
+	// worker/sibling); or SiblingsAll: one summary per file.
+	Siblings string
+	// SiblingSettle is how long the newest sibling of a multi-file upload
+	// must have been there before a poorer one is summarized for want of
+	// a richer one (default sibling.SettleDefault).
+	SiblingSettle time.Duration
 	// OutputBucket receives the summaries; empty means the input bucket.
 	OutputBucket string
 	// OutputPrefix starts every summary key (default "summaries/"). Keys under
@@ -64,6 +81,11 @@ func (c Config) Validate() error {
 	case "", "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("output format %q: want text or json", c.OutputFormat))
+	}
+	switch c.Siblings {
+	case "", SiblingsRichest, SiblingsAll:
+	default:
+		errs = append(errs, fmt.Errorf("siblings %q: want %s or %s", c.Siblings, SiblingsRichest, SiblingsAll))
 	}
 	if c.Summarizing < 0 {
 		errs = append(errs, fmt.Errorf("summarizing %d: must not be negative", c.Summarizing))
@@ -96,6 +118,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.OutputFormat == "" {
 		c.OutputFormat = OutputFormatDefault
+	}
+	if c.Siblings == "" {
+		c.Siblings = SiblingsRichest
 	}
 	if len(c.InputSuffixes) == 0 {
 		c.InputSuffixes = InputSuffixesDefault

@@ -6,9 +6,16 @@
 // matches is not made again. Summaries are written with conditional PUTs:
 // once per version, never over a newer version's.
 //
+// Before any of that, a record whose recording has a richer transcript
+// (Whisper's standup.txt beside standup.json) is skipped: SIBLINGS=richest,
+// the rule of package worker/sibling, one listing per record. Object bytes
+// in memory are admitted against MaxInflightBytes by what they hold, a
+// gzipped object by its inflated size too (fetchObject).
+//
 // The packages below it each own one concept:
 //
 //   - worker/event: S3, SNS and EventBridge envelopes;
+//   - worker/sibling: which transcripts of one recording are summarized;
 //   - worker/transcript: formats (SRT, WebVTT, Transcribe and Whisper JSON,
 //     gzip) into plain text;
 //   - worker/journal: the job journal that makes GPU work paid once (claim,

@@ -118,12 +118,12 @@ func TestMultiRecordMessage(t *testing.T) {
 	}
 }
 
-// Whisper writes standup.txt, .srt, .vtt and .json for one recording: four
-// inputs, four summaries (never one object written four times), each found
-// done on redelivery without a backend call. With OUTPUT_BUCKET, the same
-// key in two buckets gives two summaries too.
+// With SIBLINGS=all, Whisper's standup.txt, .srt, .vtt and .json of one
+// recording are four inputs with four summaries (never one object written
+// four times), each found done on redelivery without a backend call. With
+// OUTPUT_BUCKET, the same key in two buckets gives two summaries too.
 func TestOneInputOneSummary(t *testing.T) {
-	w, client, b := newS3Worker(t, Config{})
+	w, client, b := newS3Worker(t, Config{Siblings: SiblingsAll})
 	files := map[string]string{
 		"standup.txt":  "Alice said the launch moves to Monday.",
 		"standup.srt":  "1\n00:00:01,000 --> 00:00:02,000\nAlice said the launch moves to Monday.\n",
@@ -154,7 +154,7 @@ func TestOneInputOneSummary(t *testing.T) {
 		}
 	}
 
-	shared, client2, _ := newS3Worker(t, Config{OutputBucket: "inbox"})
+	shared, client2, _ := newS3Worker(t, Config{OutputBucket: "inbox", Siblings: SiblingsAll})
 	if _, err := client2.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("team-b")}); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -13,14 +14,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/event"
-	"github.com/summarizer/summarizer/worker/internal/limit"
 	"github.com/summarizer/summarizer/worker/internal/s3x"
 	"github.com/summarizer/summarizer/worker/internal/span"
 	"github.com/summarizer/summarizer/worker/journal"
+	"github.com/summarizer/summarizer/worker/sibling"
 	"github.com/summarizer/summarizer/worker/transcript"
 )
 
@@ -44,12 +46,15 @@ type Worker struct {
 	// background holds clean-ups that need not delay a message (the journal
 	// of a stored summary); Close waits for them.
 	background sync.WaitGroup
-	// summarizing bounds the records in the summarize stage (nil: no bound).
-	summarizing *limit.Limiter
+	// summarizing bounds the records in the summarize stage.
+	summarizing *semaphore.Weighted
 	// access decides whose fault an access denied on an object is.
 	access *access
-	// admitted bounds the object bytes in memory (nil: no bound).
-	admitted *limit.Bytes
+	// memory bounds the object bytes in memory.
+	memory *memory
+	// siblings finds a richer transcript of a record's recording (nil:
+	// SIBLINGS=all).
+	siblings *sibling.Finder
 }
 
 // Close waits for the worker's background clean-ups (journal deletes) to
@@ -74,12 +79,15 @@ func New(client s3API, sum backend.Summarizer, cfg Config) (*Worker, error) {
 	if cfg.ExpectedBucketOwner != "" {
 		s3c.owner = &cfg.ExpectedBucketOwner
 	}
-	w := &Worker{s3: s3c, sum: sum, cfg: cfg, log: cfg.Logger, access: newAccess(s3c)}
-	if cfg.MaxInflightBytes > 0 {
-		w.admitted = limit.NewBytes(cfg.MaxInflightBytes)
+	w := &Worker{s3: s3c, sum: sum, cfg: cfg, log: cfg.Logger, access: newAccess(s3c), memory: newMemory(cfg.MaxInflightBytes)}
+	summarizing := int64(cfg.Summarizing)
+	if summarizing == 0 {
+		summarizing = math.MaxInt64
 	}
-	if cfg.Summarizing > 0 {
-		w.summarizing = limit.New(cfg.Summarizing)
+	w.summarizing = semaphore.NewWeighted(summarizing)
+	if cfg.Siblings == SiblingsRichest {
+		w.siblings = &sibling.Finder{S3: s3c, Settle: cfg.SiblingSettle, Logger: cfg.Logger,
+			IsWork: func(bucket, key string) bool { return w.skipKey(bucket, key) == "" }}
 	}
 	return w, nil
 }
@@ -91,7 +99,7 @@ type Status string
 const (
 	StatusDone        Status = "done"         // summarized and stored now
 	StatusAlreadyDone Status = "already_done" // a summary of this very object existed
-	StatusSkipped     Status = "skipped"      // not work (filters, recursion guard, not ObjectCreated)
+	StatusSkipped     Status = "skipped"      // not work (filters, recursion guard, not ObjectCreated, a richer sibling)
 	StatusSuperseded  Status = "superseded"   // the object was overwritten since the event: its own event does the work
 	StatusFailed      Status = "failed"
 )
@@ -209,12 +217,21 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 	if len(w.cfg.AllowedBuckets) > 0 && !slices.Contains(w.cfg.AllowedBuckets, rec.Bucket) {
 		return failed(rr, outcome.Permanent(outcome.ReasonBucketNotAllowed, fmt.Errorf("bucket %q is not in ALLOWED_BUCKETS", rec.Bucket)))
 	}
-	start := time.Now()
-	release, err := w.admit(ctx, rec)
+	richer, err := w.richerSibling(ctx, rec)
 	if err != nil {
 		return failed(rr, err)
 	}
-	defer release()
+	if richer != "" {
+		rr.Status, rr.Why = StatusSkipped, fmt.Sprintf("s3://%s/%s is a richer transcript of the same recording (SIBLINGS=richest)", rec.Bucket, richer)
+		log.Debug("record skipped", zap.String("why", rr.Why))
+		return rr
+	}
+	start := time.Now()
+	mem, err := w.admit(ctx, rec)
+	if err != nil {
+		return failed(rr, err)
+	}
+	defer mem.release()
 	out := w.outputLocation(rec.Bucket, rec.Key)
 	rr.Output = "s3://" + out.bucket + "/" + out.key
 
@@ -236,7 +253,7 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 			sp.SetAttributes(span.HeadOnly.Bool(true))
 			obj, fetchErr = w.head(sctx, rec.Bucket, rec.Key, rec.ETag)
 		} else {
-			obj, fetchErr = w.fetch(sctx, rec.Bucket, rec.Key, rec.ETag)
+			obj, fetchErr = w.fetch(sctx, rec.Bucket, rec.Key, rec.ETag, mem)
 		}
 		w.cfg.Metrics.Stage.WithLabelValues("fetch").Observe(time.Since(t).Seconds())
 		switch {
@@ -290,11 +307,11 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 	}
 	sctx, sspan := span.Start(ctx, "summarize")
 	var sum backend.Summary
-	free, err := w.summarizing.Acquire(sctx)
+	err = w.summarizing.Acquire(sctx, 1)
 	if err == nil {
 		t = time.Now() // the stage starts once a summarizing slot is free
 		sum, err = w.sum.Summarize(sctx, backend.Document{Text: obj.text, Bucket: rec.Bucket, Key: rec.Key, ETag: obj.etag, Journal: jr, Final: d.Final})
-		free()
+		w.summarizing.Release(1)
 	}
 	w.cfg.Metrics.Stage.WithLabelValues("summarize").Observe(time.Since(t).Seconds())
 	sspan.SetAttributes(span.Model.String(sum.Model), span.Chunks.Int(sum.Chunks), span.Jobs.Int(len(sum.JobIDs)))
@@ -354,19 +371,20 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 
 // admit waits until the record's object fits MaxInflightBytes, counted by
 // the size its event states (at most MaxObjectBytes: a larger object fails
-// before it is read), or MaxObjectBytes when the event states none or the
-// object may be gzip (its text can be up to MaxObjectBytes). A backend that
+// before it is read), or MaxObjectBytes when the event states none (given
+// back once S3 says the size). fetch then makes the hold what the object
+// holds in memory: gzip counts its inflated size too. A backend that
 // reads the object itself takes nothing. The object's bytes stay counted
 // until the record ends: its text lives as long as its summary is made.
-func (w *Worker) admit(ctx context.Context, rec event.Record) (release func(), err error) {
+func (w *Worker) admit(ctx context.Context, rec event.Record) (*held, error) {
 	if r, ok := w.sum.(backend.ObjectReader); ok && r.ReadsObject() {
-		return func() {}, nil
+		return nil, nil
 	}
 	n := rec.Size
-	if n <= 0 || n > w.cfg.MaxObjectBytes || transcript.StripGzipSuffix(rec.Key) != rec.Key {
+	if n <= 0 || n > w.cfg.MaxObjectBytes {
 		n = w.cfg.MaxObjectBytes
 	}
-	return w.admitted.Acquire(ctx, n)
+	return w.memory.acquire(ctx, n)
 }
 
 // superseded ends a record whose object version is no longer current: the
@@ -409,25 +427,50 @@ func failed(rr RecordResult, err error) RecordResult {
 	return rr
 }
 
+// richerSibling returns the key of a richer transcript of the record's
+// recording (SIBLINGS=richest), or "" when there is none or the rule is
+// off. Its span, "siblings", says what the look found.
+func (w *Worker) richerSibling(ctx context.Context, rec event.Record) (string, error) {
+	if w.siblings == nil {
+		return "", nil
+	}
+	if _, ok := sibling.Parse(rec.Key); !ok {
+		return "", nil
+	}
+	ctx, sp := span.Start(ctx, "siblings")
+	res, err := w.siblings.Richer(ctx, rec.Bucket, rec.Key)
+	sp.SetAttributes(span.Siblings.Int(res.Siblings), span.Looks.Int(res.Looks), span.Waited.Int64(res.Waited.Milliseconds()))
+	if res.Richer != "" {
+		sp.SetAttributes(span.Richer.String(res.Richer))
+	}
+	span.End(sp, err)
+	return res.Richer, err
+}
+
 // skip says why a record is not work, or "" if it is.
 func (w *Worker) skip(rec event.Record) string {
 	if !rec.Created() {
 		return fmt.Sprintf("event %s is not an object creation", rec.EventName)
 	}
-	if IsSummaryKey(rec.Key) {
+	return w.skipKey(rec.Bucket, rec.Key)
+}
+
+// skipKey says why an object is not work, or "" if it is.
+func (w *Worker) skipKey(bucket, key string) string {
+	if IsSummaryKey(key) {
 		return "key is a summary (recursion guard)"
 	}
 	outBucket := w.cfg.OutputBucket
 	if outBucket == "" {
-		outBucket = rec.Bucket
+		outBucket = bucket
 	}
-	if outBucket == rec.Bucket && strings.HasPrefix(rec.Key, w.cfg.OutputPrefix) {
+	if outBucket == bucket && strings.HasPrefix(key, w.cfg.OutputPrefix) {
 		return "key is under the output prefix (recursion guard)"
 	}
-	if !strings.HasPrefix(rec.Key, w.cfg.InputPrefix) {
+	if !strings.HasPrefix(key, w.cfg.InputPrefix) {
 		return "key is outside the input prefix"
 	}
-	lower := strings.ToLower(transcript.StripGzipSuffix(rec.Key))
+	lower := strings.ToLower(transcript.StripGzipSuffix(key))
 	for _, s := range w.cfg.InputSuffixes {
 		if strings.HasSuffix(lower, strings.ToLower(s)) {
 			return ""

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/summarizer/summarizer/cmd/internal/tracing"
 	"github.com/summarizer/summarizer/queue"
 	"github.com/summarizer/summarizer/worker"
+	"github.com/summarizer/summarizer/worker/mapreduce"
 )
 
 // config is every setting of DESIGN.md, parsed.
@@ -27,12 +29,13 @@ type config struct {
 	AllowedBuckets    []string
 	InputPrefix       string
 	InputSuffixes     []string
+	Siblings          string
 	OutputBucket      string
 	OutputPrefix      string
 	OutputFormat      string
 	MaxObjectBytes    int64
-	MaxInflightBytes  int64 // -1: auto
-	MaxChunks         int
+	MaxInflightBytes  int64  // -1: auto
+	MaxChunks         int    // -1: auto
 	ExpectedOwner     string // "": the account in QUEUE_URL; "none": not sent
 	PProfAddr         string
 	Summarizer        string
@@ -75,7 +78,7 @@ func backendOptions(s *config) []settings.Option {
 		{Env: "OPENAI_MODEL", Usage: "model name for SUMMARIZER=openai", Parse: settings.String(&s.OpenAIModel)},
 		{Env: "PROMPT_MAP_FILE", Usage: "Go template of the chunk prompt, with {{.Text}}", Parse: settings.String(&s.PromptMapFile)},
 		{Env: "PROMPT_REDUCE_FILE", Usage: "Go template of the merge prompt, with {{.Text}}", Parse: settings.String(&s.PromptReduceFile)},
-		{Env: "MAX_CHUNKS", Default: "200", Usage: "map jobs one transcript may need; longer ones are dead-lettered (too_large) before any job", Parse: settings.PositiveInt(&s.MaxChunks)},
+		{Env: "MAX_CHUNKS", Default: "auto", Usage: fmt.Sprintf("map jobs one transcript may need; longer ones are dead-lettered (too_large) before any job; auto is about a day of speech at any CHUNK_TOKENS (%d estimated tokens); at most %d", mapreduce.DayOfSpeechTokens, mapreduce.MaxChunksLimit), Parse: maxChunks(&s.MaxChunks)},
 		{Env: "CHUNK_CONCURRENCY", Default: "4", Usage: "model calls of one transcript at once", Parse: settings.PositiveInt(&s.ChunkConcurrency)},
 		{Env: "MODEL_CONCURRENCY", Default: "32", Usage: "model calls in flight in the whole process", Parse: settings.PositiveInt(&s.ModelConcurrency)},
 		{Env: "RUNPOD_MODEL", Default: "google/flan-t5-xl", Usage: "model name reported in JSON summaries", Parse: settings.String(&s.RunPodModel)},
@@ -104,6 +107,7 @@ func outputOptions(s *config) []settings.Option {
 		{Env: "ALLOWED_BUCKETS", Usage: "comma list; events for other buckets are dead-lettered", Parse: settings.List(&s.AllowedBuckets)},
 		{Env: "INPUT_PREFIX", Usage: "only keys under it are work", Parse: settings.String(&s.InputPrefix)},
 		{Env: "INPUT_SUFFIXES", Default: ".txt,.srt,.vtt,.json", Usage: "only keys ending in one of them are work", Parse: settings.List(&s.InputSuffixes)},
+		{Env: "SIBLINGS", Default: "richest", Usage: "richest: transcripts of one recording (same bucket, same key up to a transcript extension: Whisper's standup.txt, .vtt, .srt, .json) cost one summary, made from the richest (.json > .vtt > .srt > .tsv > .txt), the others skipped; all: one summary per file", Parse: settings.OneOf(&s.Siblings, worker.SiblingsRichest, worker.SiblingsAll)},
 		{Env: "OUTPUT_BUCKET", Usage: "where summaries go (default: the input bucket)", Parse: settings.String(&s.OutputBucket)},
 		{Env: "OUTPUT_PREFIX", Default: "summaries/", Usage: "prefix of every summary key", Parse: settings.String(&s.OutputPrefix)},
 		{Env: "OUTPUT_FORMAT", Default: "text", Usage: "text or json", Parse: settings.OneOf(&s.OutputFormat, "text", "json")},
@@ -146,6 +150,20 @@ func accountOrNone(dst *string) func(string) error {
 	}
 }
 
+// maxChunks takes "auto" (stored as -1) or a number of map jobs from 1 to
+// what a job journal holds (mapreduce.MaxChunksLimit).
+func maxChunks(dst *int) func(string) error {
+	return func(v string) error {
+		if err := settings.AutoInt(dst)(v); err != nil || *dst == 0 || *dst > mapreduce.MaxChunksLimit {
+			return fmt.Errorf(`want "auto" or a whole number from 1 to %d`, mapreduce.MaxChunksLimit)
+		}
+		return nil
+	}
+}
+
+// mapreduceMaxChunks is MAX_CHUNKS as mapreduce.Config.MaxChunks: auto is 0.
+func (s *config) mapreduceMaxChunks() int { return max(s.MaxChunks, 0) }
+
 // prefetch is PREFETCH with auto resolved.
 func (s *config) prefetch() int {
 	if s.Prefetch >= 0 {
@@ -171,6 +189,7 @@ func (s *config) workerConfig() worker.Config {
 		AllowedBuckets: s.AllowedBuckets,
 		InputPrefix:    s.InputPrefix,
 		InputSuffixes:  s.InputSuffixes,
+		Siblings:       s.Siblings,
 		OutputBucket:   s.OutputBucket,
 		OutputPrefix:   s.OutputPrefix,
 		OutputFormat:   s.OutputFormat,

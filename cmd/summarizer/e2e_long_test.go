@@ -160,3 +160,67 @@ func gz(b []byte) []byte {
 	_ = w.Close()
 	return buf.Bytes()
 }
+
+// diarized is a transcript of about words spoken words in short turns
+// under "Speaker N" labels, as Whisper and diarization tools write them:
+// about 3 estimated tokens a spoken word.
+func diarized(words int) string {
+	turns := []string{
+		"So the migration of shard %d finished over the weekend, and read latency dropped by about 40%%.",
+		"Right.",
+		"Two small hiccups: the nightly export still pointed at the old host, and one dashboard showed stale numbers.",
+		"Okay, makes sense. Who owns the export job now?",
+		"I do. I'll move it to the new host by Wednesday.",
+		"Good. Next item: the Q3 hiring plan, three engineers and one designer.",
+		"Can we afford four? Finance said 2 at most until October.",
+		"Let's ask again on Thursday at 10:30.",
+	}
+	var b strings.Builder
+	for i, n := 0, 0; n < words; i++ {
+		t := turns[i%len(turns)]
+		if strings.Contains(t, "%d") {
+			t = fmt.Sprintf(t, i) // no two chunks alike
+		}
+		fmt.Fprintf(&b, "Speaker %d: %s\n", i%4+1, t)
+		n += len(strings.Fields(t))
+	}
+	return b.String()
+}
+
+// MAX_CHUNKS auto: a 4-hour meeting (35,500 spoken words) at
+// CHUNK_TOKENS=500 needs over 200 map jobs (the cap was 200 chunks before)
+// and is summarized; a 2-day transcript is dead-lettered too_large
+// without a single RunPod job.
+func TestFourHourMeetingAtSmallContext(t *testing.T) {
+	st := newStack(t)
+	em, rp := newEmulator(t, emulator.Config{Latency: 20 * time.Millisecond})
+	st.put("long/4h-meeting.txt", []byte(diarized(35_500)))
+	st.put("long/two-days.txt", []byte(diarized(2*216_000)))
+	st.worker(st.env(rp, "CHUNK_TOKENS=500", "SUMMARY_TOKENS=120", "OUTPUT_FORMAT=json", "CHUNK_CONCURRENCY=16"))
+	var body string
+	waitFor(t, 180*time.Second, "summary of the 4-hour meeting", func() bool {
+		var ok bool
+		body, _, ok = st.summary("summaries/long/4h-meeting.txt.summary.json")
+		return ok
+	})
+	waitFor(t, 60*time.Second, "the 2-day transcript dead-lettered", func() bool { return st.count(st.dlqURL) == 1 })
+	var out struct {
+		Chunks int      `json:"chunks"`
+		JobIDs []string `json:"runpod_job_ids"`
+	}
+	if err := json.Unmarshal([]byte(body), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Chunks <= 200 {
+		t.Errorf("%d chunks: the meeting should need more than the 200 of the old cap", out.Chunks)
+	}
+	for dead, reason := range st.dead() {
+		if reason != "too_large" || !strings.Contains(dead, "two-days.txt") {
+			t.Errorf("dead letter %q for %.100s, want too_large for the 2-day transcript", reason, dead)
+		}
+	}
+	if s := em.Stats(); s.Submitted != len(out.JobIDs) {
+		t.Errorf("%d RunPod jobs, the meeting's summary lists %d: the 2-day transcript must cost none", s.Submitted, len(out.JobIDs))
+	}
+	t.Logf("4-hour meeting: %d chunks, %d jobs", out.Chunks, len(out.JobIDs))
+}

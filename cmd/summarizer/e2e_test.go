@@ -268,7 +268,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newEmulator(t *testing.T, cfg emulator.Config) (*emulator.Server, string) {
+func newEmulator(t testing.TB, cfg emulator.Config) (*emulator.Server, string) {
 	t.Helper()
 	em, err := emulator.New(cfg)
 	if err != nil {

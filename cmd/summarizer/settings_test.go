@@ -46,6 +46,9 @@ func TestBadSettingsAreOneLineExit2(t *testing.T) {
 			"OTEL_RESOURCE_ATTRIBUTES=team", "OTEL_SDK_DISABLED=maybe"),
 			[]string{`OTEL_EXPORTER_OTLP_ENDPOINT="collector:4317"`, "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_TRACES_EXPORTER", "OTEL_TRACES_SAMPLER=",
 				"OTEL_TRACES_SAMPLER_ARG", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_SDK_DISABLED"}},
+		{"SIBLINGS unknown", []string{"run"}, envOf("QUEUE_URL=http://q", "SIBLINGS=first"), []string{"SIBLINGS", "richest", "all"}},
+		{"MAX_CHUNKS zero", []string{"run"}, envOf("QUEUE_URL=http://q", "MAX_CHUNKS=0"), []string{"MAX_CHUNKS", "auto"}},
+		{"MAX_CHUNKS over what a journal holds", []string{"run"}, envOf("QUEUE_URL=http://q", "MAX_CHUNKS=100000"), []string{"MAX_CHUNKS", "2048"}},
 		{"OTEL settings are not flags", []string{"run", "--otel-exporter-otlp-endpoint", "http://c:4318"}, envOf(), []string{"otel-exporter-otlp-endpoint"}},
 	}
 	for _, tt := range tests {
@@ -93,12 +96,35 @@ func TestHelpListsEverySetting(t *testing.T) {
 		t.Errorf("--help exit %d", exitCode(err))
 	}
 	for _, name := range []string{"QUEUE_URL", "DLQ_URL", "CONCURRENCY", "VISIBILITY_TIMEOUT", "SHUTDOWN_TIMEOUT", "MAX_RECEIVES",
-		"ALLOWED_BUCKETS", "INPUT_PREFIX", "INPUT_SUFFIXES", "OUTPUT_BUCKET", "OUTPUT_PREFIX", "OUTPUT_FORMAT", "MAX_OBJECT_BYTES",
+		"ALLOWED_BUCKETS", "INPUT_PREFIX", "INPUT_SUFFIXES", "SIBLINGS", "MAX_CHUNKS", "OUTPUT_BUCKET", "OUTPUT_PREFIX", "OUTPUT_FORMAT", "MAX_OBJECT_BYTES",
 		"SUMMARIZER", "RUNPOD_ENDPOINT_URL", "RUNPOD_API_KEY", "RUNPOD_INPUT_FORMAT", "JOB_TIMEOUT", "CHUNK_TOKENS", "SUMMARY_TOKENS",
 		"S3_FORCE_PATH_STYLE", "METRICS_ADDR", "LOG_LEVEL", "LOG_FORMAT", "--queue-url", "(environment only)",
 		"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_SERVICE_NAME", "OTEL_TRACES_SAMPLER"} {
 		if !strings.Contains(stderr.String(), name) {
 			t.Errorf("--help does not list %s", name)
+		}
+	}
+}
+
+// MAX_CHUNKS is auto by default (mapreduce's 0: a day of speech), and a
+// number set stays that cap.
+func TestMaxChunksSetting(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		env  []string
+		want int
+	}{
+		{nil, 0},
+		{[]string{"MAX_CHUNKS=auto"}, 0},
+		{[]string{"MAX_CHUNKS=10"}, 10},
+	} {
+		var s config
+		var stderr bytes.Buffer
+		if _, err := settings.Parse("summarizer run", runOptions(&s), nil, envOf(append(tt.env, "QUEUE_URL=http://q")...), &stderr); err != nil {
+			t.Fatalf("%v: %v", tt.env, err)
+		}
+		if got := s.mapreduceMaxChunks(); got != tt.want {
+			t.Errorf("%v: mapreduce MaxChunks %d, want %d", tt.env, got, tt.want)
 		}
 	}
 }

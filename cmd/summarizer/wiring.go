@@ -184,7 +184,7 @@ func newBackend(s *config, log *zap.Logger, m *backend.Metrics, presign backend.
 	p, err := mapreduce.New(model, mapreduce.Config{
 		ChunkTokens: s.ChunkTokens,
 		PerDocument: s.ChunkConcurrency,
-		MaxChunks:   s.MaxChunks,
+		MaxChunks:   s.mapreduceMaxChunks(),
 		InFlight:    s.ModelConcurrency,
 		Prompts:     prompts,
 		Logger:      log,

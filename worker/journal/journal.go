@@ -265,11 +265,15 @@ func (j *S3) Load(ctx context.Context) error {
 	return nil
 }
 
-// Bounds of a journal document. No transcript needs more prompts than
-// maxEntries (MAX_CHUNKS map prompts and their merges); a larger document
-// is not one of ours.
+// MaxEntries is the most prompts a journal holds: a transcript may have no
+// more map prompts and merges together (mapreduce caps its map calls at
+// half of it), and a larger document is not one of ours. 4,096 entries
+// of the longest job ids RunPod's shape allows stay under maxBytes.
+const MaxEntries = 4096
+
+// Bounds of a journal document.
 const (
-	maxEntries = 1024
+	maxEntries = MaxEntries
 	maxBytes   = 1 << 20
 )
 

@@ -13,17 +13,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"text/template"
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/summarizer/summarizer/queue/outcome"
 	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/chunk"
-	"github.com/summarizer/summarizer/worker/internal/limit"
 	"github.com/summarizer/summarizer/worker/internal/span"
 	"github.com/summarizer/summarizer/worker/journal"
 )
@@ -34,9 +35,23 @@ const (
 	ReducePromptDefault = "{{.Text}}\n\nThese are summaries of consecutive parts of one conversation. Combine them into one brief summary."
 )
 
-// MaxChunksDefault is Config.MaxChunks when zero: about a day of speech at
-// the default budget of 1,500 tokens.
-const MaxChunksDefault = 200
+// DayOfSpeechTokens is what one transcript may cost with Config.MaxChunks
+// auto: about a day of speech, 24 h at 150 words a minute (216,000 spoken
+// words), at 3 tokens a spoken word as chunk.EstimateTokens counts a
+// transcript with its speaker labels, punctuation and line ends (2.2 on
+// long turns under first names, as in worker/chunk's meeting fixture and
+// worker/transcript's goldens, to 3.0 on short turns under "Speaker N"
+// labels). It bounds the transcript's tokens, which is what its map
+// calls spend, so it is the same cap at any ChunkTokens.
+const DayOfSpeechTokens = 216_000 * 3
+
+// MaxChunksLimit is the most map calls one transcript may need, whatever
+// MaxChunks says: its job journal holds the map prompts and their merges,
+// which are fewer than the map prompts (a level of pairs merges n parts in
+// n-1 calls), so half of journal.MaxEntries. A day of speech needs fewer
+// at any ChunkTokens of 400 or more (1,884 at 400, 1,507 at 500, 461 at
+// 1,500, on the transcript of short turns above).
+const MaxChunksLimit = journal.MaxEntries / 2
 
 // Prompts are the map prompt (one chunk of transcript) and the reduce prompt
 // (partial summaries, one per line), Go templates with {{.Text}}.
@@ -92,9 +107,12 @@ type Config struct {
 	// PerDocument is how many model calls of one transcript run at once
 	// (default 4).
 	PerDocument int
-	// MaxChunks caps the map calls one transcript may need (default
-	// MaxChunksDefault): a longer one is a permanent too_large failure
-	// before any call, so GPU spend per transcript is bounded.
+	// MaxChunks caps the map calls one transcript may need: a longer one
+	// is a permanent too_large failure before any call, so GPU spend per
+	// transcript is bounded. 0 is auto: a transcript of more than
+	// DayOfSpeechTokens (as counted by Count) is too_large, whatever
+	// ChunkTokens is, and a shorter one may need as many map calls as its
+	// chunks (at most MaxChunksLimit, which no MaxChunks may exceed).
 	MaxChunks int
 	// InFlight bounds the model calls of all transcripts of this Pipeline
 	// at once (one Pipeline serves a process), so one huge transcript
@@ -111,7 +129,7 @@ type Config struct {
 type Pipeline struct {
 	model    backend.Model
 	cfg      Config
-	inFlight *limit.Limiter // nil: no bound
+	inFlight *semaphore.Weighted // model calls of every transcript
 }
 
 // New returns a pipeline over m.
@@ -125,8 +143,8 @@ func New(m backend.Model, cfg Config) (*Pipeline, error) {
 	if cfg.PerDocument == 0 {
 		cfg.PerDocument = 4
 	}
-	if cfg.MaxChunks == 0 {
-		cfg.MaxChunks = MaxChunksDefault
+	if cfg.MaxChunks < 0 || cfg.MaxChunks > MaxChunksLimit {
+		return nil, fmt.Errorf("max chunks %d: want 0 (auto) to %d, the map calls a job journal can hold with their merges", cfg.MaxChunks, MaxChunksLimit)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
@@ -142,23 +160,25 @@ func New(m backend.Model, cfg Config) (*Pipeline, error) {
 	if cfg.ChunkTokens < overhead+64 {
 		return nil, fmt.Errorf("chunk tokens %d: the prompts alone take %d; want at least %d", cfg.ChunkTokens, overhead, overhead+64)
 	}
-	p := &Pipeline{model: m, cfg: cfg}
-	if cfg.InFlight > 0 {
-		p.inFlight = limit.New(cfg.InFlight)
+	inFlight := int64(cfg.InFlight)
+	if inFlight <= 0 {
+		inFlight = math.MaxInt64
 	}
-	return p, nil
+	return &Pipeline{model: m, cfg: cfg, inFlight: semaphore.NewWeighted(inFlight)}, nil
 }
 
 // Summarize runs map-reduce over doc.Text. Partial summaries keep the order
 // of the transcript.
 func (p *Pipeline) Summarize(ctx context.Context, doc backend.Document) (backend.Summary, error) {
+	if err := p.withinSpend(doc.Text, -1); err != nil {
+		return backend.Summary{}, err
+	}
 	chunks, err := p.split(doc.Text, p.cfg.Prompts.Map)
 	if err != nil {
 		return backend.Summary{}, err
 	}
-	if len(chunks) > p.cfg.MaxChunks {
-		return backend.Summary{Chunks: len(chunks)}, outcome.Permanent(outcome.ReasonTooLarge,
-			fmt.Errorf("transcript needs %d chunks, over MAX_CHUNKS %d", len(chunks), p.cfg.MaxChunks))
+	if err := p.withinSpend(doc.Text, len(chunks)); err != nil {
+		return backend.Summary{Chunks: len(chunks)}, err
 	}
 	sum := backend.Summary{Model: p.model.Name(), Chunks: len(chunks)}
 	log := span.Log(ctx, p.cfg.Logger.WithLazy(zap.String("key", doc.Key)))
@@ -202,6 +222,30 @@ func (p *Pipeline) Summarize(ctx context.Context, doc backend.Document) (backend
 	sum.Text = parts[0]
 	sum.JobIDs = unique(sum.JobIDs)
 	return sum, nil
+}
+
+// withinSpend is the cap on what one transcript may cost, checked before
+// any model call: with MaxChunks auto, its tokens (before it is split,
+// chunks < 0) within DayOfSpeechTokens and its map calls within
+// MaxChunksLimit; else its map calls within MaxChunks. The error says
+// which cap it is over.
+func (p *Pipeline) withinSpend(text string, chunks int) error {
+	tooLarge := func(format string, a ...any) error {
+		return outcome.Permanent(outcome.ReasonTooLarge, fmt.Errorf(format, a...))
+	}
+	switch {
+	case p.cfg.MaxChunks > 0:
+		if chunks > p.cfg.MaxChunks {
+			return tooLarge("transcript needs %d chunks, over MAX_CHUNKS %d", chunks, p.cfg.MaxChunks)
+		}
+	case chunks < 0:
+		if n := p.cfg.Count(text); n > DayOfSpeechTokens {
+			return tooLarge("transcript of about %d tokens, over a day of speech (%d tokens, MAX_CHUNKS auto)", n, DayOfSpeechTokens)
+		}
+	case chunks > MaxChunksLimit:
+		return tooLarge("transcript needs %d chunks, over the %d a job journal holds with their merges (MAX_CHUNKS auto)", chunks, MaxChunksLimit)
+	}
+	return nil
 }
 
 // unique drops repeated ids (identical prompts share one journaled job),
@@ -288,6 +332,13 @@ func (p *Pipeline) truncate(s string, budget int) string {
 // transcript up for good (outcome.GivenUp: dead-lettered now; never a
 // hold, which keeps the message even on its final delivery): then their
 // jobs are cancelled (backend.ErrGiveUp).
+//
+// It is not an errgroup: errgroup's context is cancelled with the first
+// error itself as its cause, while the other calls must learn one of two
+// things from their context's cause, the transcript is given up for good
+// (backend.ErrGiveUp: cancel your job) or a later delivery takes over
+// (errSiblingFailed: leave your job running, journaled), decided once by
+// outcome.GivenUp on that first error.
 func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs []string, j journal.Journal, final bool) ([]string, []string, error) {
 	out := make([]string, len(inputs))
 	idsOf := make([][]string, len(inputs))
@@ -311,20 +362,18 @@ func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs
 			cancel(errSiblingFailed)
 		}
 	}
-	perDocument := limit.New(p.cfg.PerDocument)
+	perDocument := semaphore.NewWeighted(int64(p.cfg.PerDocument))
 	for i, in := range inputs {
-		free, err := perDocument.Acquire(gctx)
-		if err != nil || gctx.Err() != nil {
-			break // stopped, even if a slot came free at the same time
+		if perDocument.Acquire(gctx, 1) != nil {
+			break // stopped
 		}
 		call := func() {
-			defer free()
-			release, err := p.inFlight.Acquire(gctx)
-			if err != nil {
+			defer perDocument.Release(1)
+			if err := p.inFlight.Acquire(gctx, 1); err != nil {
 				fail(err)
 				return
 			}
-			defer release()
+			defer p.inFlight.Release(1)
 			c, err := p.model.Complete(gctx, render(t, in), j)
 			idsOf[i] = c.JobIDs
 			switch {

@@ -2,6 +2,7 @@ package mapreduce
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -178,5 +179,175 @@ func TestMaxChunksCapsSpend(t *testing.T) {
 	}
 	if n := len(m.prompts); n != 0 {
 		t.Errorf("%d model calls before the cap was found", n)
+	}
+}
+
+// failingModel fails the call whose prompt holds fail with err, and
+// blocks every other call until its context ends, recording the cause.
+type failingModel struct {
+	fail    string
+	err     error
+	mu      sync.Mutex
+	causes  []error
+	started chan struct{}
+}
+
+func (m *failingModel) Name() string { return "failing" }
+
+func (m *failingModel) Complete(ctx context.Context, prompt string, _ journal.Journal) (backend.Completion, error) {
+	if strings.Contains(prompt, m.fail) {
+		for range 3 { // the three others are waiting
+			<-m.started
+		}
+		return backend.Completion{}, m.err
+	}
+	m.started <- struct{}{}
+	<-ctx.Done()
+	m.mu.Lock()
+	m.causes = append(m.causes, context.Cause(ctx))
+	m.mu.Unlock()
+	return backend.Completion{}, ctx.Err()
+}
+
+// When one call fails, the others stop waiting, and their context's cause
+// says whether the transcript is given up for good (backend.ErrGiveUp:
+// cancel the job) or a later delivery takes over (leave the job running):
+// outcome.GivenUp decides once, on the first failure. The failure
+// returned is that first one.
+func TestFailureStopsSiblingsWithItsCause(t *testing.T) {
+	t.Parallel()
+	transient := errors.New("job FAILED")
+	tests := []struct {
+		name   string
+		err    error
+		final  bool
+		giveUp bool
+	}{
+		{"permanent", outcome.Permanent(outcome.ReasonBackendRejected, errors.New("400")), false, true},
+		{"transient", transient, false, false},
+		{"transient on the final delivery", transient, true, true},
+		{"hold on the final delivery", outcome.Hold(outcome.CauseThrottled, errors.New("429")), true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := &failingModel{fail: "marker-fail", err: tt.err, started: make(chan struct{})}
+			p, err := New(m, Config{PerDocument: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			inputs := []string{"part one", "part two", "marker-fail", "part four"}
+			_, _, err = p.completeAll(t.Context(), p.cfg.Prompts.Map, inputs, journal.None{}, tt.final)
+			if !errors.Is(err, tt.err) {
+				t.Errorf("err = %v, want the first failure %v", err, tt.err)
+			}
+			if len(m.causes) != 3 {
+				t.Fatalf("%d calls stopped, want 3", len(m.causes))
+			}
+			for _, c := range m.causes {
+				if got := errors.Is(c, backend.ErrGiveUp); got != tt.giveUp {
+					t.Errorf("cause %v: given up %v, want %v", c, got, tt.giveUp)
+				}
+				if !tt.giveUp && !errors.Is(c, errSiblingFailed) {
+					t.Errorf("cause %v, want errSiblingFailed", c)
+				}
+			}
+		})
+	}
+}
+
+// diarized is a transcript of about words spoken words in short turns
+// under "Speaker N" labels, as Whisper and diarization tools write them:
+// about 3 estimated tokens a spoken word.
+func diarized(words int) string {
+	turns := []string{
+		"So the migration of shard %d finished over the weekend, and read latency dropped by about 40%%.",
+		"Right.",
+		"Two small hiccups: the nightly export still pointed at the old host, and one dashboard showed stale numbers.",
+		"Okay, makes sense. Who owns the export job now?",
+		"I do. I'll move it to the new host by Wednesday.",
+		"Good. Next item: the Q3 hiring plan, three engineers and one designer.",
+		"Can we afford four? Finance said 2 at most until October.",
+		"Let's ask again on Thursday at 10:30.",
+	}
+	var b strings.Builder
+	for i, n := 0, 0; n < words; i++ {
+		t := turns[i%len(turns)]
+		if strings.Contains(t, "%d") {
+			t = fmt.Sprintf(t, i) // no two chunks alike
+		}
+		fmt.Fprintf(&b, "Speaker %d: %s\n", i%4+1, t)
+		n += len(strings.Fields(t))
+	}
+	return b.String()
+}
+
+// MaxChunks auto caps a transcript's tokens at a day of speech, whatever
+// the budget: a 4-hour meeting (35,500 words) at CHUNK_TOKENS=500 needs
+// over 200 map calls and is summarized; two days are too_large before any
+// model call. A MaxChunks set is a cap on map calls as set.
+func TestMaxChunksAuto(t *testing.T) {
+	t.Parallel()
+	meeting, twoDays := diarized(35_500), diarized(2*216_000)
+	tests := []struct {
+		name      string
+		text      string
+		maxChunks int
+		minChunks int    // of a summary
+		tooLarge  string // in the too_large error
+	}{
+		{"4-hour meeting, auto", meeting, 0, 201, ""},
+		{"two days, auto", twoDays, 0, 0, "over a day of speech"},
+		{"4-hour meeting, MAX_CHUNKS=10", meeting, 10, 0, "over MAX_CHUNKS 10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := &recordingModel{}
+			p, err := New(m, Config{ChunkTokens: 500, PerDocument: 16, MaxChunks: tt.maxChunks})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum, err := p.Summarize(t.Context(), backend.Document{Text: tt.text})
+			if tt.tooLarge != "" {
+				if r, _ := outcome.IsPermanent(err); r != outcome.ReasonTooLarge || !strings.Contains(err.Error(), tt.tooLarge) {
+					t.Fatalf("err = %v, want too_large %q", err, tt.tooLarge)
+				}
+				if n := len(m.prompts); n != 0 {
+					t.Errorf("%d model calls before the cap was found", n)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Chunks < tt.minChunks || sum.Text == "" {
+				t.Errorf("%d chunks, summary %q; want at least %d chunks", sum.Chunks, sum.Text, tt.minChunks)
+			}
+		})
+	}
+	if _, err := New(&recordingModel{}, Config{MaxChunks: MaxChunksLimit + 1}); err == nil {
+		t.Error("a MaxChunks over what a job journal holds was accepted")
+	}
+}
+
+// A day of speech passes MaxChunks auto at CHUNK_TOKENS=400, within what a
+// job journal holds.
+func TestDayOfSpeechFitsAuto(t *testing.T) {
+	t.Parallel()
+	p, err := New(&recordingModel{}, Config{ChunkTokens: 400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := diarized(216_000)
+	chunks, err := p.Chunks(day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.withinSpend(day, -1); err != nil {
+		t.Error(err)
+	}
+	if err := p.withinSpend(day, len(chunks)); err != nil {
+		t.Error(err)
 	}
 }

@@ -46,6 +46,10 @@ const (
 	PromptKey = attribute.Key("summarizer.prompt_key")
 	HoldCause = attribute.Key("summarizer.hold.cause")
 	Reason    = attribute.Key("summarizer.reason")
+	Siblings  = attribute.Key("summarizer.siblings")
+	Looks     = attribute.Key("summarizer.siblings.looks")
+	Waited    = attribute.Key("summarizer.siblings.waited_ms")
+	Richer    = attribute.Key("summarizer.siblings.richer")
 )
 
 // Start starts a child of the span in ctx, with that span's provider.
