@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"sort"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -81,17 +79,6 @@ type jsonFields struct {
 	hasSegments bool
 }
 
-// Member names of the objects read, as in the JSON.
-var (
-	audioSegmentFields = []string{"transcript", "speaker_label", "channel_label"}
-	itemFields         = []string{"type", "start_time", "speaker_label", "channel_label"}
-	labelItemFields    = []string{"speaker_label", "start_time"}
-	transcriptFields   = []string{"transcript"}
-	contentFields      = []string{"content"}
-	segmentFields      = []string{"text", "speaker"}
-	speakerFields      = []string{"speaker"}
-)
-
 // locate finds the fields of the document. A key given twice counts
 // where it is last given, as when encoding/json decodes it into a struct:
 // null clears a field, and a value of the wrong type leaves it as it was.
@@ -154,182 +141,6 @@ func (d *jsonDoc) locateResults(i int, f *jsonFields) {
 				}
 			}
 		}
-	}
-}
-
-// transcribeText writes the turns of an Amazon Transcribe result: from
-// audio_segments when they hold any text, else from items and the speaker
-// labels, else from the transcripts.
-func (d *jsonDoc) transcribeText(f *jsonFields, w *turnWriter) {
-	var v [4]string
-	var names speakerNames
-	for e := d.elements(f.audioSegments); e.scan() && !w.over; {
-		d.stringFields(e.val, audioSegmentFields, v[:3])
-		w.add(names.of(awsLabel(v[1], v[2])), v[0])
-	}
-	if w.b.size() > 0 || w.over {
-		return
-	}
-	var index speakerIndex
-	indexed := false
-	for e := d.elements(f.items); e.scan() && !w.over; {
-		content, ok := d.itemContent(e.val)
-		if !ok {
-			continue
-		}
-		d.stringFields(e.val, itemFields, v[:4])
-		typ, start, label, channel := v[0], v[1], v[2], v[3]
-		if typ == "punctuation" {
-			w.attach(content)
-			continue
-		}
-		if label == "" && start != "" {
-			// Older jobs label only speaker_labels.segments, whose items
-			// carry the start time of each word.
-			if !indexed {
-				index, indexed = d.speakerIndex(f.speakerSegments), true
-			}
-			label = index.find(start)
-		}
-		w.add(names.of(awsLabel(label, channel)), content)
-	}
-	if w.b.size() > 0 || w.over {
-		return
-	}
-	for e := d.elements(f.transcripts); e.scan() && !w.over; {
-		d.stringFields(e.val, transcriptFields, v[:1])
-		w.add("", v[0])
-		w.newTurn = true
-	}
-}
-
-// itemContent returns the content of the first alternative of the item
-// at i, and false when the item has no alternatives. Only the first
-// alternative is read, however many follow.
-func (d *jsonDoc) itemContent(i int) (string, bool) {
-	alts := -1
-	if d.s[i] == '{' {
-		for m := d.members(i); m.scan(); {
-			if d.is(m.key, "alternatives") {
-				d.setArray(&alts, m.val)
-			}
-		}
-	}
-	e := d.elements(alts)
-	if !e.scan() {
-		return "", false
-	}
-	var v [1]string
-	d.stringFields(e.val, contentFields, v[:])
-	return v[0], true
-}
-
-// awsLabel returns the label that names the speaker of Transcribe text:
-// the speaker label (spk_0: "Speaker 1"), else with channel
-// identification the channel label (ch_0: "Channel 1").
-func awsLabel(speaker, channel string) string {
-	if speaker != "" {
-		return speaker
-	}
-	return channel
-}
-
-// speakerNames names speaker labels (speakerName) and remembers the last
-// one: consecutive words mostly share their speaker, and a name such as
-// "Speaker 1" would be built anew for each.
-type speakerNames struct{ label, name string }
-
-// of returns the name of label, "" for none.
-func (n *speakerNames) of(label string) string {
-	if label != n.label {
-		n.label, n.name = label, speakerName(label)
-	}
-	return n.name
-}
-
-// speakerIndex maps the start time of a word to its speaker label, from
-// the items of speaker_labels.segments: a label of its own, else the
-// label of its segment. It is sorted by start time, and where a start
-// time is given more than once, the last one given counts. An entry
-// takes 32 bytes (two strings that mostly point into the content) for
-// the at least 19 bytes of its {"start_time":"x"}, so the index is
-// never much bigger than the content.
-type speakerIndex []startLabel
-
-type startLabel struct{ start, label string }
-
-// speakerIndex builds the index of the speaker_labels segments at segs.
-func (d *jsonDoc) speakerIndex(segs int) speakerIndex {
-	n := 0
-	d.labeledStarts(segs, func(string, string) { n++ })
-	index := make(speakerIndex, 0, n)
-	d.labeledStarts(segs, func(start, label string) {
-		index = append(index, startLabel{start, label})
-	})
-	slices.SortStableFunc(index, func(a, b startLabel) int { return strings.Compare(a.start, b.start) })
-	return index
-}
-
-// labeledStarts calls fn with the start time and label of each item of
-// the speaker_labels segments at segs, in the order given, except items
-// without a start time, which no word looks up.
-func (d *jsonDoc) labeledStarts(segs int, fn func(start, label string)) {
-	var v [2]string
-	for e := d.elements(segs); e.scan(); {
-		if d.s[e.val] != '{' {
-			continue
-		}
-		segLabel, items := "", -1
-		for m := d.members(e.val); m.scan(); {
-			switch {
-			case d.is(m.key, "speaker_label"):
-				d.setString(&segLabel, m.val)
-			case d.is(m.key, "items"):
-				d.setArray(&items, m.val)
-			}
-		}
-		for it := d.elements(items); it.scan(); {
-			d.stringFields(it.val, labelItemFields, v[:])
-			label, start := v[0], v[1]
-			if label == "" {
-				label = segLabel
-			}
-			if start != "" {
-				fn(start, label)
-			}
-		}
-	}
-}
-
-// find returns the label of start time start, or "".
-func (x speakerIndex) find(start string) string {
-	i := sort.Search(len(x), func(i int) bool { return x[i].start > start })
-	if i > 0 && x[i-1].start == start {
-		return x[i-1].label
-	}
-	return ""
-}
-
-// whisperText writes the turns of Whisper segments when WhisperX put
-// speakers on them, else the whole text, or the segments joined when
-// there is none.
-func (d *jsonDoc) whisperText(f *jsonFields, w *turnWriter) {
-	var v [2]string
-	speakers := false
-	for e := d.elements(f.segments); e.scan(); {
-		if d.stringFields(e.val, speakerFields, v[:1]); strings.TrimSpace(v[0]) != "" {
-			speakers = true
-			break
-		}
-	}
-	if !speakers && f.hasText && hasVisible(f.text) {
-		w.add("", f.text)
-		return
-	}
-	var names speakerNames
-	for e := d.elements(f.segments); e.scan() && !w.over; {
-		d.stringFields(e.val, segmentFields, v[:2])
-		w.add(names.of(v[1]), v[0])
 	}
 }
 
