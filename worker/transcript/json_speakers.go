@@ -1,5 +1,12 @@
 package transcript
 
+import (
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
 // speakerNames names speaker labels (speakerName) and remembers the last
 // one: consecutive words mostly share their speaker, and a name such as
 // "Speaker 1" would be built anew for each.
@@ -11,4 +18,125 @@ func (n *speakerNames) of(label string) string {
 		n.label, n.name = label, speakerName(label)
 	}
 	return n.name
+}
+
+// labelNames remembers the last name that a vendor's naming gave to a
+// speaker label and a channel label, as speakerNames does for
+// speakerName.
+type labelNames struct {
+	speaker, channel, name string
+	set                    bool
+}
+
+// of returns the name that name gives to speaker and channel.
+func (n *labelNames) of(speaker, channel string, name func(speaker, channel string) string) string {
+	if !n.set || speaker != n.speaker || channel != n.channel {
+		n.speaker, n.channel, n.name, n.set = speaker, channel, name(speaker, channel), true
+	}
+	return n.name
+}
+
+// The diarization labels of every vendor are named alike: the first
+// speaker of a vendor's numbering is "Speaker 1" and its first channel
+// "Channel 1", whatever number the vendor gives them (Transcribe spk_0
+// and ch_0, WhisperX SPEAKER_00, Deepgram 0, Rev.ai 0, Google 1, Azure 1
+// and channel 0, Speechmatics S1 and channel_1, AssemblyAI A). A name
+// that the vendor gives (Rev.ai's speaker_name, Call Analytics' roles)
+// is kept.
+const (
+	speakerKind = "Speaker"
+	channelKind = "Channel"
+)
+
+// numbered names label, a number that a vendor counts from base: kind
+// and the label's place counted from 1 ("Speaker 1" for Deepgram's
+// speaker 0, base 0). A label that is no such number (negative, not
+// whole, below base) is kept after kind as it is written; "" is no name.
+func numbered(kind, label string, base int) string {
+	label = strings.TrimSpace(label)
+	if label == "" {
+		return ""
+	}
+	if n, ok := wholeNumber(label); ok && n >= base && n-base < 1<<20 {
+		return kind + " " + strconv.Itoa(n-base+1)
+	}
+	return kind + " " + collapse(label)
+}
+
+// wholeNumber reads a whole number written as JSON writes numbers ("3",
+// "3.0", "3e0").
+func wholeNumber(s string) (int, bool) {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n, true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != float64(int64(f)) || f < -1<<31 || f > 1<<31 {
+		return 0, false
+	}
+	return int(f), true
+}
+
+// prefixed names label, a prefix and a number counted from base (Azure's
+// "Guest-1", Speechmatics' "S1" and "channel_1"): numbered when label
+// has the prefix (in any case) and a number after it, else "".
+func prefixed(kind, label, prefix string, base int) string {
+	label = strings.TrimSpace(label)
+	if len(label) <= len(prefix) || !strings.EqualFold(label[:len(prefix)], prefix) {
+		return ""
+	}
+	if _, ok := wholeNumber(label[len(prefix):]); !ok {
+		return ""
+	}
+	return numbered(kind, label[len(prefix):], base)
+}
+
+// channelSpeaker names the speaker of a channel when a vendor diarizes
+// each channel: "Channel 1 Speaker 2", or either name alone.
+func channelSpeaker(channel, speaker string) string {
+	switch {
+	case channel == "":
+		return speaker
+	case speaker == "":
+		return channel
+	}
+	return channel + " " + speaker
+}
+
+// addWord appends a word of a vendor's list of words to the turn of
+// speaker ("" continues the open turn): after a space, as add does,
+// except between two characters of the scripts written without spaces
+// (Han, Hiragana, Katakana and their punctuation), which join as the
+// vendors' own transcripts join them ("今日は" + "晴れ" is "今日は晴れ").
+func (w *turnWriter) addWord(speaker, word string) {
+	if (speaker == "" || speaker == w.speaker) && !w.newTurn && w.b.size() > 0 {
+		last, _ := utf8.DecodeLastRune(w.b.buf)
+		next, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(word, isSpace))
+		if unspaced(last) && unspaced(next) {
+			w.attach(word)
+			return
+		}
+	}
+	w.add(speaker, word)
+}
+
+// unspaced reports whether r belongs to a script written without spaces
+// between words: Han, Hiragana, Katakana, and the CJK and full-width
+// punctuation written with them.
+func unspaced(r rune) bool {
+	switch {
+	case r < 0x2e80:
+		return false
+	case 0x3000 <= r && r <= 0x303f, 0xff00 <= r && r <= 0xffef:
+		return true
+	}
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana)
+}
+
+// sentenceEnd reports whether punctuation ends a sentence.
+func sentenceEnd(punctuation string) bool {
+	switch strings.TrimSpace(punctuation) {
+	case ".", "?", "!", "。", "？", "！", "…", "...":
+		return true
+	}
+	return false
 }

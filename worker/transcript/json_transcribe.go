@@ -3,6 +3,7 @@ package transcript
 import (
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -13,11 +14,13 @@ var (
 	labelItemFields    = []string{"speaker_label", "start_time"}
 	transcriptFields   = []string{"transcript"}
 	contentFields      = []string{"content"}
+	channelFields      = []string{"channel_label", "items"}
 )
 
 // transcribeText writes the turns of an Amazon Transcribe result: from
-// audio_segments when they hold any text, else from items and the speaker
-// labels, else from the transcripts.
+// audio_segments when they hold any text, else from the channels of
+// channel identification when the items do not say their channel, else
+// from items and the speaker labels, else from the transcripts.
 func (d *jsonDoc) transcribeText(f *jsonFields, w *turnWriter) {
 	var v [4]string
 	var names speakerNames
@@ -27,6 +30,13 @@ func (d *jsonDoc) transcribeText(f *jsonFields, w *turnWriter) {
 	}
 	if w.b.size() > 0 || w.over {
 		return
+	}
+	if f.channels >= 0 && f.speakerSegments < 0 && !d.itemsLabeled(f.items) {
+		// Channel identification whose items have no channel labels:
+		// who said what is only in channel_labels.
+		if d.transcribeChannels(f.channels, w); written(w) {
+			return
+		}
 	}
 	var index speakerIndex
 	indexed := false
@@ -58,6 +68,93 @@ func (d *jsonDoc) transcribeText(f *jsonFields, w *turnWriter) {
 		d.stringFields(e.val, transcriptFields, v[:1])
 		w.add("", v[0])
 		w.newTurn = true
+	}
+}
+
+// itemsLabeled reports whether an item at items has a speaker or a
+// channel label.
+func (d *jsonDoc) itemsLabeled(items int) bool {
+	var v [4]string
+	for e := d.elements(items); e.scan(); {
+		if d.stringFields(e.val, itemFields, v[:]); v[2] != "" || v[3] != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// transcribeChannels writes the items of each channel of
+// channel_labels.channels, named by channel (ch_0: "Channel 1"), in runs
+// of sentences: the runs of all channels go in the order of their first
+// words' start times, so that the turns of a call alternate as its
+// speakers did. (Transcribe orders its own transcript by utterance.)
+func (d *jsonDoc) transcribeChannels(channels int, w *turnWriter) {
+	var names speakerNames
+	var f [2]int
+	d.inTimeOrder(func(emit func(at float64, pos, ch int)) {
+		for c := d.elements(channels); c.scan(); {
+			d.fields(c.val, channelFields, f[:])
+			label := -1 // where the channel's label is, for items without one
+			if f[0] >= 0 && d.s[f[0]] == '"' {
+				label = f[0]
+			}
+			d.channelRuns(d.array(f[1]), func(at float64, pos int) { emit(at, pos, label) })
+		}
+	}, func(pos, label int) {
+		var v [4]string
+		words := false
+		for e := (arrayElements{d: d, next: pos}); e.scan() && !w.over; {
+			content, ok := d.itemContent(e.val)
+			if !ok {
+				continue
+			}
+			d.stringFields(e.val, itemFields, v[:])
+			if v[0] == "punctuation" {
+				w.attach(content)
+				if words && sentenceEnd(content) {
+					return
+				}
+				continue
+			}
+			if v[3] == "" && label >= 0 {
+				v[3] = d.text(label)
+			}
+			w.add(names.of(v[3]), content)
+			words = words || hasVisible(content)
+		}
+	})
+}
+
+// channelRuns calls fn with the start time and the offset of the first
+// item of each run of the items at items that holds a word: a run ends
+// with the punctuation that ends a sentence.
+func (d *jsonDoc) channelRuns(items int, fn func(at float64, pos int)) {
+	var v [2]string
+	pos, at, words := -1, 0.0, false
+	for e := d.elements(items); e.scan(); {
+		content, ok := d.itemContent(e.val)
+		if !ok {
+			continue
+		}
+		d.stringFields(e.val, itemFields[:2], v[:])
+		if pos < 0 {
+			pos = e.val
+		}
+		switch {
+		case v[0] == "punctuation":
+			if words && sentenceEnd(content) {
+				fn(at, pos)
+				pos, words = -1, false
+			}
+		case !words && hasVisible(content):
+			if t, err := strconv.ParseFloat(strings.TrimSpace(v[1]), 64); err == nil {
+				at = t
+			}
+			words = true
+		}
+	}
+	if words {
+		fn(at, pos)
 	}
 }
 
