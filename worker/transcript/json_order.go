@@ -21,11 +21,11 @@ type timedPiece struct {
 // may): list calls emit with the time, offset and channel of each piece
 // that holds text, and write writes one piece.
 //
-// Pieces listed in order (a recording of one channel, and most of the
-// others) are written as listed, without an index: list is then called
-// twice. Else an index of 16 bytes per piece is sorted, stably (pieces
-// of one time keep their order), and written: list is called three
-// times. A piece holds text, which takes more than 16 bytes of JSON with
+// list is called twice. Pieces listed in order (a recording of one
+// channel, and most of the others) are written as listed the second
+// time, without an index. Else the second time fills an index of 16
+// bytes per piece, which is sorted, stably (pieces of one time keep
+// their order), and written. A piece holds text, which takes more than 16 bytes of JSON with
 // its framing, so the index is never bigger than the content. Content of
 // 2 GiB or more, whose offsets an index cannot hold, is written as
 // listed.
