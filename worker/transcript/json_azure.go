@@ -50,9 +50,9 @@ func (d *jsonDoc) azureText(phrases, combined, result int, w *turnWriter) {
 	multi := false
 	name := func(speaker, channel string) string {
 		if !multi {
-			return speaker
+			return azureSpeakerName(speaker)
 		}
-		return channelSpeaker(numbered(channelKind, channel, 0), speaker)
+		return channelSpeaker(numbered(channelKind, channel, 0), azureSpeakerName(speaker))
 	}
 	if result >= 0 {
 		d.fields(result, azPhraseFields, f[:])
@@ -118,24 +118,31 @@ func (d *jsonDoc) azureDisplay(f *[azFieldCount]int) string {
 	return d.text(f[azText])
 }
 
-// azureSpeaker returns the speaker of the phrase whose fields are f:
-// batch and fast transcription number them from 1, conversation
-// transcription names them Guest-1 or Unknown.
+// azureSpeaker returns the speaker label of the phrase whose fields are
+// f: batch and fast transcription's speaker, or conversation
+// transcription's SpeakerId.
 func (d *jsonDoc) azureSpeaker(f *[azFieldCount]int) string {
 	if s := d.label(f[azSpeaker]); s != "" {
-		return numbered(speakerKind, s, 1)
-	}
-	id := strings.TrimSpace(d.text(f[azSpeakerID]))
-	switch {
-	case id == "":
-		return ""
-	case strings.EqualFold(id, "Unknown"):
-		return "Unknown speaker"
-	}
-	if s := prefixed(speakerKind, id, "Guest-", 1); s != "" {
 		return s
 	}
-	return collapse(id)
+	return d.text(f[azSpeakerID])
+}
+
+// azureSpeakerName names an Azure speaker: batch and fast transcription
+// number them from 1, conversation transcription names them Guest-1 or
+// Unknown.
+func azureSpeakerName(label string) string {
+	label = strings.TrimSpace(label)
+	if _, ok := wholeNumber(label); ok {
+		return numbered(speakerKind, label, 1)
+	}
+	if s := prefixed(speakerKind, label, "Guest-", 1); s != "" {
+		return s
+	}
+	if strings.EqualFold(label, "Unknown") {
+		return "Unknown speaker"
+	}
+	return collapse(label)
 }
 
 // azureOffset returns where the phrase whose fields are f starts, in

@@ -7,33 +7,39 @@ import (
 	"unicode/utf8"
 )
 
-// speakerNames names speaker labels (speakerName) and remembers the last
-// one: consecutive words mostly share their speaker, and a name such as
-// "Speaker 1" would be built anew for each.
-type speakerNames struct{ label, name string }
+// speakerNames names speaker labels (speakerName) as labelNames does.
+type speakerNames struct{ names labelNames }
 
 // of returns the name of label, "" for none.
 func (n *speakerNames) of(label string) string {
-	if label != n.label {
-		n.label, n.name = label, speakerName(label)
-	}
-	return n.name
+	return n.names.of(label, "", speakerLabelName)
 }
 
-// labelNames remembers the last name that a vendor's naming gave to a
-// speaker label and a channel label, as speakerNames does for
-// speakerName.
+// speakerLabelName is speakerName for labelNames.
+func speakerLabelName(label, _ string) string { return speakerName(label) }
+
+// labelNames remembers the names that a vendor's naming gave to the
+// last few speaker and channel labels it was asked about: turns mostly
+// go back and forth between a few speakers, and a name such as
+// "Speaker 1" would be built anew for each turn.
 type labelNames struct {
-	speaker, channel, name string
-	set                    bool
+	recent [8]struct{ speaker, channel, name string }
+	n      int // entries of recent in use
+	next   int // the entry to replace next
 }
 
 // of returns the name that name gives to speaker and channel.
 func (n *labelNames) of(speaker, channel string, name func(speaker, channel string) string) string {
-	if !n.set || speaker != n.speaker || channel != n.channel {
-		n.speaker, n.channel, n.name, n.set = speaker, channel, name(speaker, channel), true
+	for i := range n.n {
+		if e := &n.recent[i]; e.speaker == speaker && e.channel == channel {
+			return e.name
+		}
 	}
-	return n.name
+	e := &n.recent[n.next]
+	e.speaker, e.channel, e.name = speaker, channel, name(speaker, channel)
+	n.next = (n.next + 1) % len(n.recent)
+	n.n = min(n.n+1, len(n.recent))
+	return e.name
 }
 
 // The diarization labels of every vendor are named alike: the first
