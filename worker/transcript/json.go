@@ -85,7 +85,7 @@ func (d *jsonDoc) shape() jsonShape {
 	switch {
 	case s.transcripts >= 0 || s.items >= 0 || s.audioSegments >= 0 || s.channels >= 0:
 		s.format = FormatTranscribe
-	case v.caTranscript >= 0:
+	case v.caTranscript >= 0 && d.callAnalyticsSegments(v.caTranscript):
 		s.format = FormatCallAnalytics
 	case v.dgChannels >= 0 || v.dgUtterances >= 0:
 		s.format = FormatDeepgram

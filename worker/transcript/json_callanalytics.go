@@ -32,3 +32,16 @@ func callAnalyticsRole(role, _ string) string {
 	}
 	return collapse(role)
 }
+
+// callAnalyticsSegments reports whether the Transcript at i holds Call
+// Analytics segments: its first object has Content or a ParticipantRole.
+func (d *jsonDoc) callAnalyticsSegments(i int) bool {
+	var f [2]int
+	for e := d.elements(i); e.scan(); {
+		if d.s[e.val] == '{' {
+			d.fields(e.val, caFields, f[:])
+			return f[0] >= 0 || f[1] >= 0
+		}
+	}
+	return false
+}

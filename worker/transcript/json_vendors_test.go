@@ -109,6 +109,7 @@ func TestDecodeUnknownJSON(t *testing.T) {
 		`[{"utterance":"hi"}]`,
 		`{"monologues":"x","utterances":null,"phrases":{}}`,
 		`{"secret":"Customer said the PIN is 1234"}`,
+		`{"transcript":[{"line":"not Call Analytics"}]}`,
 	} {
 		text, f, err := transcript.Decode([]byte(data), "a.json", "", 0)
 		if !errors.Is(err, transcript.ErrBadFormat) || text != "" || f != "" {
