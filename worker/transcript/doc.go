@@ -14,18 +14,48 @@
 //     the WebVTT header and NOTE, STYLE and REGION blocks, styling tags,
 //     timestamps and {\an8} overrides are dropped and character references
 //     decoded;
-//   - Amazon Transcribe batch JSON: audio_segments, else items with the
-//     speaker labels, else the transcript;
+//   - Amazon Transcribe batch JSON: audio_segments, else with channel
+//     identification the channels' items in time order, else items with
+//     the speaker labels, else the transcript;
+//   - Amazon Transcribe Call Analytics JSON: the Transcript segments,
+//     as turns of the Agent and the Customer;
+//   - Amazon Bedrock Data Automation audio standard output: the
+//     audio_segments, else the transcript's representation;
 //   - Whisper and WhisperX JSON: the segments when WhisperX named speakers,
-//     else the text.
+//     else the text;
+//   - Deepgram pre-recorded JSON: the utterances, else each channel's
+//     paragraphs, else its words when they have speakers, else its
+//     transcript;
+//   - AssemblyAI transcript JSON: the utterances, else the words when
+//     they have speakers, else the text;
+//   - Azure Speech JSON of batch transcription (recognizedPhrases, else
+//     combinedRecognizedPhrases), fast transcription (phrases, else
+//     combinedPhrases) and real-time recognition (DisplayText or NBest,
+//     one result or a list of them), phrases in the order of their
+//     offsets;
+//   - Google Speech-to-Text v1 and v2 JSON: with diarization the words of
+//     the last result, which holds every word with its speaker, else the
+//     results' transcripts;
+//   - Rev.ai transcript JSON: the monologues' elements;
+//   - Speechmatics json-v2: the words and punctuation of the results,
+//     joined as their attaches_to says.
 //
 // The structured formats come out as speaker turns, one per line, written
 // "Speaker: text" when the speaker is known: from a WebVTT voice tag
 // (<v Alice>), a label at the start of a cue line ("Alice: ", "[Alice] ",
-// "- Alice: "), or a diarization label (Transcribe's spk_0 and WhisperX's
-// SPEAKER_00 become "Speaker 1"). Consecutive text of the same speaker is
-// one turn, and text without a speaker continues the turn before it. No
-// spoken word of the input is ever dropped: only markup is.
+// "- Alice: "), or a diarization label. A diarization label is named the
+// same way in every format, from the first of the vendor's numbering:
+// Transcribe's spk_0, WhisperX's SPEAKER_00, Deepgram's and Rev.ai's 0,
+// Google's and Azure's 1, Speechmatics' S1 and AssemblyAI's A all become
+// "Speaker 1", and channels "Channel 1" (Transcribe's ch_0, Deepgram's
+// and Azure's 0, Google's 1, Speechmatics' channel_1); a name the vendor
+// gives (Rev.ai's speaker_name, Call Analytics' roles) is kept. Channels
+// that a vendor lists one after the other are interleaved in time order.
+// Punctuation attaches to the word before it, and words of the scripts
+// written without spaces (Han, Hiragana, Katakana) join without one.
+// Consecutive text of the same speaker is one turn, and text without a
+// speaker continues the turn before it. No spoken word of the input is
+// ever dropped: only markup is.
 //
 // Detection. The key's extension (after a ".gz") chooses, and the content
 // is checked: content that starts with "WEBVTT" is WebVTT, and content
@@ -33,12 +63,12 @@
 // timing line alone) is SRT, whatever the extension, so a .txt holding SRT
 // is read as SRT. A .srt or .vtt whose cues do not start the file is still
 // read as such when any line is a timing line, and as text when none is. A
-// .json must be a Transcribe or Whisper transcript. Any other extension is
-// sniffed: a JSON object is tried as Transcribe or Whisper, then WebVTT,
-// then SRT, and anything else is text.
+// .json must be one of the JSON transcripts above, recognized by its
+// top-level fields. Any other extension is sniffed: a JSON object is tried
+// as a JSON transcript, then WebVTT, then SRT, and anything else is text.
 //
 // Errors wrap ErrBadFormat (empty, binary, corrupt gzip, unrecognized
-// JSON) or ErrTooLarge (over the limit once decompressed, or a text that
+// JSON, whose error names the JSON shapes read) or ErrTooLarge (over the limit once decompressed, or a text that
 // would be longer than its content); both are permanent, and the caller
 // maps them to the bad_format and too_large dead-letter reasons. Their
 // text is short and never quotes the content.
@@ -47,12 +77,18 @@
 // proportion to its size, never per element of it: the content is read
 // in place (copied only to decompress it, to convert UTF-16 or to drop
 // CRs); JSON is walked, not built, so millions of empty Transcribe items,
-// alternatives or Whisper segments cost nothing; subtitles are read line
+// alternatives, Whisper segments or any vendor's words cost nothing; subtitles are read line
 // by line into the turns; the text is never longer than the content plus
 // 4 KiB, and a text that would be (Transcribe's speaker_labels can give
 // one long name to many words) fails with ErrTooLarge as soon as it
 // passes that. Older Transcribe output, whose words find their speaker by
-// start time, adds an index of 32 bytes per labeled word.
+// start time, adds an index of 32 bytes per labeled word. Pieces of text
+// that a vendor lists out of time order (the channels of a recording one
+// after the other: Transcribe's channel identification, Deepgram's
+// paragraphs, Azure's phrases, Google's results) are sorted through an
+// index of 12 bytes per piece that holds text, and a piece that holds
+// text takes at least 13 bytes of JSON, so the index is never bigger than
+// the content; pieces listed in order need no index.
 //
 // This package never reads S3, never logs, never retries and never decides
 // what happens to a message; it does not split or summarize text. It holds

@@ -51,7 +51,7 @@ func ExampleDecode_errors() {
 	}
 	// Output:
 	// bad_format: bad transcript format: binary content: NUL byte at offset 9
-	// bad_format: bad transcript format: unrecognized JSON transcript (neither Amazon Transcribe nor Whisper)
+	// bad_format: bad transcript format: unrecognized JSON transcript (known shapes: Amazon Transcribe, Bedrock Data Automation, Whisper, Deepgram, AssemblyAI, Azure, Google, Rev.ai, Speechmatics)
 	// too_large: transcript too large: 26 bytes, over the limit of 20
 }
 

@@ -5,8 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -16,19 +15,23 @@ import (
 // read as text.
 var errNotJSON = errors.New("not JSON")
 
-// decodeJSON reads an Amazon Transcribe or Whisper JSON transcript. When
-// the content is not JSON it fails with ErrBadFormat if strict, else with
-// errNotJSON.
+// decodeJSON reads a JSON transcript of any shape that jsonShape knows.
+// When the content is not JSON it fails with ErrBadFormat if strict,
+// else with errNotJSON.
 //
 // The document is never built: encoding/json checks its syntax, then
 // jsonDoc walks the bytes and the words go straight into the turns. What
-// decoding allocates is the text, bounded by textLimit, and for older
-// Transcribe output whose words find their speaker by start time, an
-// index of the labeled start times (speakerIndex); never anything per
-// item, alternative or segment, whatever their number. The fields are
+// decoding allocates is the text, bounded by textLimit, and two indexes
+// of bounded size: for older Transcribe output whose words find their
+// speaker by start time, the labeled start times (speakerIndex), and
+// for pieces of text that come out of time order (the channels of a
+// recording, listed one after the other), their times (inTimeOrder);
+// never anything per item, alternative, word or segment that holds no
+// text, whatever their number. The fields of Transcribe and Whisper are
 // read as encoding/json read them into structs (keys matched exactly or
 // else case-insensitively, a value of the wrong type leaves its field
-// empty), so the text is the one that the struct decoding made.
+// empty), so their text is the one that the struct decoding made; the
+// other vendors' fields are matched the same way.
 func decodeJSON(b []byte, strict bool) (string, Format, error) {
 	if !json.Valid(b) {
 		if !strict {
@@ -43,36 +46,102 @@ func decodeJSON(b []byte, strict bool) (string, Format, error) {
 		return "", "", fmt.Errorf("%w: invalid JSON", ErrBadFormat)
 	}
 	d := jsonDoc{s: view(b)}
-	doc := d.locate()
-	w := newTurnWriter(textLimit(len(b)), 0)
-	var f Format
-	switch {
-	case doc.transcripts >= 0 || doc.items >= 0 || doc.audioSegments >= 0:
-		f = FormatTranscribe
-		d.transcribeText(&doc, w)
-	case doc.hasText || doc.hasSegments:
-		f = FormatWhisper
-		d.whisperText(&doc, w)
-	default:
-		return "", "", fmt.Errorf("%w: unrecognized JSON transcript (neither Amazon Transcribe nor Whisper)", ErrBadFormat)
+	shape := d.shape()
+	if shape.format == "" {
+		return "", "", fmt.Errorf("%w: unrecognized JSON transcript (%s)", ErrBadFormat, knownJSONShapes)
 	}
+	w := newTurnWriter(textLimit(len(b)), 0)
+	d.write(&shape, w)
 	text, err := w.text()
 	if err != nil {
 		return "", "", err
 	}
 	if text == "" {
-		return "", "", fmt.Errorf("%w: empty: %s JSON without words", ErrBadFormat, f)
+		return "", "", fmt.Errorf("%w: empty: %s JSON without words", ErrBadFormat, shape.format)
 	}
-	return text, f, nil
+	return text, shape.format, nil
+}
+
+// knownJSONShapes names the JSON transcripts decodeJSON reads, for the
+// error about any other JSON.
+const knownJSONShapes = "known shapes: Amazon Transcribe, Bedrock Data Automation, Whisper, " +
+	"Deepgram, AssemblyAI, Azure, Google, Rev.ai, Speechmatics"
+
+// jsonShape is what a JSON document was recognized as: its format, and
+// where the fields that the format's reader starts from are.
+type jsonShape struct {
+	format Format
+	jsonFields
+	vendorFields
+}
+
+// shape recognizes the document by its top-level fields: the first
+// format of this list whose fields it has is the one (no format's
+// fields are another's, except Whisper's text, which AssemblyAI has
+// too). The format is "" when the document is none of them.
+func (d *jsonDoc) shape() jsonShape {
+	s := jsonShape{jsonFields: d.locate(), vendorFields: d.locateVendors()}
+	v := &s.vendorFields
+	switch {
+	case s.transcripts >= 0 || s.items >= 0 || s.audioSegments >= 0 || s.channels >= 0:
+		s.format = FormatTranscribe
+	case v.caTranscript >= 0 && d.callAnalyticsSegments(v.caTranscript):
+		s.format = FormatCallAnalytics
+	case v.dgChannels >= 0 || v.dgUtterances >= 0:
+		s.format = FormatDeepgram
+	case v.results >= 0 && d.resultsKind(v.results) != "":
+		s.format = d.resultsKind(v.results)
+	case v.googleFiles >= 0:
+		s.format = FormatGoogle
+	case v.aaiUtterances >= 0 || v.aaiURL || (v.aaiWords >= 0 && d.assemblyAIWords(v.aaiWords)):
+		s.format = FormatAssemblyAI
+	case v.monologues >= 0:
+		s.format = FormatRevAI
+	case v.azPhrases >= 0 || v.azCombined >= 0 || v.azResult >= 0:
+		s.format = FormatAzure
+	case v.bdaSegments >= 0 || v.bdaText >= 0:
+		s.format = FormatBedrock
+	case s.hasText || s.hasSegments:
+		s.format = FormatWhisper
+	}
+	return s
+}
+
+// write writes the turns of the document recognized as s.
+func (d *jsonDoc) write(s *jsonShape, w *turnWriter) {
+	v := &s.vendorFields
+	switch s.format {
+	case FormatTranscribe:
+		d.transcribeText(&s.jsonFields, w)
+	case FormatCallAnalytics:
+		d.callAnalyticsText(v.caTranscript, w)
+	case FormatDeepgram:
+		d.deepgramText(v.dgChannels, v.dgUtterances, w)
+	case FormatSpeechmatics:
+		d.speechmaticsText(v.results, w)
+	case FormatGoogle:
+		d.googleText(v.results, v.googleFiles, w)
+	case FormatAssemblyAI:
+		d.assemblyAIText(s, w)
+	case FormatRevAI:
+		d.revAIText(v.monologues, w)
+	case FormatAzure:
+		d.azureText(v.azPhrases, v.azCombined, v.azResult, w)
+	case FormatBedrock:
+		d.bedrockText(v.bdaSegments, v.bdaText, w)
+	case FormatWhisper:
+		d.whisperText(&s.jsonFields, w)
+	}
 }
 
 // jsonFields says where the fields of both JSON transcript formats are:
 // the offset of each array's '[', or -1 when the field is absent.
 type jsonFields struct {
 	// Amazon Transcribe (docs.aws.amazon.com/transcribe/latest/dg/diarization-output-batch.html):
-	// results.transcripts, .items, .audio_segments and
-	// .speaker_labels.segments.
-	transcripts, items, audioSegments, speakerSegments int
+	// results.transcripts, .items, .audio_segments,
+	// .speaker_labels.segments and, with channel identification
+	// (channel-id-output-batch.html), .channel_labels.channels.
+	transcripts, items, audioSegments, speakerSegments, channels int
 	// Whisper and WhisperX: text and segments, which count as given
 	// when they hold anything but null, even a value of the wrong type.
 	text        string
@@ -81,22 +150,11 @@ type jsonFields struct {
 	hasSegments bool
 }
 
-// Member names of the objects read, as in the JSON.
-var (
-	audioSegmentFields = []string{"transcript", "speaker_label", "channel_label"}
-	itemFields         = []string{"type", "start_time", "speaker_label", "channel_label"}
-	labelItemFields    = []string{"speaker_label", "start_time"}
-	transcriptFields   = []string{"transcript"}
-	contentFields      = []string{"content"}
-	segmentFields      = []string{"text", "speaker"}
-	speakerFields      = []string{"speaker"}
-)
-
 // locate finds the fields of the document. A key given twice counts
 // where it is last given, as when encoding/json decodes it into a struct:
 // null clears a field, and a value of the wrong type leaves it as it was.
 func (d *jsonDoc) locate() jsonFields {
-	f := jsonFields{transcripts: -1, items: -1, audioSegments: -1, speakerSegments: -1, segments: -1}
+	f := jsonFields{transcripts: -1, items: -1, audioSegments: -1, speakerSegments: -1, channels: -1, segments: -1}
 	top := d.ws(0)
 	if d.s[top] != '{' {
 		return f
@@ -106,7 +164,7 @@ func (d *jsonDoc) locate() jsonFields {
 		case d.is(m.key, "results"):
 			switch d.s[m.val] {
 			case 'n':
-				f.transcripts, f.items, f.audioSegments, f.speakerSegments = -1, -1, -1, -1
+				f.transcripts, f.items, f.audioSegments, f.speakerSegments, f.channels = -1, -1, -1, -1, -1
 			case '{':
 				d.locateResults(m.val, &f)
 			}
@@ -132,6 +190,104 @@ func (d *jsonDoc) locate() jsonFields {
 	return f
 }
 
+// vendorFields says where the top-level fields of the other vendors'
+// JSON are: the offset of each value, or -1 when the field is absent,
+// null or of another type than the vendor gives.
+type vendorFields struct {
+	// Google Speech-to-Text (v1 and v2) and Speechmatics: results[];
+	// Google's long-running operation: response.results[]; Google v2's
+	// BatchRecognizeResponse: results{file: {transcript: {results[]}}}.
+	results, googleFiles int
+	// Deepgram: results.channels[] and results.utterances[].
+	dgChannels, dgUtterances int
+	// Amazon Transcribe Call Analytics: Transcript[].
+	caTranscript int
+	// AssemblyAI: utterances[], words[], and audio_url, which only its
+	// JSON has.
+	aaiUtterances, aaiWords int
+	aaiURL                  bool
+	// Rev.ai: monologues[].
+	monologues int
+	// Azure Speech: batch transcription's recognizedPhrases[] and
+	// combinedRecognizedPhrases[], fast transcription's phrases[] and
+	// combinedPhrases[]; a real-time result (DisplayText, NBest) or a
+	// list of them: the whole document.
+	azPhrases, azCombined, azResult int
+	// Bedrock Data Automation: audio_segments[] and
+	// audio.transcript.representation.text.
+	bdaSegments, bdaText int
+}
+
+// locateVendors finds the vendorFields of the document.
+func (d *jsonDoc) locateVendors() vendorFields {
+	v := vendorFields{results: -1, googleFiles: -1, dgChannels: -1, dgUtterances: -1, caTranscript: -1,
+		aaiUtterances: -1, aaiWords: -1, monologues: -1, azPhrases: -1, azCombined: -1, azResult: -1,
+		bdaSegments: -1, bdaText: -1}
+	top := d.ws(0)
+	if d.s[top] == '[' {
+		if d.azureResult(d.first(top)) {
+			v.azPhrases = top
+		}
+		return v
+	}
+	if d.s[top] != '{' {
+		return v
+	}
+	realtime := false
+	for m := d.members(top); m.scan(); {
+		switch k := m.key; {
+		case d.is(k, "results"):
+			v.results, v.googleFiles, v.dgChannels, v.dgUtterances = d.array(m.val), -1, -1, -1
+			if d.s[m.val] == '{' {
+				d.locateResultsObject(m.val, &v)
+			}
+		case d.is(k, "response"):
+			if r := d.array(d.path(m.val, "results")); r >= 0 {
+				v.results = r
+			}
+		case d.is(k, "transcript"):
+			d.setArray(&v.caTranscript, m.val)
+		case d.is(k, "utterances"):
+			d.setArray(&v.aaiUtterances, m.val)
+		case d.is(k, "words"):
+			d.setArray(&v.aaiWords, m.val)
+		case d.is(k, "audio_url"):
+			v.aaiURL = d.s[m.val] == '"'
+		case d.is(k, "monologues"):
+			d.setArray(&v.monologues, m.val)
+		case d.is(k, "recognizedPhrases"), d.is(k, "phrases"):
+			d.setArray(&v.azPhrases, m.val)
+		case d.is(k, "combinedRecognizedPhrases"), d.is(k, "combinedPhrases"):
+			d.setArray(&v.azCombined, m.val)
+		case d.is(k, "DisplayText"), d.is(k, "NBest"):
+			realtime = realtime || d.s[m.val] == '"' || d.s[m.val] == '['
+		case d.is(k, "audio_segments"):
+			d.setArray(&v.bdaSegments, m.val)
+		case d.is(k, "audio"):
+			v.bdaText = d.path(m.val, "transcript", "representation", "text")
+		}
+	}
+	if realtime {
+		v.azResult = top
+	}
+	return v
+}
+
+// locateResultsObject finds the vendor fields in a results object:
+// Deepgram's channels and utterances, or Google v2's files.
+func (d *jsonDoc) locateResultsObject(i int, v *vendorFields) {
+	for m := d.members(i); m.scan(); {
+		switch {
+		case d.is(m.key, "channels"):
+			d.setArray(&v.dgChannels, m.val)
+		case d.is(m.key, "utterances"):
+			d.setArray(&v.dgUtterances, m.val)
+		case v.googleFiles < 0 && d.googleFile(m.val) >= 0:
+			v.googleFiles = i
+		}
+	}
+}
+
 // locateResults finds the fields of the results object at i.
 func (d *jsonDoc) locateResults(i int, f *jsonFields) {
 	for m := d.members(i); m.scan(); {
@@ -143,193 +299,10 @@ func (d *jsonDoc) locateResults(i int, f *jsonFields) {
 		case d.is(m.key, "audio_segments"):
 			d.setArray(&f.audioSegments, m.val)
 		case d.is(m.key, "speaker_labels"):
-			switch d.s[m.val] {
-			case 'n':
-				f.speakerSegments = -1
-			case '{':
-				for sm := d.members(m.val); sm.scan(); {
-					if d.is(sm.key, "segments") {
-						d.setArray(&f.speakerSegments, sm.val)
-					}
-				}
-			}
+			d.setMember(&f.speakerSegments, m.val, "segments")
+		case d.is(m.key, "channel_labels"):
+			d.setMember(&f.channels, m.val, "channels")
 		}
-	}
-}
-
-// transcribeText writes the turns of an Amazon Transcribe result: from
-// audio_segments when they hold any text, else from items and the speaker
-// labels, else from the transcripts.
-func (d *jsonDoc) transcribeText(f *jsonFields, w *turnWriter) {
-	var v [4]string
-	var names speakerNames
-	for e := d.elements(f.audioSegments); e.scan() && !w.over; {
-		d.stringFields(e.val, audioSegmentFields, v[:3])
-		w.add(names.of(awsLabel(v[1], v[2])), v[0])
-	}
-	if w.b.size() > 0 || w.over {
-		return
-	}
-	var index speakerIndex
-	indexed := false
-	for e := d.elements(f.items); e.scan() && !w.over; {
-		content, ok := d.itemContent(e.val)
-		if !ok {
-			continue
-		}
-		d.stringFields(e.val, itemFields, v[:4])
-		typ, start, label, channel := v[0], v[1], v[2], v[3]
-		if typ == "punctuation" {
-			w.attach(content)
-			continue
-		}
-		if label == "" && start != "" {
-			// Older jobs label only speaker_labels.segments, whose items
-			// carry the start time of each word.
-			if !indexed {
-				index, indexed = d.speakerIndex(f.speakerSegments), true
-			}
-			label = index.find(start)
-		}
-		w.add(names.of(awsLabel(label, channel)), content)
-	}
-	if w.b.size() > 0 || w.over {
-		return
-	}
-	for e := d.elements(f.transcripts); e.scan() && !w.over; {
-		d.stringFields(e.val, transcriptFields, v[:1])
-		w.add("", v[0])
-		w.newTurn = true
-	}
-}
-
-// itemContent returns the content of the first alternative of the item
-// at i, and false when the item has no alternatives. Only the first
-// alternative is read, however many follow.
-func (d *jsonDoc) itemContent(i int) (string, bool) {
-	alts := -1
-	if d.s[i] == '{' {
-		for m := d.members(i); m.scan(); {
-			if d.is(m.key, "alternatives") {
-				d.setArray(&alts, m.val)
-			}
-		}
-	}
-	e := d.elements(alts)
-	if !e.scan() {
-		return "", false
-	}
-	var v [1]string
-	d.stringFields(e.val, contentFields, v[:])
-	return v[0], true
-}
-
-// awsLabel returns the label that names the speaker of Transcribe text:
-// the speaker label (spk_0: "Speaker 1"), else with channel
-// identification the channel label (ch_0: "Channel 1").
-func awsLabel(speaker, channel string) string {
-	if speaker != "" {
-		return speaker
-	}
-	return channel
-}
-
-// speakerNames names speaker labels (speakerName) and remembers the last
-// one: consecutive words mostly share their speaker, and a name such as
-// "Speaker 1" would be built anew for each.
-type speakerNames struct{ label, name string }
-
-// of returns the name of label, "" for none.
-func (n *speakerNames) of(label string) string {
-	if label != n.label {
-		n.label, n.name = label, speakerName(label)
-	}
-	return n.name
-}
-
-// speakerIndex maps the start time of a word to its speaker label, from
-// the items of speaker_labels.segments: a label of its own, else the
-// label of its segment. It is sorted by start time, and where a start
-// time is given more than once, the last one given counts. An entry
-// takes 32 bytes (two strings that mostly point into the content) for
-// the at least 19 bytes of its {"start_time":"x"}, so the index is
-// never much bigger than the content.
-type speakerIndex []startLabel
-
-type startLabel struct{ start, label string }
-
-// speakerIndex builds the index of the speaker_labels segments at segs.
-func (d *jsonDoc) speakerIndex(segs int) speakerIndex {
-	n := 0
-	d.labeledStarts(segs, func(string, string) { n++ })
-	index := make(speakerIndex, 0, n)
-	d.labeledStarts(segs, func(start, label string) {
-		index = append(index, startLabel{start, label})
-	})
-	slices.SortStableFunc(index, func(a, b startLabel) int { return strings.Compare(a.start, b.start) })
-	return index
-}
-
-// labeledStarts calls fn with the start time and label of each item of
-// the speaker_labels segments at segs, in the order given, except items
-// without a start time, which no word looks up.
-func (d *jsonDoc) labeledStarts(segs int, fn func(start, label string)) {
-	var v [2]string
-	for e := d.elements(segs); e.scan(); {
-		if d.s[e.val] != '{' {
-			continue
-		}
-		segLabel, items := "", -1
-		for m := d.members(e.val); m.scan(); {
-			switch {
-			case d.is(m.key, "speaker_label"):
-				d.setString(&segLabel, m.val)
-			case d.is(m.key, "items"):
-				d.setArray(&items, m.val)
-			}
-		}
-		for it := d.elements(items); it.scan(); {
-			d.stringFields(it.val, labelItemFields, v[:])
-			label, start := v[0], v[1]
-			if label == "" {
-				label = segLabel
-			}
-			if start != "" {
-				fn(start, label)
-			}
-		}
-	}
-}
-
-// find returns the label of start time start, or "".
-func (x speakerIndex) find(start string) string {
-	i := sort.Search(len(x), func(i int) bool { return x[i].start > start })
-	if i > 0 && x[i-1].start == start {
-		return x[i-1].label
-	}
-	return ""
-}
-
-// whisperText writes the turns of Whisper segments when WhisperX put
-// speakers on them, else the whole text, or the segments joined when
-// there is none.
-func (d *jsonDoc) whisperText(f *jsonFields, w *turnWriter) {
-	var v [2]string
-	speakers := false
-	for e := d.elements(f.segments); e.scan(); {
-		if d.stringFields(e.val, speakerFields, v[:1]); strings.TrimSpace(v[0]) != "" {
-			speakers = true
-			break
-		}
-	}
-	if !speakers && f.hasText && hasVisible(f.text) {
-		w.add("", f.text)
-		return
-	}
-	var names speakerNames
-	for e := d.elements(f.segments); e.scan() && !w.over; {
-		d.stringFields(e.val, segmentFields, v[:2])
-		w.add(names.of(v[1]), v[0])
 	}
 }
 
@@ -379,6 +352,113 @@ func (d *jsonDoc) setArray(field *int, i int) {
 	case 'n':
 		*field = -1
 	}
+}
+
+// setMember stores in *field where the array of the member name of the
+// object at i is, as setArray does; null at i clears it.
+func (d *jsonDoc) setMember(field *int, i int, name string) {
+	switch d.s[i] {
+	case 'n':
+		*field = -1
+	case '{':
+		for m := d.members(i); m.scan(); {
+			if d.is(m.key, name) {
+				d.setArray(field, m.val)
+			}
+		}
+	}
+}
+
+// fields finds the members of the object at i named by names: out[k] is
+// the offset of the value of names[k], or -1 when it is absent or null.
+// Keys match as in stringFields, and the last one given counts. A value
+// at i that is not an object, or i of -1, has no members.
+func (d *jsonDoc) fields(i int, names []string, out []int) {
+	for k := range out {
+		out[k] = -1
+	}
+	if i < 0 || d.s[i] != '{' {
+		return
+	}
+	for m := d.members(i); m.scan(); {
+		for k, name := range names {
+			if d.is(m.key, name) {
+				out[k] = m.val
+				if d.s[m.val] == 'n' {
+					out[k] = -1
+				}
+				break
+			}
+		}
+	}
+}
+
+// path follows the members named by names from the object at i, and
+// returns the offset of the last one's value, or -1 when one is missing,
+// null or not an object to follow.
+func (d *jsonDoc) path(i int, names ...string) int {
+	var out [1]int
+	for _, name := range names {
+		d.fields(i, []string{name}, out[:])
+		if i = out[0]; i < 0 {
+			return -1
+		}
+	}
+	return i
+}
+
+// text returns the string at i, or "" when i is -1 or not a string.
+func (d *jsonDoc) text(i int) string {
+	if i < 0 {
+		return ""
+	}
+	v, _ := d.str(i)
+	return v
+}
+
+// label returns the string or number at i as written ("S1", "spk_0",
+// "0", "1.0"), or "" for any other value and for i of -1: vendors give
+// speakers and channels as either.
+func (d *jsonDoc) label(i int) string {
+	if i < 0 {
+		return ""
+	}
+	switch c := d.s[i]; {
+	case c == '"':
+		return d.text(i)
+	case c == '-' || '0' <= c && c <= '9':
+		return d.s[i:d.end(i)]
+	}
+	return ""
+}
+
+// number returns the number at i, or held by a string there ("4.86",
+// as Transcribe gives times), and false for anything else.
+func (d *jsonDoc) number(i int) (float64, bool) {
+	v := d.label(i)
+	if v == "" {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	return f, err == nil
+}
+
+// array returns i when the value at i is an array, else -1.
+func (d *jsonDoc) array(i int) int {
+	if i < 0 || d.s[i] != '[' {
+		return -1
+	}
+	return i
+}
+
+// first returns the offset of the first element of the array at i, or
+// -1 when there is none.
+func (d *jsonDoc) first(i int) int {
+	e := d.elements(d.array(i))
+	if !e.scan() {
+		return -1
+	}
+	return e.val
 }
 
 // is reports whether key, the raw text of an object key between its

@@ -34,6 +34,19 @@ func TestDecodeWorstCases(t *testing.T) {
 		{shape: "transcribe-speaker-index", size: 8 << 20, format: transcript.FormatTranscribe, prefix: "Speaker 1: a a", count: "a", min: 70_000},
 		// Each word would repeat a speaker name of 4 KiB: refused.
 		{shape: "transcribe-label-amplify", size: 8 << 20, err: transcript.ErrTooLarge},
+		// The vendors' JSON: 2 million empty elements, or hundreds of
+		// thousands of one-letter pieces whose speaker switches each time.
+		{shape: "deepgram-empty-words", size: 4 << 20, err: transcript.ErrBadFormat},
+		{shape: "deepgram-channel-paragraphs", size: 4 << 20, format: transcript.FormatDeepgram, prefix: "Channel 1: a\nChannel 2: a\nChannel 1: a", count: "\n", min: 90_000},
+		{shape: "assemblyai-word-speakers", size: 4 << 20, format: transcript.FormatAssemblyAI, prefix: "Speaker 1: a\nSpeaker 2: a", count: "\n", min: 150_000},
+		{shape: "azure-phrases-reversed", size: 4 << 20, format: transcript.FormatAzure, prefix: "a a a", count: "a", min: 90_000},
+		{shape: "azure-realtime-list", size: 4 << 20, format: transcript.FormatAzure, prefix: "Speaker 1: a\nSpeaker 2: a", count: "\n", min: 60_000},
+		{shape: "google-channel-results", size: 4 << 20, format: transcript.FormatGoogle, prefix: "Channel ", count: "\n", min: 50_000},
+		{shape: "speechmatics-word-speakers", size: 4 << 20, format: transcript.FormatSpeechmatics, prefix: "Speaker 1: a\nSpeaker 2: a", count: "\n", min: 50_000},
+		{shape: "revai-empty-elements", size: 4 << 20, err: transcript.ErrBadFormat},
+		{shape: "transcribe-channel-runs", size: 4 << 20, format: transcript.FormatTranscribe, prefix: "Channel 1: a.\nChannel 2: a.\nChannel 1: a.", count: "\n", min: 35_000},
+		{shape: "callanalytics-turns", size: 4 << 20, format: transcript.FormatCallAnalytics, prefix: "Agent: a\nCustomer: a", count: "\n", min: 80_000},
+		{shape: "bedrock-empty-segments", size: 4 << 20, err: transcript.ErrBadFormat},
 		// A million cues of one letter, speakers switching.
 		{shape: "srt-tiny-cues", size: 18 << 20, format: transcript.FormatSRT, prefix: "A: x\nB: y\nA: x", count: "\n", min: 1_000_000},
 		{shape: "vtt-tiny-cues", size: 20 << 20, format: transcript.FormatVTT, prefix: "A: x\nB: y\nA: x", count: "\n", min: 1_000_000},

@@ -1,7 +1,9 @@
 // Package worstcase builds valid transcripts of the shapes that cost a
 // decoder the most memory per input byte: millions of empty Transcribe
 // items, one item with a huge alternatives array, Whisper segments that
-// are empty, subtitles of a million one-letter cues, and the like. The
+// are empty, each vendor's JSON of empty elements or of one-letter
+// pieces of text out of time order, subtitles of a million one-letter
+// cues, and the like. The
 // benchmarks, the tests and the memprobe command of package transcript
 // decode them.
 //
@@ -87,6 +89,105 @@ var shapes = []shape{
 	}},
 	{"whisper-empty-segments", "a.json", func(size int) []byte {
 		return repeat(size, `{"segments":[`, ",", `]}`, func(b []byte, _ int) []byte {
+			return append(b, "{}"...)
+		})
+	}},
+	// The vendors' JSON: elements that hold nothing, and the smallest
+	// elements that hold text, where the speaker or channel switches with
+	// each and the pieces of text come out of time order, so that they
+	// are sorted through an index.
+	{"deepgram-empty-words", "a.json", func(size int) []byte {
+		return repeat(size, `{"results":{"channels":[{"alternatives":[{"transcript":"","words":[`, ",", `]}]}]}}`, func(b []byte, _ int) []byte {
+			return append(b, "{}"...)
+		})
+	}},
+	// Two channels of one-letter paragraphs, each channel's listed after
+	// the other's and interleaved in time.
+	{"deepgram-channel-paragraphs", "a.json", func(size int) []byte {
+		b := make([]byte, 0, size)
+		b = append(b, `{"results":{"channels":[{"alternatives":[{"paragraphs":{"paragraphs":[`...)
+		paragraph := func(b []byte, i, ch int) []byte {
+			b = append(b, `{"start":`...)
+			b = strconv.AppendInt(b, int64(2*i+ch), 10)
+			return append(b, `,"sentences":[{"text":"a"}]}`...)
+		}
+		b = repeatOnto(b, size/2, ",", `]}}]},{"alternatives":[{"paragraphs":{"paragraphs":[`, func(b []byte, i int) []byte {
+			return paragraph(b, i, 0)
+		})
+		return repeatOnto(b, size, ",", `]}}]}]}}`, func(b []byte, i int) []byte {
+			return paragraph(b, i, 1)
+		})
+	}},
+	{"assemblyai-word-speakers", "a.json", func(size int) []byte {
+		return repeat(size, `{"text":"","utterances":null,"words":[`, ",", `]}`, func(b []byte, i int) []byte {
+			b = append(b, `{"text":"a","speaker":"`...)
+			return append(b, 'A'+byte(i%2), '"', '}')
+		})
+	}},
+	// Phrases listed from the last to the first.
+	{"azure-phrases-reversed", "a.json", func(size int) []byte {
+		return repeat(size, `{"phrases":[`, ",", `]}`, func(b []byte, i int) []byte {
+			b = append(b, `{"offsetMilliseconds":`...)
+			b = strconv.AppendInt(b, int64(size-i), 10)
+			return append(b, `,"text":"a"}`...)
+		})
+	}},
+	{"azure-realtime-list", "a.json", func(size int) []byte {
+		return repeat(size, `[`, ",", `]`, func(b []byte, i int) []byte {
+			b = append(b, `{"Offset":`...)
+			b = strconv.AppendInt(b, int64(size-i), 10)
+			b = append(b, `,"DisplayText":"a","SpeakerId":"Guest-`...)
+			return append(b, '1'+byte(i%2), '"', '}')
+		})
+	}},
+	// Results of two channels, listed from the last to the first.
+	{"google-channel-results", "a.json", func(size int) []byte {
+		return repeat(size, `{"results":[`, ",", `]}`, func(b []byte, i int) []byte {
+			b = append(b, `{"alternatives":[{"transcript":"a"}],"channelTag":`...)
+			b = append(b, '1'+byte(i%2))
+			b = append(b, `,"resultEndTime":"`...)
+			b = strconv.AppendInt(b, int64(size-i), 10)
+			return append(b, `s"}`...)
+		})
+	}},
+	{"speechmatics-word-speakers", "a.json", func(size int) []byte {
+		return repeat(size, `{"format":"2.9","results":[`, ",", `]}`, func(b []byte, i int) []byte {
+			b = append(b, `{"type":"word","alternatives":[{"content":"a","speaker":"S`...)
+			return append(b, '1'+byte(i%2), '"', '}', ']', '}')
+		})
+	}},
+	{"revai-empty-elements", "a.json", func(size int) []byte {
+		return repeat(size, `{"monologues":[{"speaker":0,"elements":[`, ",", `]}]}`, func(b []byte, _ int) []byte {
+			return append(b, "{}"...)
+		})
+	}},
+	// Transcribe's channel identification without labels on the items:
+	// two channels of one-word sentences, interleaved in time.
+	{"transcribe-channel-runs", "a.json", func(size int) []byte {
+		b := make([]byte, 0, size)
+		b = append(b, `{"results":{"transcripts":[],"channel_labels":{"channels":[{"channel_label":"ch_0","items":[`...)
+		run := func(b []byte, i, ch int) []byte {
+			b = append(b, `{"start_time":"`...)
+			b = strconv.AppendInt(b, int64(2*i+ch), 10)
+			return append(b, `","alternatives":[{"content":"a"}]},{"type":"punctuation","alternatives":[{"content":"."}]}`...)
+		}
+		b = repeatOnto(b, size/2, ",", `]},{"channel_label":"ch_1","items":[`, func(b []byte, i int) []byte {
+			return run(b, i, 0)
+		})
+		return repeatOnto(b, size, ",", `]}]}}}`, func(b []byte, i int) []byte {
+			return run(b, i, 1)
+		})
+	}},
+	{"callanalytics-turns", "a.json", func(size int) []byte {
+		return repeat(size, `{"JobStatus":"COMPLETED","Transcript":[`, ",", `]}`, func(b []byte, i int) []byte {
+			if i%2 == 0 {
+				return append(b, `{"Content":"a","ParticipantRole":"AGENT"}`...)
+			}
+			return append(b, `{"Content":"a","ParticipantRole":"CUSTOMER"}`...)
+		})
+	}},
+	{"bedrock-empty-segments", "a.json", func(size int) []byte {
+		return repeat(size, `{"audio_segments":[`, ",", `]}`, func(b []byte, _ int) []byte {
 			return append(b, "{}"...)
 		})
 	}},
