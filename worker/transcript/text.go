@@ -1,6 +1,7 @@
 package transcript
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 )
@@ -55,10 +56,15 @@ func (r *lineReader) scan() (line string, end int, ok bool) {
 // cleanText normalizes plain text: control characters other than tab
 // become spaces, trailing white space is trimmed from every line, runs of
 // blank lines collapse to one, and blank lines at either end are dropped.
-// Nothing else changes: every word of s is in the result.
-func cleanText(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+// A diarization label that starts a line is named as in every format
+// ("[SPEAKER_00]: hi" and whisper.cpp's "(speaker 0) hi" become "Speaker
+// 1: hi"; machinePrefix). Nothing else changes: every word of s is in the
+// result. The text is at most textLimit(len(s)) bytes (a label such as
+// "spk_0:" grows as it is named), or ErrTooLarge.
+func cleanText(s string) (string, error) {
+	limit := textLimit(len(s))
+	b := textBuf{limit: limit}
+	b.grow(len(s))
 	r := lineReader{s: s}
 	blank := false
 	for {
@@ -74,16 +80,28 @@ func cleanText(s string) string {
 			blank = true
 			continue
 		}
-		if b.Len() > 0 {
-			b.WriteByte('\n')
+		if b.size() > 0 {
+			b.writeByte('\n')
 			if blank {
-				b.WriteByte('\n')
+				b.writeByte('\n')
 			}
 		}
 		blank = false
-		b.WriteString(line)
+		if name, rest, ok := machinePrefix(strings.TrimLeft(line, " \t")); ok {
+			b.writeString(name)
+			b.writeByte(':')
+			if rest != "" {
+				b.writeByte(' ')
+				b.writeString(rest)
+			}
+		} else {
+			b.writeString(line)
+		}
+		if b.size() > limit {
+			return "", fmt.Errorf("%w: its text would be longer than the content (over %d bytes)", ErrTooLarge, limit)
+		}
 	}
-	return b.String()
+	return b.String(), nil
 }
 
 // hasControl reports whether s holds a control character other than tab:

@@ -388,12 +388,18 @@ const unknownSpeaker = "Unknown speaker"
 // words of letters, digits and . ' ’ - _ #, starting with a letter that is
 // not lower case ("Alice", "Dr. Mei Lin", "SPEAKER_00", "张伟").
 func validSpeaker(name string) bool {
+	return nameLike(name, false)
+}
+
+// nameLike is validSpeaker, and with lower true also lets a name start
+// with a lower case letter.
+func nameLike(name string, lower bool) bool {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > maxSpeakerLen {
 		return false
 	}
 	first, _ := utf8.DecodeRuneInString(name)
-	if !unicode.IsLetter(first) || unicode.IsLower(first) {
+	if !unicode.IsLetter(first) || (unicode.IsLower(first) && !lower) {
 		return false
 	}
 	words := 1
