@@ -35,13 +35,13 @@ const maxStylePairs = 4096
 // that line (rolling).
 //
 // A cue that repeats the one before with another word marked makes a
-// highlight file. A file that shows what wrote it is de-duplicated when
-// at least half of its pairs overlap: timestamps inside cue text, a cue
+// highlight file. A file that shows YouTube wrote it is rolling when at
+// least half of its pairs overlap: timestamps inside cue text, a cue
 // opened by a line of white space, a cue of 50 ms or less that repeats
-// the line before (YouTube, and its conversions to SRT). Any other file
-// only when nine pairs in ten overlap, and at least twenty do, so that
-// an ordinary file whose cues happen to repeat a word or a line ("no" /
-// "no, that's wrong") keeps every word.
+// the text before (its conversions to SRT keep those). Any other file
+// is de-duplicated only when nine pairs in ten overlap, and at least
+// twenty do, so that an ordinary file whose cues happen to repeat a word
+// or a line ("no" / "no, that's wrong") keeps every word.
 func captionStyle(s string, vtt bool) int {
 	g := cueGroups{c: newCueReader(s, vtt)}
 	var a, b normCue
@@ -62,12 +62,13 @@ func captionStyle(s string, vtt bool) int {
 				if cur.mark != prev.mark {
 					moved++
 				}
+				machine = machine || cur.short || prev.short
 			case !cur.fresh:
 				// A cue the same as a cue that opened a window is
 				// YouTube's: the line alone, before it rolls up.
 				if _, ok := carry(prev, cur); ok {
 					rolling++
-					machine = machine || cur.short
+					machine = machine || cur.short || prev.short
 				}
 			}
 		}
@@ -78,8 +79,11 @@ func captionStyle(s string, vtt bool) int {
 	switch {
 	case moved > 0 && identical >= rolling:
 		return styleHighlight
-	case machine && overlap > 0 && 2*overlap >= pairs,
-		overlap >= 20 && 10*overlap >= 9*pairs:
+	case machine && overlap > 0 && 2*overlap >= pairs:
+		// YouTube's: its windows that open after a pause give pairs of
+		// the same text too, which the rolling rules read right.
+		return styleRolling
+	case overlap >= 20 && 10*overlap >= 9*pairs:
 		if identical > rolling {
 			return styleHighlight
 		}

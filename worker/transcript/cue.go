@@ -237,8 +237,9 @@ func (c *cueReader) next() (line string, cue int, ok bool) {
 		if t == "" {
 			if c.afterTiming && raw != "" {
 				// YouTube opens a new caption window with a line of
-				// white space.
-				c.fresh = true
+				// white space: not a blank line, the cue goes on.
+				c.fresh, c.afterTiming = true, false
+				continue
 			}
 			c.blockStart, c.skipping, c.afterTiming = true, false, false
 			continue

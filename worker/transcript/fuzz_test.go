@@ -94,7 +94,12 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("blank line in turns %q", text)
 			}
 		default:
-			t.Fatalf("unknown format %q", format)
+			if !exportFormats[format] {
+				t.Fatalf("unknown format %q", format)
+			}
+			if strings.Contains(text, "\n\n") {
+				t.Fatalf("blank line in turns %q", text)
+			}
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package transcript
 
 import (
-	"fmt"
 	"strings"
 	"unicode"
 )
@@ -57,14 +56,14 @@ func (r *lineReader) scan() (line string, end int, ok bool) {
 // become spaces, trailing white space is trimmed from every line, runs of
 // blank lines collapse to one, and blank lines at either end are dropped.
 // A diarization label that starts a line is named as in every format
-// ("[SPEAKER_00]: hi" and whisper.cpp's "(speaker 0) hi" become "Speaker
-// 1: hi"; machinePrefix). Nothing else changes: every word of s is in the
-// result. The text is at most textLimit(len(s)) bytes (a label such as
-// "spk_0:" grows as it is named), or ErrTooLarge.
-func cleanText(s string) (string, error) {
-	limit := textLimit(len(s))
-	b := textBuf{limit: limit}
-	b.grow(len(s))
+// ("[SPEAKER_00]: hi", "SPEAKER_00: hi" and whisper.cpp's "(speaker 0)
+// hi" become "Speaker 1: hi"; machinePrefix) where the name is no longer
+// than the label, so that the text is never longer than s: a line that
+// starts "spk_0: " keeps it. Nothing else changes: every word of s is in
+// the result.
+func cleanText(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
 	r := lineReader{s: s}
 	blank := false
 	for {
@@ -80,28 +79,36 @@ func cleanText(s string) (string, error) {
 			blank = true
 			continue
 		}
-		if b.size() > 0 {
-			b.writeByte('\n')
+		if b.Len() > 0 {
+			b.WriteByte('\n')
 			if blank {
-				b.writeByte('\n')
+				b.WriteByte('\n')
 			}
 		}
 		blank = false
-		if name, rest, ok := machinePrefix(strings.TrimLeft(line, " \t")); ok {
-			b.writeString(name)
-			b.writeByte(':')
-			if rest != "" {
-				b.writeByte(' ')
-				b.writeString(rest)
-			}
-		} else {
-			b.writeString(line)
-		}
-		if b.size() > limit {
-			return "", fmt.Errorf("%w: its text would be longer than the content (over %d bytes)", ErrTooLarge, limit)
-		}
+		writeLabeledLine(&b, line)
 	}
-	return b.String(), nil
+	return b.String()
+}
+
+// writeLabeledLine writes a line of plain text to b, a diarization label
+// at its start named when the name is no longer than the label.
+func writeLabeledLine(b *strings.Builder, line string) {
+	name, rest, ok := machinePrefix(strings.TrimLeft(line, " \t"))
+	size := len(name) + 1 // "Name:"
+	if rest != "" {
+		size += 1 + len(rest) // " rest"
+	}
+	if !ok || size > len(line) {
+		b.WriteString(line)
+		return
+	}
+	b.WriteString(name)
+	b.WriteByte(':')
+	if rest != "" {
+		b.WriteByte(' ')
+		b.WriteString(rest)
+	}
 }
 
 // hasControl reports whether s holds a control character other than tab:

@@ -111,7 +111,7 @@ func Decode(data []byte, key, contentEncoding string, limit int64) (text string,
 	case FormatOtter:
 		text, err = parseOtter(s)
 	default:
-		text, err = cleanText(s)
+		text = cleanText(s)
 	}
 	if err != nil {
 		return "", "", err

@@ -70,8 +70,8 @@ func isNumber(s string) bool {
 }
 
 // parseTSV turns Whisper's TSV into turns: the text column only, its
-// speaker from a speaker column or a label at its start ("[SPEAKER_00]:
-// ", as WhisperX writes diarized text). A line that is no row is kept as
+// speaker from a speaker column or a diarization label at its start
+// ("[SPEAKER_00]: ", as WhisperX writes diarized text; splitMachine). A line that is no row is kept as
 // text, so that no word is lost.
 func parseTSV(s string) (string, error) {
 	w := newTurnWriter(textLimit(len(s)), len(s)/2)
@@ -92,11 +92,11 @@ func parseTSV(s string) (string, error) {
 		speaker, text, ok := tsvRow(line, cols)
 		switch {
 		case !ok:
-			w.addLabeled(splitSpeaker(line))
+			w.addLabeled(splitMachine(line))
 		case strings.TrimSpace(speaker) != "":
 			w.add(speakerName(speaker), text)
 		default:
-			w.addLabeled(splitSpeaker(text))
+			w.addLabeled(splitMachine(text))
 		}
 	}
 	return w.text()

@@ -331,8 +331,8 @@ func splitSpeaker(line string) (speaker, rest string) {
 // line t, the way the tools that diarize write it into text:
 // "[SPEAKER_00]: " and "SPEAKER_00: " (WhisperX, faster-whisper),
 // "[spk_0] " or "spk_0: ", and whisper.cpp's "(speaker 0) " and
-// "(speaker ?) ". It returns the label's name (speakerName; "Unknown
-// speaker" for whisper.cpp's "?") and the text after it. Names that
+// "(speaker ?) ". It returns the label's name (speakerName; "Speaker ?"
+// for whisper.cpp's "?") and the text after it. Names that
 // people give are left to splitSpeaker.
 func machinePrefix(t string) (name, rest string, ok bool) {
 	if len(t) < 4 {
@@ -380,9 +380,19 @@ func machinePrefix(t string) (name, rest string, ok bool) {
 	return speakerName(t[:colon]), strings.TrimSpace(t[colon+1:]), true
 }
 
+// splitMachine is splitSpeaker for the text of a tool that writes no
+// names of its own, only diarization labels (machinePrefix): a sentence
+// such as "We have three items: a, b" is no turn of "We have three items".
+func splitMachine(text string) (speaker, rest string) {
+	if name, rest, ok := machinePrefix(strings.TrimSpace(text)); ok {
+		return name, rest
+	}
+	return "", text
+}
+
 // unknownSpeaker names whisper.cpp's "(speaker ?)": a segment whose
 // speaker its stereo diarization could not tell.
-const unknownSpeaker = "Unknown speaker"
+const unknownSpeaker = "Speaker ?"
 
 // validSpeaker reports whether name looks like a speaker: at most four
 // words of letters, digits and . ' ’ - _ #, starting with a letter that is

@@ -37,9 +37,10 @@ func looksWhisperCpp(s string) bool {
 }
 
 // parseWhisperCpp turns whisper.cpp's console output into turns: the
-// timings go, the speaker comes from a label at the start of a segment's
-// text (--diarize prints "(speaker 0) ", WhisperX-style tools
-// "[SPEAKER_00]: "), and --tinydiarize's [SPEAKER_TURN] ends a turn.
+// timings go, the speaker comes from a diarization label at the start of
+// a segment's text (--diarize prints "(speaker 0) ", WhisperX-style tools
+// "[SPEAKER_00]: "; splitMachine), and --tinydiarize's [SPEAKER_TURN]
+// ends a turn.
 // The colors of --print-colors are dropped. A line without a timing is
 // kept as text, so that no word is lost.
 func parseWhisperCpp(s string) (string, error) {
@@ -65,7 +66,7 @@ func parseWhisperCpp(s string) (string, error) {
 		if rest, found := strings.CutSuffix(text, speakerTurn); found {
 			text, turn = strings.TrimSpace(rest), true
 		}
-		w.addLabeled(splitSpeaker(text))
+		w.addLabeled(splitMachine(text))
 		if turn {
 			w.breakTurn()
 		}
