@@ -51,6 +51,10 @@ func captionStyle(s string, vtt bool) int {
 	havePrev := false
 	for pairs < maxStylePairs && g.next(cur) {
 		machine = machine || cur.timed || cur.fresh
+		if cur.long {
+			havePrev = false
+			continue
+		}
 		if cur.words == 0 {
 			continue
 		}
@@ -104,12 +108,17 @@ func captionStyle(s string, vtt bool) int {
 // starts the subtitle anew: a line said twice ("no no" / "no no") is
 // written twice. So does a cue that opens a new window.
 func dedupCues(w *turnWriter, s string, vtt bool, style int) {
-	g := cueGroups{c: newCueReader(s, vtt)}
+	g := cueGroups{c: newCueReader(s, vtt), spill: w}
 	var a, b normCue
 	prev, cur := &a, &b
 	havePrev := false
 	lastMark := -1 // highlight: the marked word of the subtitle's last marked cue
 	for !w.over && g.next(cur) {
+		if cur.long {
+			// Written as it was read; the next cue starts afresh.
+			havePrev, lastMark = false, -1
+			continue
+		}
 		if cur.words == 0 {
 			continue
 		}
@@ -180,10 +189,19 @@ func lineWords(l []byte) int {
 	return bytes.Count(l, []byte{' '}) + 1
 }
 
+// Bounds of the cues that are compared: a cue with more lines or text
+// is no rolling window or highlighted subtitle, and it is read straight
+// into the turns, so that comparing cues never holds more than this.
+const (
+	maxCueLines = 16
+	maxCueBytes = 64 << 10
+)
+
 // cueGroups reads the cues of a cueReader one at a time.
 type cueGroups struct {
 	c       *cueReader
-	line    string // the first line of the next cue, read ahead
+	spill   *turnWriter // where the lines of an overlong cue go (nil: nowhere)
+	line    string      // the first line of the next cue, read ahead
 	cue     int
 	fresh   bool // of the cue read ahead
 	short   bool
@@ -192,7 +210,8 @@ type cueGroups struct {
 }
 
 // next reads the lines of the next cue into n, and returns false when
-// there is none.
+// there is none. The lines of a cue over the bounds are written to
+// g.spill as they come, and n is marked long.
 func (g *cueGroups) next(n *normCue) bool {
 	n.reset()
 	if !g.pending {
@@ -208,7 +227,7 @@ func (g *cueGroups) next(n *normCue) bool {
 	}
 	n.fresh, n.short = g.fresh, g.short
 	cue := g.cue
-	n.addLine(g.line)
+	g.add(n, g.line)
 	for {
 		line, c, ok := g.c.next()
 		if !ok {
@@ -219,7 +238,24 @@ func (g *cueGroups) next(n *normCue) bool {
 			g.line, g.cue, g.fresh, g.short, g.pending = line, c, g.c.fresh, g.c.short, true
 			return true
 		}
-		n.addLine(line)
+		g.add(n, line)
+	}
+}
+
+// add adds line t to n, or spills it when n is over the bounds.
+func (g *cueGroups) add(n *normCue, t string) {
+	if !n.long {
+		if len(n.ends) < maxCueLines && len(n.buf)+1+len(t) <= maxCueBytes {
+			n.addLine(t)
+			return
+		}
+		n.long = true
+		if g.spill != nil {
+			n.writeLines(g.spill, 0)
+		}
+	}
+	if g.spill != nil {
+		g.spill.cueLine(t)
 	}
 }
 
@@ -239,12 +275,13 @@ type normCue struct {
 	fresh bool     // the cue's first line is white space
 	short bool     // the cue lasts 50 ms or less
 	timed bool     // the cue's text holds a timestamp (<00:00:01.199>)
+	long  bool     // the cue is over the bounds: its lines were spilled, not kept
 }
 
 func (n *normCue) reset() {
 	n.buf, n.ends, n.raw = n.buf[:0], n.ends[:0], n.raw[:0]
 	n.words, n.mark, n.depth = 0, -1, 0
-	n.fresh, n.short, n.timed = false, false, false
+	n.fresh, n.short, n.timed, n.long = false, false, false, false
 }
 
 // lines returns the number of lines with words.
@@ -313,7 +350,7 @@ func normalizeCueLine(dst []byte, t string, n *normCue, stop int) (out []byte, w
 			}
 			if j < len(t) && t[j] == '>' {
 				tag := t[i+1 : j]
-				switch kind, _ := classifyTag(tag); kind {
+				switch tagKind(tag) {
 				case tagDrop:
 					switch {
 					case tag[0] >= '0' && tag[0] <= '9':
@@ -379,6 +416,9 @@ func normalizeCueLine(dst []byte, t string, n *normCue, stop int) (out []byte, w
 	return dst, words, len(t)
 }
 
+// highlightTags are the names of the tags that mark words as spoken.
+var highlightTags = []string{"u", "b", "font", "em", "strong", "span"}
+
 // isHighlightTag reports whether a styling tag (the text between '<'
 // and '>') marks words as spoken: <u>, <b>, <font>, <em>, <strong>,
 // <span>, or <c> with a class (<c.highlight>). <i> is left out: it sets
@@ -390,11 +430,10 @@ func isHighlightTag(tag string) bool {
 	if k := strings.IndexAny(tag, ". \t"); k >= 0 {
 		name = tag[:k]
 	}
-	switch strings.ToLower(name) {
-	case "u", "b", "font", "em", "strong", "span":
-		return true
-	case "c":
-		return len(tag) > 1 && tag[1] == '.'
+	for _, h := range highlightTags {
+		if strings.EqualFold(name, h) {
+			return true
+		}
 	}
-	return false
+	return strings.EqualFold(name, "c") && len(tag) > 1 && tag[1] == '.'
 }

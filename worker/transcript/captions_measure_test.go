@@ -67,3 +67,33 @@ func TestCaptionsWordCount(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkDecodeCaptions decodes about 20 MiB of repeating captions: a
+// talk's YouTube auto-captions and its word-highlight subtitles.
+func BenchmarkDecodeCaptions(b *testing.B) {
+	for _, tt := range []struct {
+		name, key string
+		doc       func(rng *rand.Rand, tr genTranscript) string
+	}{
+		{"youtube-rolling", "talk.en.vtt", func(rng *rand.Rand, tr genTranscript) string { return rollingCaptions(rng, tr, true, true) }},
+		{"highlight-words", "talk.srt", func(rng *rand.Rand, tr genTranscript) string {
+			return highlightCaptions(rng, tr, false, highlightUnderline)
+		}},
+	} {
+		rng := rand.New(rand.NewPCG(20, 2))
+		var doc string
+		for n := 10_000; len(doc) < largeSize; n *= 2 {
+			doc = tt.doc(rng, speech(rng, n))
+		}
+		data := []byte(doc[:strings.LastIndex(doc[:largeSize], "\n\n")+2])
+		b.Run(tt.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := transcript.Decode(data, tt.key, "", 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

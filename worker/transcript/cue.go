@@ -383,14 +383,26 @@ const (
 // classifyTag says what the tag between '<' and '>' is, and for a voice tag
 // the speaker's name.
 func classifyTag(tag string) (kind int, name string) {
+	if kind = tagKind(tag); kind != tagVoice {
+		return kind, ""
+	}
+	annotation := ""
+	if sp := strings.IndexAny(tag, " \t"); sp >= 0 {
+		annotation = tag[sp+1:]
+	}
+	return tagVoice, speakerName(decodeEntities(annotation))
+}
+
+// tagKind says what the tag between '<' and '>' is.
+func tagKind(tag string) int {
 	if tag == "" {
-		return tagLiteral, ""
+		return tagLiteral
 	}
 	if tag[0] >= '0' && tag[0] <= '9' {
 		if isTimestamp(tag) {
-			return tagDrop, ""
+			return tagDrop
 		}
-		return tagLiteral, ""
+		return tagLiteral
 	}
 	closing := tag[0] == '/'
 	body := tag
@@ -401,23 +413,27 @@ func classifyTag(tag string) (kind int, name string) {
 	if n < 0 {
 		n = len(body)
 	}
-	switch strings.ToLower(body[:n]) {
-	case "v":
+	name := body[:n]
+	switch {
+	case strings.EqualFold(name, "v"):
 		if closing {
-			return tagVoiceEnd, ""
+			return tagVoiceEnd
 		}
-		annotation := ""
-		if sp := strings.IndexAny(body, " \t"); sp >= 0 {
-			annotation = body[sp+1:]
-		}
-		return tagVoice, speakerName(decodeEntities(annotation))
-	case "c", "i", "b", "u", "s", "lang", "ruby", "rt", "rp", "font", "span", "em", "strong", "sub", "sup", "small", "big":
-		return tagDrop, ""
-	case "br":
-		return tagBreak, ""
+		return tagVoice
+	case strings.EqualFold(name, "br"):
+		return tagBreak
 	}
-	return tagLiteral, ""
+	for _, style := range styleTags {
+		if strings.EqualFold(name, style) {
+			return tagDrop
+		}
+	}
+	return tagLiteral
 }
+
+// styleTags are the names of the tags that style cue text: they are
+// dropped, their text kept.
+var styleTags = []string{"c", "i", "b", "u", "s", "lang", "ruby", "rt", "rp", "font", "span", "em", "strong", "sub", "sup", "small", "big"}
 
 // decodeEntities decodes the character references in s.
 func decodeEntities(s string) string {

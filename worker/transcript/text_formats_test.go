@@ -317,6 +317,10 @@ func TestRollingCaptionsShapes(t *testing.T) {
 		{name: "roll-up of three rows", key: "a.vtt", format: transcript.FormatVTT,
 			data: "WEBVTT\n\n00:00.000 --> 00:01.000\n \nA one\n\n00:01.000 --> 00:02.000\nA one\nB two<00:01.500><c> more</c>\n\n00:02.000 --> 00:03.000\nA one\nB two more\nC three\n\n00:03.000 --> 00:04.000\nB two more\nC three\nD four\n",
 			want: "A one B two more C three D four"},
+		{name: "a cue of too many lines is read as it is", key: "a.vtt", format: transcript.FormatVTT,
+			data: "WEBVTT\n\n00:00.000 --> 00:01.000\n \none<00:00.500><c> two</c>\n\n00:01.000 --> 00:01.010\none two\n \n\n00:01.010 --> 00:02.000\n" +
+				strings.Repeat("many\n", 40) + "\n00:02.000 --> 00:03.000\n \nthree<00:02.500><c> four</c>\n\n00:03.000 --> 00:03.010\nthree four\n \n",
+			want: "one two " + strings.Repeat("many ", 40) + "three four"},
 		{name: "duplicated cues with their timing (SRT)", key: "a.srt", format: transcript.FormatSRT,
 			data: strings.Repeat("1\n00:00:01,000 --> 00:00:02,000\nSame cue twice.\n\n", 2) + "2\n00:00:02,000 --> 00:00:02,010\nSame cue twice.\n\n3\n00:00:02,010 --> 00:00:04,000\nSame cue twice.\nThen more.\n",
 			want: "Same cue twice. Then more."},

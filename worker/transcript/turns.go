@@ -340,9 +340,10 @@ func machinePrefix(t string) (name, rest string, ok bool) {
 	}
 	switch t[0] {
 	case '(':
-		// whisper.cpp: "(speaker 0)", "(speaker 1)", "(speaker ?)".
+		// whisper.cpp: "(speaker 0)", "(speaker 1)", "(speaker ?)", in
+		// lower case: "(Speaker 1)" may be a person's count from 1.
 		const open = "(speaker "
-		if len(t) < len(open)+2 || !strings.EqualFold(t[:len(open)], open) {
+		if !strings.HasPrefix(t, open) {
 			return "", t, false
 		}
 		end := strings.IndexByte(t, ')')
@@ -350,11 +351,11 @@ func machinePrefix(t string) (name, rest string, ok bool) {
 			return "", t, false
 		}
 		id := t[len(open):end]
-		switch {
+		switch n, err := strconv.Atoi(id); {
 		case id == "?":
 			name = unknownSpeaker
-		case isDigits(id) && len(id) <= 6:
-			name = speakerName("speaker_" + id)
+		case isDigits(id) && err == nil && n < maxLabelNumber:
+			name = numberedName(kindSpeaker, n)
 		default:
 			return "", t, false
 		}
@@ -459,7 +460,7 @@ func speakerName(label string) string {
 	if !ok {
 		return collapse(label)
 	}
-	return kind + strconv.Itoa(n+1)
+	return numberedName(kind, n)
 }
 
 // isMachineLabel reports whether label is a diarization label that
@@ -469,14 +470,22 @@ func isMachineLabel(label string) bool {
 	return ok
 }
 
+// Kinds of diarization labels.
+const (
+	kindSpeaker = iota // "Speaker 1"
+	kindChannel        // "Channel 1"
+)
+
+// maxLabelNumber bounds the number of a diarization label.
+const maxLabelNumber = 1 << 20
+
 // machineLabel parses a diarization label: "spk", "speaker", "ch" or
 // "channel" (in any case), '_', and a number counted from 0; or
-// "speaker" and the number without the '_'. It returns the name's first
-// word with its space ("Speaker ", "Channel ") and the number.
-func machineLabel(label string) (kind string, n int, ok bool) {
-	i := strings.LastIndexByte(label, '_')
-	prefix, digits := "", ""
-	if i >= 0 {
+// "speaker" and the number without the '_'. It returns the kind of the
+// label and its number.
+func machineLabel(label string) (kind, n int, ok bool) {
+	var prefix, digits string
+	if i := strings.LastIndexByte(label, '_'); i >= 0 {
 		prefix, digits = label[:i], label[i+1:]
 	} else {
 		j := len(label)
@@ -485,23 +494,45 @@ func machineLabel(label string) (kind string, n int, ok bool) {
 		}
 		prefix, digits = label[:j], label[j:]
 		if !strings.EqualFold(prefix, "speaker") {
-			return "", 0, false
+			return 0, 0, false
 		}
 	}
-	switch strings.ToLower(prefix) {
-	case "spk", "speaker":
-		kind = "Speaker "
-	case "ch", "channel":
-		kind = "Channel "
+	switch {
+	case strings.EqualFold(prefix, "spk"), strings.EqualFold(prefix, "speaker"):
+		kind = kindSpeaker
+	case strings.EqualFold(prefix, "ch"), strings.EqualFold(prefix, "channel"):
+		kind = kindChannel
 	default:
-		return "", 0, false
+		return 0, 0, false
 	}
 	if !isDigits(digits) || len(digits) > 7 {
-		return "", 0, false
+		return 0, 0, false
 	}
 	n, err := strconv.Atoi(digits)
-	if err != nil || n >= 1<<20 {
-		return "", 0, false
+	if err != nil || n >= maxLabelNumber {
+		return 0, 0, false
 	}
 	return kind, n, true
+}
+
+// kindNames start the name of each kind of label.
+var kindNames = [...]string{kindSpeaker: "Speaker ", kindChannel: "Channel "}
+
+// numberedNames are the names of the first labels of each kind, made
+// once: a transcript names its speakers at every turn.
+var numberedNames = func() (names [len(kindNames)][100]string) {
+	for kind, prefix := range kindNames {
+		for i := range names[kind] {
+			names[kind][i] = prefix + strconv.Itoa(i+1)
+		}
+	}
+	return names
+}()
+
+// numberedName returns the name of label n (counted from 0) of a kind.
+func numberedName(kind, n int) string {
+	if n < len(numberedNames[kind]) {
+		return numberedNames[kind][n]
+	}
+	return kindNames[kind] + strconv.Itoa(n+1)
 }
