@@ -67,9 +67,10 @@ var (
 //
 // A UTF-8 byte order mark is dropped, UTF-16 with a byte order mark is
 // converted to UTF-8, and CRLF and lone CR line ends become LF. The format
-// is chosen from the key's extension and checked against the content (see
-// the package documentation), and the text returned is valid UTF-8, not
-// blank, has no trailing white space on any line and no trailing newline.
+// is chosen by the content, and by the key's extension only where the
+// content does not tell (see the package documentation), and the text
+// returned is valid UTF-8, not blank, has no trailing white space on any
+// line and no trailing newline.
 //
 // Every error wraps ErrBadFormat or ErrTooLarge and says briefly what is
 // wrong, never quoting the content. Decode holds no state and is safe for
