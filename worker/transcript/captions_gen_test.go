@@ -104,17 +104,6 @@ func (t genTranscript) want() string {
 	return b.String()
 }
 
-// wordCount returns the number of words spoken in t.
-func (t genTranscript) wordCount() int {
-	n := 0
-	for _, turn := range t {
-		for _, line := range turn.lines {
-			n += len(line)
-		}
-	}
-	return n
-}
-
 // capLine is one caption line: its words, and the label that starts it
 // when it is the first line of a turn.
 type capLine struct {
