@@ -77,6 +77,42 @@ func isTiming(t string) bool {
 	return isTimestamp(strings.TrimSpace(t[:i])) && isTimestamp(end)
 }
 
+// timingSpan returns the milliseconds from the start to the end of a
+// timing line (isTiming), or -1 when the end is before the start.
+func timingSpan(t string) int64 {
+	i := strings.Index(t, "-->")
+	end := strings.TrimLeft(t[i+3:], " \t")
+	if j := strings.IndexAny(end, " \t"); j >= 0 {
+		end = end[:j]
+	}
+	from, to := timestampMillis(strings.TrimSpace(t[:i])), timestampMillis(end)
+	if to < from {
+		return -1
+	}
+	return to - from
+}
+
+// timestampMillis returns the milliseconds of a cue timestamp
+// (isTimestamp), saturating at a century.
+func timestampMillis(s string) int64 {
+	frac := ""
+	if i := strings.IndexAny(s, ",."); i >= 0 {
+		s, frac = s[:i], s[i+1:]
+	}
+	var ms int64
+	for field := range strings.SplitSeq(s, ":") {
+		v, _ := strconv.ParseInt(field, 10, 64)
+		ms = min(ms*60+v, 1<<42)
+	}
+	ms *= 1000
+	scale := int64(100)
+	for i := 0; i < len(frac) && scale > 0; i++ {
+		ms += int64(frac[i]-'0') * scale
+		scale /= 10
+	}
+	return ms
+}
+
 // isTimestamp reports whether s is a cue timestamp: [hours:]mm:ss with an
 // optional fraction after ',' or '.'.
 func isTimestamp(s string) bool {
@@ -132,62 +168,110 @@ func isVTTBlock(t string) bool {
 // numbers, identifiers and timing lines are dropped, and in WebVTT the
 // header and NOTE, STYLE and REGION blocks too. Every other line is cue
 // text, even when it is outside a cue, so that no spoken word is lost.
+// Captions whose cues repeat each other's text (YouTube's rolling
+// auto-captions, word-highlight and karaoke subtitles: captionStyle)
+// give each spoken word once.
 func parseCues(s string, vtt bool) (string, error) {
 	w := newTurnWriter(textLimit(len(s)), len(s)/2)
-	r := lineReader{s: s}
+	if style := captionStyle(s, vtt); style != styleOrdinary {
+		dedupCues(w, s, vtt, style)
+		return w.text()
+	}
+	c := newCueReader(s, vtt)
+	for !w.over {
+		line, _, ok := c.next()
+		if !ok {
+			break
+		}
+		w.cueLine(line)
+	}
+	return w.text()
+}
+
+// cueReader yields the lines of cue text of SRT or WebVTT content, each
+// with the number of the cue it belongs to.
+type cueReader struct {
+	r           lineReader
+	vtt         bool
+	blockStart  bool // the line follows a blank line
+	skipping    bool // inside a NOTE, STYLE or REGION block
+	afterTiming bool // the line follows a timing line
+	cue         int  // timing lines read: the number of the current cue
+	fresh       bool // the current cue's first line is white space
+	short       bool // the current cue lasts 50 ms or less
+}
+
+// newCueReader returns a reader of the cue text of s, past the WebVTT
+// header when vtt.
+func newCueReader(s string, vtt bool) *cueReader {
+	c := &cueReader{r: lineReader{s: s}, vtt: vtt, blockStart: true}
 	if vtt && isVTT(s) {
 		// The header runs from the signature line to the first blank line.
 		for {
-			line, ok := r.next()
+			line, ok := c.r.next()
 			if !ok || strings.TrimSpace(line) != "" {
 				break
 			}
 		}
 		for {
-			line, ok := r.peek()
+			line, ok := c.r.peek()
 			if t := strings.TrimSpace(line); !ok || t == "" || isTiming(t) {
 				break
 			}
-			r.next()
+			c.r.next()
 		}
 	}
-	blockStart := true // the line follows a blank line
-	skipping := false  // inside a NOTE, STYLE or REGION block
-	for !w.over {
-		line, ok := r.next()
+	return c
+}
+
+// next returns the next line of cue text, trimmed, and the number of its
+// cue: 0 before the first timing line, then one more at each timing
+// line. It returns false at the end.
+func (c *cueReader) next() (line string, cue int, ok bool) {
+	for {
+		raw, ok := c.r.next()
 		if !ok {
-			break
+			return "", c.cue, false
 		}
-		t := strings.TrimSpace(line)
+		t := strings.TrimSpace(raw)
 		if t == "" {
-			blockStart, skipping = true, false
+			if c.afterTiming && raw != "" {
+				// YouTube opens a new caption window with a line of
+				// white space: not a blank line, the cue goes on.
+				c.fresh, c.afterTiming = true, false
+				continue
+			}
+			c.blockStart, c.skipping, c.afterTiming = true, false, false
 			continue
 		}
 		timing := isTiming(t)
-		if skipping && !timing {
+		if c.skipping && !timing {
 			continue
 		}
-		skipping = false
+		c.skipping = false
 		if timing {
-			blockStart = false
+			c.blockStart, c.afterTiming = false, true
+			c.cue++
+			c.fresh = false
+			c.short = timingSpan(t) <= 50
 			continue
 		}
-		atStart := blockStart
-		blockStart = false
-		if vtt && atStart && isVTTBlock(t) {
-			skipping = true
+		c.afterTiming = false
+		atStart := c.blockStart
+		c.blockStart = false
+		if c.vtt && atStart && isVTTBlock(t) {
+			c.skipping = true
 			continue
 		}
-		if (vtt && atStart) || isDigits(t) {
+		if (c.vtt && atStart) || isDigits(t) {
 			// A cue number (SRT) or cue identifier (WebVTT) precedes the
 			// timing line.
-			if next, ok := r.peek(); ok && isTiming(strings.TrimSpace(next)) {
+			if next, ok := c.r.peek(); ok && isTiming(strings.TrimSpace(next)) {
 				continue
 			}
 		}
-		w.cueLine(t)
+		return t, c.cue, true
 	}
-	return w.text()
 }
 
 // cueLine adds one line of cue text: styling tags (<i>, <b>, <u>, <font>,
@@ -196,8 +280,19 @@ func parseCues(s string, vtt bool) (string, error) {
 // character references are decoded, and without a voice tag a label at the
 // start ("Alice: ", "[Alice] ", "- Alice: ") does.
 func (w *turnWriter) cueLine(t string) {
+	w.cueText(t, true)
+}
+
+// cueText is cueLine for t that may not start a line (labels false): the
+// rest of a line whose first words were written before, where a label
+// cannot be.
+func (w *turnWriter) cueText(t string, labels bool) {
 	if strings.IndexAny(t, "<{&") < 0 {
-		w.addLabeled(splitSpeaker(t))
+		if labels {
+			w.addLabeled(splitSpeaker(t))
+		} else {
+			w.add("", t)
+		}
 		return
 	}
 	w.scratch = w.scratch[:0]
@@ -215,10 +310,10 @@ func (w *turnWriter) cueLine(t string) {
 			}
 			switch kind, name := classifyTag(t[i+1 : j]); kind {
 			case tagVoice:
-				w.flushPiece()
+				w.flushPiece(labels)
 				w.pieceSpk, w.pieceSet = name, name != ""
 			case tagVoiceEnd:
-				w.flushPiece()
+				w.flushPiece(labels)
 				w.pieceSpk, w.pieceSet = "", false
 			case tagBreak:
 				w.scratch = append(w.scratch, ' ')
@@ -251,11 +346,13 @@ func (w *turnWriter) cueLine(t string) {
 		w.scratch = append(w.scratch, c)
 		i++
 	}
-	w.flushPiece()
+	w.flushPiece(labels)
 }
 
-// flushPiece adds the text collected by cueLine under its speaker.
-func (w *turnWriter) flushPiece() {
+// flushPiece adds the text collected by cueText under its speaker; when
+// labels, a label at its start gives the speaker of a piece without a
+// voice tag.
+func (w *turnWriter) flushPiece(labels bool) {
 	if len(w.scratch) == 0 {
 		if w.pieceSet {
 			w.add(w.pieceSpk, "")
@@ -264,11 +361,14 @@ func (w *turnWriter) flushPiece() {
 	}
 	text := string(w.scratch)
 	w.scratch = w.scratch[:0]
-	if w.pieceSet {
+	switch {
+	case w.pieceSet:
 		w.add(w.pieceSpk, text)
-		return
+	case labels:
+		w.addLabeled(splitSpeaker(text))
+	default:
+		w.add("", text)
 	}
-	w.addLabeled(splitSpeaker(text))
 }
 
 // Kinds of markup tags in cue text.
@@ -283,14 +383,26 @@ const (
 // classifyTag says what the tag between '<' and '>' is, and for a voice tag
 // the speaker's name.
 func classifyTag(tag string) (kind int, name string) {
+	if kind = tagKind(tag); kind != tagVoice {
+		return kind, ""
+	}
+	annotation := ""
+	if sp := strings.IndexAny(tag, " \t"); sp >= 0 {
+		annotation = tag[sp+1:]
+	}
+	return tagVoice, speakerName(decodeEntities(annotation))
+}
+
+// tagKind says what the tag between '<' and '>' is.
+func tagKind(tag string) int {
 	if tag == "" {
-		return tagLiteral, ""
+		return tagLiteral
 	}
 	if tag[0] >= '0' && tag[0] <= '9' {
 		if isTimestamp(tag) {
-			return tagDrop, ""
+			return tagDrop
 		}
-		return tagLiteral, ""
+		return tagLiteral
 	}
 	closing := tag[0] == '/'
 	body := tag
@@ -301,23 +413,27 @@ func classifyTag(tag string) (kind int, name string) {
 	if n < 0 {
 		n = len(body)
 	}
-	switch strings.ToLower(body[:n]) {
-	case "v":
+	name := body[:n]
+	switch {
+	case strings.EqualFold(name, "v"):
 		if closing {
-			return tagVoiceEnd, ""
+			return tagVoiceEnd
 		}
-		annotation := ""
-		if sp := strings.IndexAny(body, " \t"); sp >= 0 {
-			annotation = body[sp+1:]
-		}
-		return tagVoice, collapse(decodeEntities(annotation))
-	case "c", "i", "b", "u", "s", "lang", "ruby", "rt", "rp", "font", "span", "em", "strong", "sub", "sup", "small", "big":
-		return tagDrop, ""
-	case "br":
-		return tagBreak, ""
+		return tagVoice
+	case strings.EqualFold(name, "br"):
+		return tagBreak
 	}
-	return tagLiteral, ""
+	for _, style := range styleTags {
+		if strings.EqualFold(name, style) {
+			return tagDrop
+		}
+	}
+	return tagLiteral
 }
+
+// styleTags are the names of the tags that style cue text: they are
+// dropped, their text kept.
+var styleTags = []string{"c", "i", "b", "u", "s", "lang", "ruby", "rt", "rp", "font", "span", "em", "strong", "sub", "sup", "small", "big"}
 
 // decodeEntities decodes the character references in s.
 func decodeEntities(s string) string {

@@ -94,7 +94,7 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("blank line in turns %q", text)
 			}
 		default:
-			if !isVendorFormat(format) {
+			if !isVendorFormat(format) && !exportFormats[format] {
 				t.Fatalf("unknown format %q", format)
 			}
 			if strings.Contains(text, "\n\n") {

@@ -47,7 +47,7 @@ func TestSplitSpeaker(t *testing.T) {
 		{"- Alice: hello", "Alice", "hello"},
 		{"– Bob: hi", "Bob", "hi"},
 		{"Dr. Mei  Lin: hi", "Dr. Mei Lin", "hi"},
-		{"SPEAKER_00: hi", "SPEAKER_00", "hi"},
+		{"SPEAKER_00: hi", "Speaker 1", "hi"},
 		{"Speaker 1: hi", "Speaker 1", "hi"},
 		{"张伟: 你好", "张伟", "你好"},
 		{"O'Brien: yes", "O'Brien", "yes"},

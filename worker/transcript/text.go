@@ -55,7 +55,12 @@ func (r *lineReader) scan() (line string, end int, ok bool) {
 // cleanText normalizes plain text: control characters other than tab
 // become spaces, trailing white space is trimmed from every line, runs of
 // blank lines collapse to one, and blank lines at either end are dropped.
-// Nothing else changes: every word of s is in the result.
+// A diarization label that starts a line is named as in every format
+// ("[SPEAKER_00]: hi", "SPEAKER_00: hi" and whisper.cpp's "(speaker 0)
+// hi" become "Speaker 1: hi"; machinePrefix) where the name is no longer
+// than the label, so that the text is never longer than s: a line that
+// starts "spk_0: " keeps it. Nothing else changes: every word of s is in
+// the result.
 func cleanText(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
@@ -81,9 +86,29 @@ func cleanText(s string) string {
 			}
 		}
 		blank = false
-		b.WriteString(line)
+		writeLabeledLine(&b, line)
 	}
 	return b.String()
+}
+
+// writeLabeledLine writes a line of plain text to b, a diarization label
+// at its start named when the name is no longer than the label.
+func writeLabeledLine(b *strings.Builder, line string) {
+	name, rest, ok := machinePrefix(strings.TrimLeft(line, " \t"))
+	size := len(name) + 1 // "Name:"
+	if rest != "" {
+		size += 1 + len(rest) // " rest"
+	}
+	if !ok || size > len(line) {
+		b.WriteString(line)
+		return
+	}
+	b.WriteString(name)
+	b.WriteByte(':')
+	if rest != "" {
+		b.WriteByte(' ')
+		b.WriteString(rest)
+	}
 }
 
 // hasControl reports whether s holds a control character other than tab:

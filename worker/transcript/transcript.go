@@ -67,9 +67,10 @@ var (
 //
 // A UTF-8 byte order mark is dropped, UTF-16 with a byte order mark is
 // converted to UTF-8, and CRLF and lone CR line ends become LF. The format
-// is chosen from the key's extension and checked against the content (see
-// the package documentation), and the text returned is valid UTF-8, not
-// blank, has no trailing white space on any line and no trailing newline.
+// is chosen by the content, and by the key's extension only where the
+// content does not tell (see the package documentation), and the text
+// returned is valid UTF-8, not blank, has no trailing white space on any
+// line and no trailing newline.
 //
 // Every error wraps ErrBadFormat or ErrTooLarge and says briefly what is
 // wrong, never quoting the content. Decode holds no state and is safe for
@@ -89,12 +90,14 @@ func Decode(data []byte, key, contentEncoding string, limit int64) (text string,
 	b = normalizeNewlines(b, owned)
 
 	ext := strings.ToLower(path.Ext(StripGzipSuffix(key)))
-	if ext == ".json" || (!textExt(ext) && !cueExt(ext) && startsWithObject(b)) {
+	if ext == ".json" || startsWithJSON(b) {
+		// Content decides over the extension: a .txt holding JSON is
+		// read as JSON, and is a transcript or bad_format.
 		text, f, err = decodeJSON(b, ext == ".json")
 		if !errors.Is(err, errNotJSON) {
 			return text, f, err
 		}
-		err = nil // read as text
+		err = nil // not JSON after all: read as text
 	}
 	s := view(b)
 	switch f = detect(s, ext); f {
@@ -102,6 +105,12 @@ func Decode(data []byte, key, contentEncoding string, limit int64) (text string,
 		text, err = parseCues(s, false)
 	case FormatVTT:
 		text, err = parseCues(s, true)
+	case FormatTSV:
+		text, err = parseTSV(s)
+	case FormatWhisperCpp:
+		text, err = parseWhisperCpp(s)
+	case FormatOtter:
+		text, err = parseOtter(s)
 	default:
 		text = cleanText(s)
 	}
@@ -138,15 +147,6 @@ func StripGzipSuffix(key string) string {
 	return key
 }
 
-// textExt reports whether ext names plain text.
-func textExt(ext string) bool {
-	switch ext {
-	case ".txt", ".text", ".md", ".markdown":
-		return true
-	}
-	return false
-}
-
 // cueExt reports whether ext names a subtitle format.
 func cueExt(ext string) bool {
 	switch ext {
@@ -156,14 +156,24 @@ func cueExt(ext string) bool {
 	return false
 }
 
-// detect picks the format of non-JSON content s from its extension ext,
-// checked against the content.
+// detect picks the format of non-JSON content s from the content, and
+// from its extension ext only when the content does not tell: WebVTT by
+// its signature, SRT by a first cue, Whisper's TSV by its header,
+// whisper.cpp's console output by its first line, an Otter.ai export by
+// its turn headers; a .srt or .vtt whose cues do not start the file by
+// any timing line; anything else is text.
 func detect(s, ext string) Format {
 	switch {
 	case isVTT(s):
 		return FormatVTT
 	case looksSRT(s):
 		return FormatSRT
+	case looksTSV(s):
+		return FormatTSV
+	case looksWhisperCpp(s):
+		return FormatWhisperCpp
+	case looksOtter(s):
+		return FormatOtter
 	case cueExt(ext) && hasTiming(s):
 		if ext == ".srt" {
 			return FormatSRT
@@ -350,8 +360,13 @@ func normalizeNewlines(b []byte, owned bool) []byte {
 	return out[:j]
 }
 
-// startsWithObject reports whether b, after white space, opens a JSON object.
-func startsWithObject(b []byte) bool {
+// startsWithJSON reports whether b, after white space, opens a JSON
+// object or an array of objects. Text that starts with '[' ("[SPEAKER_00]:
+// hi", "[00:00:01.000 --> ...]") does not.
+func startsWithJSON(b []byte) bool {
 	b = bytes.TrimLeft(b, " \t\n")
+	if len(b) > 0 && b[0] == '[' {
+		b = bytes.TrimLeft(b[1:], " \t\n")
+	}
 	return len(b) > 0 && b[0] == '{'
 }

@@ -74,7 +74,7 @@ func TestDecodeText(t *testing.T) {
 		{name: "upper case extension", data: "hello", key: "A.TXT", want: "hello", format: txt},
 		{name: "no extension", data: "just words", key: "transcripts/call", want: "just words", format: txt},
 		{name: "unknown extension", data: "just words", key: "call.log", want: "just words", format: txt},
-		{name: "txt holding JSON stays text", data: `{"text":"hi"}`, key: "a.txt", want: `{"text":"hi"}`, format: txt},
+		{name: "txt holding JSON is read as JSON", data: `{"text":"hi"}`, key: "a.txt", want: "hi", format: transcript.FormatWhisper},
 		{name: "brace that is not JSON", data: "{laughs} ok", key: "a", want: "{laughs} ok", format: txt},
 		{name: "tags are kept in text", data: "<i>as typed</i>", key: "a.txt", want: "<i>as typed</i>", format: txt},
 		{name: "srt without timing is text", data: "1\nhello\n", key: "a.srt", want: "1\nhello", format: txt},

@@ -66,6 +66,15 @@ func (w *turnWriter) attach(text string) {
 	w.write("", text, false, false)
 }
 
+// breakTurn ends the open turn: the next text starts a line of its own,
+// without a speaker unless it has one (whisper.cpp's [SPEAKER_TURN]
+// and Otter's paragraphs mark a change of speaker without naming one).
+func (w *turnWriter) breakTurn() {
+	w.flushBare()
+	w.speaker = ""
+	w.newTurn = true
+}
+
 func (w *turnWriter) write(speaker, text string, space, labeled bool) {
 	if speaker != "" && speaker != w.speaker {
 		w.flushBare()
@@ -272,9 +281,12 @@ func isCollapsed(s string) bool {
 const maxSpeakerLen = 40
 
 // splitSpeaker finds a speaker label at the start of a line of text:
-// "Alice: text", "[Alice] text" or "- Alice: text". It returns the speaker
-// and the text after the label, or "" and line unchanged when there is none.
-// Bracketed sound cues ("[Laughter]", "[MUSIC]") are not speakers.
+// "Alice: text", "[Alice] text", "- Alice: text" or whisper.cpp's
+// "(speaker 0) text". It returns the speaker and the text after the
+// label, or "" and line unchanged when there is none. Bracketed sound
+// cues ("[Laughter]", "[MUSIC]") are not speakers. A diarization label
+// is named as in every format (speakerName): "[SPEAKER_00]: " and
+// "spk_0: " give "Speaker 1".
 func splitSpeaker(line string) (speaker, rest string) {
 	body := strings.TrimSpace(line)
 	for _, dash := range []string{"- ", "– ", "— "} {
@@ -282,6 +294,9 @@ func splitSpeaker(line string) (speaker, rest string) {
 			body = strings.TrimSpace(body[len(dash):])
 			break
 		}
+	}
+	if name, rest, ok := machinePrefix(body); ok {
+		return name, rest
 	}
 	if strings.HasPrefix(body, "[") {
 		end := strings.IndexByte(body[:min(len(body), maxSpeakerLen+2)], ']')
@@ -296,7 +311,7 @@ func splitSpeaker(line string) (speaker, rest string) {
 		if strings.HasPrefix(rest, ":") {
 			rest = strings.TrimSpace(rest[1:])
 		}
-		return collapse(name), rest
+		return speakerName(name), rest
 	}
 	colon := strings.IndexByte(body[:min(len(body), maxSpeakerLen+1)], ':')
 	if colon <= 0 {
@@ -309,19 +324,93 @@ func splitSpeaker(line string) (speaker, rest string) {
 	if !validSpeaker(name) {
 		return "", line
 	}
-	return collapse(name), strings.TrimSpace(body[colon+1:])
+	return speakerName(name), strings.TrimSpace(body[colon+1:])
 }
+
+// machinePrefix finds a diarization label at the start of the trimmed
+// line t, the way the tools that diarize write it into text:
+// "[SPEAKER_00]: " and "SPEAKER_00: " (WhisperX, faster-whisper),
+// "[spk_0] " or "spk_0: ", and whisper.cpp's "(speaker 0) " and
+// "(speaker ?) ". It returns the label's name (speakerName; "Speaker ?"
+// for whisper.cpp's "?") and the text after it. Names that
+// people give are left to splitSpeaker.
+func machinePrefix(t string) (name, rest string, ok bool) {
+	if len(t) < 4 {
+		return "", t, false
+	}
+	switch t[0] {
+	case '(':
+		// whisper.cpp: "(speaker 0)", "(speaker 1)", "(speaker ?)", in
+		// lower case: "(Speaker 1)" may be a person's count from 1.
+		const open = "(speaker "
+		if !strings.HasPrefix(t, open) {
+			return "", t, false
+		}
+		end := strings.IndexByte(t, ')')
+		if end < 0 {
+			return "", t, false
+		}
+		id := t[len(open):end]
+		switch n, err := strconv.Atoi(id); {
+		case id == "?":
+			name = unknownSpeaker
+		case isDigits(id) && err == nil && n < maxLabelNumber:
+			name = numberedName(kindSpeaker, n)
+		default:
+			return "", t, false
+		}
+		return name, strings.TrimSpace(t[end+1:]), true
+	case '[':
+		end := strings.IndexByte(t[:min(len(t), maxSpeakerLen+2)], ']')
+		if end < 0 || !isMachineLabel(t[1:end]) {
+			return "", t, false
+		}
+		rest = strings.TrimSpace(t[end+1:])
+		if strings.HasPrefix(rest, ":") {
+			rest = strings.TrimSpace(rest[1:])
+		}
+		return speakerName(t[1:end]), rest, true
+	}
+	colon := strings.IndexByte(t[:min(len(t), maxSpeakerLen+1)], ':')
+	if colon <= 0 || !isMachineLabel(t[:colon]) {
+		return "", t, false
+	}
+	if after := t[colon+1:]; after != "" && after[0] != ' ' && after[0] != '\t' {
+		return "", t, false
+	}
+	return speakerName(t[:colon]), strings.TrimSpace(t[colon+1:]), true
+}
+
+// splitMachine is splitSpeaker for the text of a tool that writes no
+// names of its own, only diarization labels (machinePrefix): a sentence
+// such as "We have three items: a, b" is no turn of "We have three items".
+func splitMachine(text string) (speaker, rest string) {
+	if name, rest, ok := machinePrefix(strings.TrimSpace(text)); ok {
+		return name, rest
+	}
+	return "", text
+}
+
+// unknownSpeaker names whisper.cpp's "(speaker ?)": a segment whose
+// speaker its stereo diarization could not tell.
+const unknownSpeaker = "Speaker ?"
 
 // validSpeaker reports whether name looks like a speaker: at most four
 // words of letters, digits and . ' ’ - _ #, starting with a letter that is
 // not lower case ("Alice", "Dr. Mei Lin", "SPEAKER_00", "张伟").
 func validSpeaker(name string) bool {
+	return nameLike(name, false)
+}
+
+// nameLike is validSpeaker, and with lower true also lets a name start
+// with a lower case letter.
+func nameLike(name string, lower bool) bool {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > maxSpeakerLen {
 		return false
 	}
 	first, _ := utf8.DecodeRuneInString(name)
-	if !unicode.IsLetter(first) || unicode.IsLower(first) {
+	if !unicode.IsLetter(first) || (unicode.IsLower(first) && !lower) {
 		return false
 	}
 	words := 1
@@ -352,33 +441,98 @@ func soundCue(name string) bool {
 	case "music", "laughter", "laughs", "laughing", "laugh", "applause", "silence",
 		"inaudible", "unintelligible", "indistinct", "crosstalk", "noise", "cheering",
 		"cheers", "sighs", "coughs", "coughing", "chuckles", "foreign", "background",
-		"blank_audio", "no", "sound", "static", "beep", "phone", "door", "pause", "overlapping":
+		"blank_audio", "no", "sound", "static", "beep", "phone", "door", "pause", "overlapping",
+		"speaker_turn":
 		return true
 	}
 	return false
 }
 
 // speakerName turns a machine speaker label into a name for people:
-// "spk_0" and "SPEAKER_00" become "Speaker 1", "ch_1" becomes "Channel 2".
-// Other labels are kept, white space collapsed.
+// "spk_0", "SPEAKER_00" and whisper.cpp's "Speaker0" become "Speaker
+// 1", "ch_1" becomes "Channel 2". Other labels are kept, white space
+// collapsed. It is the one rule for diarization labels: every format
+// names them through it, so that one recording's speakers have the same
+// names whichever format it comes in.
 func speakerName(label string) string {
 	label = strings.TrimSpace(label)
-	i := strings.LastIndexByte(label, '_')
-	if i < 0 {
+	kind, n, ok := machineLabel(label)
+	if !ok {
 		return collapse(label)
 	}
-	var kind string
-	switch strings.ToLower(label[:i]) {
-	case "spk", "speaker":
-		kind = "Speaker "
-	case "ch", "channel":
-		kind = "Channel "
+	return numberedName(kind, n)
+}
+
+// isMachineLabel reports whether label is a diarization label that
+// speakerName renames.
+func isMachineLabel(label string) bool {
+	_, _, ok := machineLabel(label)
+	return ok
+}
+
+// Kinds of diarization labels.
+const (
+	kindSpeaker = iota // "Speaker 1"
+	kindChannel        // "Channel 1"
+)
+
+// maxLabelNumber bounds the number of a diarization label.
+const maxLabelNumber = 1 << 20
+
+// machineLabel parses a diarization label: "spk", "speaker", "ch" or
+// "channel" (in any case), '_', and a number counted from 0; or
+// "speaker" and the number without the '_'. It returns the kind of the
+// label and its number.
+func machineLabel(label string) (kind, n int, ok bool) {
+	var prefix, digits string
+	if i := strings.LastIndexByte(label, '_'); i >= 0 {
+		prefix, digits = label[:i], label[i+1:]
+	} else {
+		j := len(label)
+		for j > 0 && label[j-1] >= '0' && label[j-1] <= '9' {
+			j--
+		}
+		prefix, digits = label[:j], label[j:]
+		if !strings.EqualFold(prefix, "speaker") {
+			return 0, 0, false
+		}
+	}
+	switch {
+	case strings.EqualFold(prefix, "spk"), strings.EqualFold(prefix, "speaker"):
+		kind = kindSpeaker
+	case strings.EqualFold(prefix, "ch"), strings.EqualFold(prefix, "channel"):
+		kind = kindChannel
 	default:
-		return collapse(label)
+		return 0, 0, false
 	}
-	n, err := strconv.Atoi(label[i+1:])
-	if err != nil || n < 0 || n >= 1<<20 {
-		return collapse(label)
+	if !isDigits(digits) || len(digits) > 7 {
+		return 0, 0, false
 	}
-	return kind + strconv.Itoa(n+1)
+	n, err := strconv.Atoi(digits)
+	if err != nil || n >= maxLabelNumber {
+		return 0, 0, false
+	}
+	return kind, n, true
+}
+
+// kindNames start the name of each kind of label.
+var kindNames = [...]string{kindSpeaker: "Speaker ", kindChannel: "Channel "}
+
+// numberedNames are the names of the first labels of each kind, made
+// once: a transcript names its speakers at every turn.
+var numberedNames = func() (names [len(kindNames)][100]string) {
+	for kind, prefix := range kindNames {
+		for i := range names[kind] {
+			names[kind][i] = prefix + strconv.Itoa(i+1)
+		}
+	}
+	return names
+}()
+
+// numberedName returns the name of label n (counted from 0) of a kind.
+func numberedName(kind, n int) string {
+	if n < len(numberedNames[kind]) {
+		return numberedNames[kind][n]
+	}
+	return kindNames[kind] + strconv.Itoa(n+1)
 }
