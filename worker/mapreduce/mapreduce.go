@@ -325,8 +325,8 @@ func (p *Pipeline) truncate(s string, budget int) string {
 	return chunks[0]
 }
 
-// completeAll runs one model call per input, at most PerDocument at once,
-// and returns the answers in input order with every job id. When a call
+// completeAll runs one model call per distinct input, at most PerDocument
+// at once, and returns the answers in input order with every job id. When a call
 // fails no new call starts, and the others stop waiting: their jobs run on,
 // journaled, for the next delivery to pick up, unless the failure gives the
 // transcript up for good (outcome.GivenUp: dead-lettered now; never a
@@ -363,9 +363,21 @@ func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs
 		}
 	}
 	perDocument := semaphore.NewWeighted(int64(p.cfg.PerDocument))
+	// Identical inputs (a transcript that repeats itself) make one call:
+	// their prompts share one journal key, and two calls would submit, and
+	// pay for, two jobs of one prompt.
+	first := make(map[string]int, len(inputs))
 	for i, in := range inputs {
+		if _, dup := first[in]; dup {
+			continue
+		}
+		first[in] = i
 		if perDocument.Acquire(gctx, 1) != nil {
 			break // stopped
+		}
+		if gctx.Err() != nil {
+			perDocument.Release(1) // stopped, though a slot came free at the same time
+			break
 		}
 		call := func() {
 			defer perDocument.Release(1)
@@ -392,6 +404,11 @@ func (p *Pipeline) completeAll(ctx context.Context, t *template.Template, inputs
 		wg.Go(call)
 	}
 	wg.Wait()
+	for i, in := range inputs {
+		if f := first[in]; f != i {
+			out[i] = out[f]
+		}
+	}
 	var ids []string
 	for _, s := range idsOf {
 		ids = append(ids, s...)

@@ -351,3 +351,52 @@ func TestDayOfSpeechFitsAuto(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A transcript that repeats itself (the same paragraph over and over: a
+// looping recording, a hostile upload) makes one model call per distinct
+// chunk: identical prompts share one journal key, and two calls for one key
+// would submit, and pay for, two jobs.
+func TestIdenticalChunksShareOneCall(t *testing.T) {
+	t.Parallel()
+	m := &recordingModel{}
+	p, err := New(m, Config{ChunkTokens: 300, PerDocument: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	para := "Alice: The quarterly numbers are in and the budget holds for the rest of the year, so hiring can go ahead.\n\n"
+	text := strings.Repeat(para, 60)
+	chunks, err := p.Chunks(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	distinct := map[string]bool{}
+	for _, c := range chunks {
+		distinct[c] = true
+	}
+	if len(distinct) >= len(chunks) {
+		t.Fatalf("%d chunks, %d distinct: the transcript does not repeat itself", len(chunks), len(distinct))
+	}
+	sum, err := p.Summarize(t.Context(), backend.Document{Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps := 0
+	seen := map[string]int{}
+	for _, pr := range m.prompts {
+		if !strings.Contains(pr, "Combine them") {
+			maps++
+		}
+		seen[pr]++
+	}
+	if maps != len(distinct) {
+		t.Errorf("%d map calls for %d chunks of which %d distinct, want one per distinct chunk", maps, len(chunks), len(distinct))
+	}
+	for pr, n := range seen {
+		if n > 1 {
+			t.Errorf("prompt of %d bytes sent %d times", len(pr), n)
+		}
+	}
+	if sum.Chunks != len(chunks) {
+		t.Errorf("summary says %d chunks, want %d", sum.Chunks, len(chunks))
+	}
+}
