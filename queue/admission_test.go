@@ -22,7 +22,9 @@ type admission struct {
 	changed chan struct{}
 }
 
-func newAdmission(limit int) *admission { return &admission{limit: limit, changed: make(chan struct{})} }
+func newAdmission(limit int) *admission {
+	return &admission{limit: limit, changed: make(chan struct{})}
+}
 
 func (a *admission) Limit() int {
 	a.mu.Lock()

@@ -79,7 +79,7 @@ func TestFiniteEndpointBurst(t *testing.T) {
 	)
 	r := runBurst(t, burst.Config{
 		Transcripts: n, Replicas: 3,
-		Env: map[string]string{"CONCURRENCY": "32", "JOB_TIMEOUT": "6s", "RUNPOD_QUEUE_DELAY": delay.String(), "VISIBILITY_TIMEOUT": "20s"},
+		Env:      map[string]string{"CONCURRENCY": "32", "JOB_TIMEOUT": "6s", "RUNPOD_QUEUE_DELAY": delay.String(), "VISIBILITY_TIMEOUT": "20s"},
 		Endpoint: emulator.Config{Latency: latency, MaxWorkers: gpus, MinWorkers: gpus, Seed: 1},
 	})
 	noWaste(t, r)

@@ -106,7 +106,7 @@ type Result struct {
 	// Drained is from the uploads to the last summary written.
 	Drained time.Duration
 	// QueueDelayP50/P95 are the waits of the jobs that started.
-	QueueDelayP50, QueueDelayP95 time.Duration
+	QueueDelayP50, QueueDelayP95   time.Duration
 	MaxSQSInFlight, MaxRunPodQueue int
 	// SQSRequestsPerMessage is the replicas' SQS requests (their
 	// summarizer_sqs_requests_total) per transcript; SQSRequests the
