@@ -216,16 +216,21 @@ func TestDashboard(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"summarizer_messages_total",             // throughput by outcome
-		"summarizer_queue_messages",             // backlog
-		"summarizer_oldest_message_age_seconds", // oldest age
-		"summarizer_inflight_messages",          // in flight
-		"summarizer_held_messages",              // held
-		"summarizer_runpod_job_seconds",         // RunPod delay and execution
-		"summarizer_runpod_polls_total",         // polls per message
-		"summarizer_sqs_requests_total",         // SQS requests per message
-		"summarizer_dlq_messages",               // DLQ depth
-		"summarizer_end_to_end_seconds",         // end-to-end percentiles
+		"summarizer_messages_total",                 // throughput by outcome
+		"summarizer_queue_messages",                 // backlog
+		"summarizer_oldest_message_age_seconds",     // oldest age
+		"summarizer_inflight_messages",              // in flight
+		"summarizer_held_messages",                  // held
+		"summarizer_runpod_job_seconds",             // RunPod delay and execution
+		"summarizer_runpod_polls_total",             // polls per message
+		"summarizer_sqs_requests_total",             // SQS requests per message
+		"summarizer_dlq_messages",                   // DLQ depth
+		"summarizer_end_to_end_seconds",             // end-to-end percentiles
+		"summarizer_runpod_window_jobs",             // the admission window
+		"summarizer_runpod_endpoint_jobs",           // RunPod's queue
+		"summarizer_runpod_endpoint_workers",        // its workers
+		"summarizer_runpod_endpoint_stalled",        // a queue that does not drain
+		"summarizer_runpod_execution_seconds_total", // GPU time per summary
 	} {
 		if !metrics[want] {
 			t.Errorf("no panel shows %s", want)

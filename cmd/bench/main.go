@@ -72,17 +72,18 @@ type bench struct {
 
 // results is bench/results.json.
 type results struct {
-	Command   string        `json:"command"`
-	StartedAt string        `json:"started_at"`
-	WallS     float64       `json:"wall_s"`
-	Host      hostInfo      `json:"host"`
-	Setup     setup         `json:"setup"`
-	Moto      *motoProbe    `json:"moto_probe,omitempty"`
-	Load      []loadPoint   `json:"load"`
-	Scale     []scalePoint  `json:"scale"`
-	Memory    *memoryResult `json:"memory,omitempty"`
-	Idle      *idleResult   `json:"idle,omitempty"`
-	Targets   []target      `json:"targets"`
+	Command   string         `json:"command"`
+	StartedAt string         `json:"started_at"`
+	WallS     float64        `json:"wall_s"`
+	Host      hostInfo       `json:"host"`
+	Setup     setup          `json:"setup"`
+	Moto      *motoProbe     `json:"moto_probe,omitempty"`
+	Load      []loadPoint    `json:"load"`
+	Scale     []scalePoint   `json:"scale"`
+	Memory    *memoryResult  `json:"memory,omitempty"`
+	Idle      *idleResult    `json:"idle,omitempty"`
+	Finite    []finiteResult `json:"finite,omitempty"`
+	Targets   []target       `json:"targets"`
 }
 
 type hostInfo struct {
@@ -130,7 +131,7 @@ const (
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	bin := fs.String("bin", "bin/summarizer", "the summarizer binary (the worker runs as a separate process)")
-	runsFlag := fs.String("runs", "load,scale,memory,idle", "comma list of runs: load, scale, memory, idle")
+	runsFlag := fs.String("runs", "load,scale,memory,idle,finite", "comma list of runs: load, scale, memory, idle, finite")
 	quick := fs.Bool("quick", false, "loads 0.5, 0.9, 1; short windows; C = 8, 32; 500 jobs in the memory run; no idle run: under three minutes")
 	consumers := fs.String("consumers", "worker,seed", "who drains the queue in load and scale: worker, seed or both")
 	loads := fs.String("loads", "0.5,0.7,0.9,0.95,1", "arrival rates of the load run, × C/L")
@@ -182,7 +183,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return nil
 	}
 	if *quick {
-		for name, v := range map[string]string{"runs": "load,scale,memory", "loads": "0.5,0.9,1", "window": "5s", "drain": "4s",
+		for name, v := range map[string]string{"runs": "load,scale,memory,finite", "loads": "0.5,0.9,1", "window": "5s", "drain": "4s",
 			"scale-c": "8,32", "scale-window": "6s", "scale-warm": "4s", "mem-jobs": "500", "mem-latency": "15s", "moto-probe": "500ms"} {
 			if !set[name] {
 				if err := fs.Set(name, v); err != nil {
@@ -191,7 +192,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			}
 		}
 	}
-	runs, err := parseList(*runsFlag, []string{"load", "scale", "memory", "idle"})
+	runs, err := parseList(*runsFlag, []string{"load", "scale", "memory", "idle", "finite"})
 	if err != nil {
 		return fmt.Errorf("--runs: %w", err)
 	}
@@ -316,6 +317,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			fmt.Fprintf(out, "  peak RSS %.0f MB with %.0f in flight; %.2f ms CPU per message (%s)\n", mr.PeakRSSMB, mr.MaxInflight, mr.CPUMsPerMsg,
 				time.Since(start).Round(time.Second))
 			res.Memory = mr
+		case "finite":
+			for i, sp := range finiteSpecs(*quick) {
+				fmt.Fprintf(out, "» finite %s: %d transcripts, %s (%s)\n", sp.name, sp.transcripts, sp.title, sp.consumer)
+				start := time.Now()
+				fr, err := b.finiteRun(ctx, sp, i)
+				if err != nil {
+					return fmt.Errorf("finite %s: %w", sp.name, err)
+				}
+				fmt.Fprintf(out, "  %d jobs for %d transcripts, %d cancelled running; drained in %.1f s (ideal %.0f); queue wait p95 %.1f s; %d in flight in SQS at most (%s)\n",
+					fr.Jobs, fr.Transcripts, fr.CancelledRunning, fr.DrainedS, fr.IdealS, fr.QueueP95S, fr.MaxSQSInFlight, time.Since(start).Round(time.Second))
+				res.Finite = append(res.Finite, *fr)
+			}
 		case "idle":
 			fmt.Fprintf(out, "» idle: empty queue for %s\n", *idle)
 			ir, err := b.idleRun(ctx, *idle)
@@ -394,7 +407,7 @@ func evaluate(res *results) []target {
 		}
 		ts = append(ts, target{Name: "idle ReceiveMessage calls per hour", Measured: perHour, Limit: 200, Unit: "/h", Met: perHour <= 200, Note: how})
 	}
-	return ts
+	return append(ts, finiteTargets(res.Finite)...)
 }
 
 // pointAt is the point of load x, if measured.

@@ -67,6 +67,10 @@ func printMarkdown(out io.Writer, res *results) {
 		fmt.Fprintf(out, "Idle, empty queue: %.0f ReceiveMessage calls per hour (mean interval %.1f s), %d S3 requests, %.1f CPU-seconds per hour, %.0f MB RSS.\n\n",
 			ir.IntervalPerHour, ir.IntervalS, ir.S3Requests, ir.CPUSecondsPerHour, ir.RSSMB)
 	}
+	if len(res.Finite) > 0 {
+		printFinite(out, res.Finite, true)
+		fmt.Fprintln(out)
+	}
 	if len(res.Targets) > 0 {
 		fmt.Fprintln(out, "| target | measured | limit | |")
 		fmt.Fprintln(out, "|---|---|---|---|")

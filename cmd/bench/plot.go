@@ -23,6 +23,7 @@ const (
 	plotThroughput = "throughput.png" // throughput against concurrency, with C/L
 	plotBacklog    = "backlog.png"    // queue depth over time at each load
 	plotMemory     = "memory.png"     // RSS against messages in flight
+	plotFinite     = "finite.png"     // the finite endpoint's bursts over time
 )
 
 var (
@@ -48,6 +49,7 @@ func drawPlots(res *results, dir string, out io.Writer) error {
 		{plotThroughput, drawThroughput},
 		{plotBacklog, drawBacklog},
 		{plotMemory, drawMemory},
+		{plotFinite, func(r *results, path string) (bool, error) { return drawFinite(r.Finite, path) }},
 	} {
 		path := filepath.Join(dir, d.file)
 		ok, err := d.draw(res, path)

@@ -167,6 +167,7 @@ func printResults(out io.Writer, res *results) {
 			" ReceiveMessage of 10 from the %d-deep queue %.1f/s; HeadObject %.0f/s (1), %.0f/s (8)\n",
 			p.Window, p.SendMessageBatch1, p.DeepDepth, p.ReceiveMessage1, p.ReceiveMessage8, p.DeepDepth, p.ReceiveDeep1, p.HeadObject1, p.HeadObject8)
 	}
+	printFinite(out, res.Finite, false)
 	fmt.Fprintf(out, "host: %d CPUs, load average at start %s, at end %s; wall %.0f s\n", res.Host.CPUs, res.Host.LoadStart, res.Host.LoadEnd, res.WallS)
 	fmt.Fprintln(out, "\ntargets:")
 	for _, t := range res.Targets {
