@@ -27,7 +27,8 @@
 // With Config.MaxWorkers zero (the default) the endpoint is unlimited:
 // every job leaves the queue Config.QueueDelay after it was submitted, as
 // if each had its own worker, and policy.ttl is ignored. /health reports
-// one running worker per job in progress, or one idle worker.
+// one running worker per job in progress and UnlimitedIdle idle ones: a
+// client sizing its work by the free workers sees room for all of it.
 //
 // With Config.MaxWorkers above zero the endpoint is finite, like a real
 // one (RunPod's defaults: max workers 3, min workers 0, idle timeout 5 s,

@@ -597,7 +597,7 @@ func TestUnlimitedHasNoWorkersToSwitch(t *testing.T) {
 		}
 	}
 	h.run("", textInput(transcript, 0))
-	if snap := h.srv.Snapshot(); snap.InQueue != 1 || snap.Workers != wk(1, 0, 0, 0, 0) || snap.MaxWorkers != 0 {
+	if snap := h.srv.Snapshot(); snap.InQueue != 1 || snap.Workers != wk(emulator.UnlimitedIdle, 0, 0, 0, 0) || snap.MaxWorkers != 0 {
 		t.Errorf("snapshot %+v", snap)
 	}
 	if st := h.srv.Stats(); st.WorkerSeconds != 0 || st.PeakWorkers != 0 || st.QueueDelays != nil {

@@ -102,6 +102,10 @@ type Stats struct {
 	QueueDelays []time.Duration
 }
 
+// UnlimitedIdle is the idle workers /health reports in unlimited mode
+// (Config.MaxWorkers 0), whatever runs: there is always a free one.
+const UnlimitedIdle = 1000
+
 // Workers counts an endpoint's workers by state, as /health reports them.
 // Ready is the same count as Idle (RunPod does not define it): workers up,
 // healthy and without a job. A worker with at least one job is Running.
@@ -317,12 +321,11 @@ func (s *Server) snapshot(now time.Time) Snapshot {
 			snap.InQueue++
 		}
 	}
-	// Unlimited: one worker per running job, or one idle worker when none
-	// runs.
+	// Unlimited: one worker per running job, and always UnlimitedIdle
+	// more, idle: a client that sizes its work by the endpoint's free
+	// workers sees room for everything it has.
 	snap.Workers.Running = snap.InProgress
-	if snap.Workers.Running == 0 {
-		snap.Workers.Idle, snap.Workers.Ready = 1, 1
-	}
+	snap.Workers.Idle, snap.Workers.Ready = UnlimitedIdle, UnlimitedIdle
 	return snap
 }
 

@@ -758,7 +758,7 @@ func TestHealth(t *testing.T) {
 	q.run("", textInput(transcript, 0))
 	q.run("", textInput(transcript, 0))
 	_, _, out = q.do(http.MethodGet, "/health", nil)
-	if got := decode[health](t, out); got.Jobs.InQueue != 2 || got.Workers.Idle != 1 {
+	if got := decode[health](t, out); got.Jobs.InQueue != 2 || got.Workers.Idle != emulator.UnlimitedIdle {
 		t.Fatalf("health %s", out)
 	}
 	if n := q.srv.Stats().Requests[emulator.OpHealth]; n != 1 {
