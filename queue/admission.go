@@ -60,10 +60,9 @@ func (c *Consumer) gather(ctx context.Context) bool {
 	deadline := time.NewTimer(c.cfg.AdmissionGather)
 	defer deadline.Stop()
 	for {
-		held := len(c.slots)
-		room := min(c.cfg.Concurrency, c.cfg.Admission.Limit()) - held
-		if room >= gatherBatch-1 || held <= 1 {
-			return true
+		held, limit := len(c.slots), c.cfg.Admission.Limit()
+		if limit >= c.cfg.Concurrency || limit-held >= gatherBatch-1 || held <= 1 {
+			return true // not kept below Concurrency, room enough, or idle
 		}
 		select {
 		case <-c.cfg.Admission.Changed():
