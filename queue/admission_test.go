@@ -103,7 +103,8 @@ func TestAdmissionLimitsMessagesHeld(t *testing.T) {
 	}
 }
 
-// A handler that reports a hold in place is counted as held, pauses
+// A handler that reports a hold in place is counted as held (once, however
+// many of its parts report it), pauses
 // receiving and makes the consumer not ready for an outage, while it keeps
 // working; its return decides its outcome.
 func TestHoldInPlace(t *testing.T) {
@@ -114,10 +115,14 @@ func TestHoldInPlace(t *testing.T) {
 	held := make(chan struct{})
 	resume := make(chan struct{})
 	h := queue.HandlerFunc(func(ctx context.Context, msg *queue.Message) error {
+		// Two parts of the message (a transcript's map jobs) wait on the
+		// same stalled endpoint: one held message.
 		end := outcome.HoldInPlace(ctx, outcome.CauseOutage, errors.New("endpoint stalled"))
+		end2 := outcome.HoldInPlace(ctx, outcome.CauseOutage, errors.New("endpoint stalled"))
 		close(held)
 		<-resume
 		end()
+		end2()
 		ended.Store(true)
 		return nil
 	})

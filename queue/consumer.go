@@ -479,7 +479,7 @@ func (c *Consumer) process(ctx context.Context, m *Message) {
 		c.freeSlot()
 	}()
 	log := c.log.WithLazy(append([]zap.Field{zap.String("message_id", m.ID), zap.Int("receive_count", m.ReceiveCount)}, traceFields(span)...)...)
-	ctx = outcome.WithHolder(ctx, inPlace{c: c, span: span, log: log})
+	ctx = outcome.WithHolder(ctx, newInPlace(c, span, log))
 	// The handler runs once, and again after each completed hold backoff;
 	// a backoff cut short by ctx ends the delivery as interrupted.
 	err := c.call(ctx, m)

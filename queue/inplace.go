@@ -11,28 +11,48 @@ import (
 
 // inPlace is the outcome.Holder of one delivery: its handler reports that
 // the message waits, still working, on a cause that is not its own. The
-// message counts as held (summarizer_held_messages{cause}), receiving pauses
-// and readiness follows the cause, exactly as for a handler that returned a
-// hold; the handler's eventual return decides the outcome as usual.
+// message counts as held (summarizer_held_messages{cause}) once, however
+// many of its parts (a transcript's map jobs) report the hold, receiving
+// pauses and readiness follows the cause, exactly as for a handler that
+// returned a hold; the handler's eventual return decides the outcome as
+// usual.
 type inPlace struct {
 	c    *Consumer
 	span trace.Span
 	log  *zap.Logger
+
+	mu   sync.Mutex
+	held map[outcome.Cause]int // open holds by cause
+}
+
+func newInPlace(c *Consumer, span trace.Span, log *zap.Logger) *inPlace {
+	return &inPlace{c: c, span: span, log: log, held: map[outcome.Cause]int{}}
 }
 
 // HoldInPlace implements outcome.Holder.
-func (h inPlace) HoldInPlace(cause outcome.Cause, err error) func() {
+func (h *inPlace) HoldInPlace(cause outcome.Cause, err error) func() {
 	pause := h.c.holds.held(cause, err)
-	g := h.c.m.Held.WithLabelValues(string(cause))
-	g.Inc()
-	h.log.Warn("held in place: not the message's fault; the handler waits on, lease kept, receiving paused",
-		zap.String("cause", string(cause)), zap.Error(err), zap.Duration("receive_pause", pause))
-	traceHold(h.span, cause, err, 0, 0)
+	h.mu.Lock()
+	h.held[cause]++
+	first := h.held[cause] == 1
+	h.mu.Unlock()
+	if first {
+		h.c.m.Held.WithLabelValues(string(cause)).Inc()
+		h.log.Warn("held in place: not the message's fault; the handler waits on, lease kept, receiving paused",
+			zap.String("cause", string(cause)), zap.Error(err), zap.Duration("receive_pause", pause))
+		traceHold(h.span, cause, err, 0, 0)
+	}
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			g.Dec()
-			h.span.AddEvent("hold in place ended")
+			h.mu.Lock()
+			h.held[cause]--
+			last := h.held[cause] == 0
+			h.mu.Unlock()
+			if last {
+				h.c.m.Held.WithLabelValues(string(cause)).Dec()
+				h.span.AddEvent("hold in place ended")
+			}
 		})
 	}
 }
