@@ -49,10 +49,13 @@ func (c *Consumer) awaitAdmission(ctx context.Context) bool {
 	}
 }
 
-// gather waits, for at most Config.AdmissionGather, while Admission leaves
-// room for fewer than gatherBatch messages and the consumer holds others
-// (their work goes on meanwhile), so that the receive brings several. It
-// reports false when ctx ended. The caller holds one slot.
+// gather waits, for at most Config.AdmissionGather, while Admission keeps
+// the consumer below Concurrency and leaves room for fewer than half its
+// limit (a full receive of 10 at most, gatherBatch at least) and the
+// consumer holds more than half its limit (it is stocked: their work goes
+// on meanwhile; a consumer filling up, after a start or a recovery,
+// receives at once), so that the receive brings several. It reports false
+// when ctx ended. The caller holds one slot.
 func (c *Consumer) gather(ctx context.Context) bool {
 	if c.cfg.Admission == nil || c.cfg.AdmissionGather <= 0 {
 		return true
@@ -61,8 +64,9 @@ func (c *Consumer) gather(ctx context.Context) bool {
 	defer deadline.Stop()
 	for {
 		held, limit := len(c.slots), c.cfg.Admission.Limit()
-		if limit >= c.cfg.Concurrency || limit-held >= gatherBatch-1 || held <= 1 {
-			return true // not kept below Concurrency, room enough, or idle
+		want := min(maxBatch, max(gatherBatch, limit/2))
+		if limit >= c.cfg.Concurrency || limit-held >= want-1 || held <= max(1, limit/2) {
+			return true // not kept below Concurrency, room enough, or filling up
 		}
 		select {
 		case <-c.cfg.Admission.Changed():

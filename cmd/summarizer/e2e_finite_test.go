@@ -28,6 +28,12 @@ func runBurst(t *testing.T, cfg burst.Config) *burst.Result {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 3 * time.Minute
 	}
+	if _, ok := cfg.Env["SHUTDOWN_TIMEOUT"]; !ok {
+		// Replicas stop at the end within their last long poll: keep it
+		// short (it also makes empty receives more frequent than the
+		// default's one per 20 s).
+		cfg.Env["SHUTDOWN_TIMEOUT"] = "2s"
+	}
 	res, err := burst.Run(t.Context(), cfg)
 	if err != nil {
 		if res != nil {

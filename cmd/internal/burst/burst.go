@@ -429,8 +429,6 @@ func startReplica(cfg Config, i int, queueURL, endpointURL string) (*replica, er
 		"RUNPOD_ENDPOINT_URL": endpointURL,
 		"METRICS_ADDR":        "127.0.0.1:0",
 		"LOG_LEVEL":           "info",
-		// A replica stops at the end within its last long poll: short.
-		"SHUTDOWN_TIMEOUT": "2s",
 	}
 	for _, kv := range cfg.AWSEnv {
 		k, v, _ := strings.Cut(kv, "=")
