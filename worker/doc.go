@@ -6,9 +6,11 @@
 // matches is not made again. Summaries are written with conditional PUTs:
 // once per version, never over a newer version's.
 //
-// Before any of that, a record whose recording has a richer transcript
-// (Whisper's standup.txt beside standup.json) is skipped: SIBLINGS=richest,
-// the rule of package worker/sibling, one listing per record. Object bytes
+// A record whose recording has a richer transcript (Whisper's standup.txt
+// beside standup.json) is skipped: SIBLINGS=richest, the rule of package
+// worker/sibling, one listing per record, made while the object and the
+// existing summary are read (a poorer sibling wastes one GET, every other
+// record saves the listing's round trip). Object bytes
 // in memory are admitted against MaxInflightBytes by what they hold, a
 // gzipped object by its inflated size too (fetchObject).
 //

@@ -217,15 +217,6 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 	if len(w.cfg.AllowedBuckets) > 0 && !slices.Contains(w.cfg.AllowedBuckets, rec.Bucket) {
 		return failed(rr, outcome.Permanent(outcome.ReasonBucketNotAllowed, fmt.Errorf("bucket %q is not in ALLOWED_BUCKETS", rec.Bucket)))
 	}
-	richer, err := w.richerSibling(ctx, rec)
-	if err != nil {
-		return failed(rr, err)
-	}
-	if richer != "" {
-		rr.Status, rr.Why = StatusSkipped, fmt.Sprintf("s3://%s/%s is a richer transcript of the same recording (SIBLINGS=richest)", rec.Bucket, richer)
-		log.Debug("record skipped", zap.String("why", rr.Why))
-		return rr
-	}
 	start := time.Now()
 	mem, err := w.admit(ctx, rec)
 	if err != nil {
@@ -235,17 +226,21 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 	out := w.outputLocation(rec.Bucket, rec.Key)
 	rr.Output = "s3://" + out.bucket + "/" + out.key
 
-	// The existing summary and the object are read at once: a redelivery
-	// wastes one GET, a first delivery saves a round trip.
+	// The existing summary, the recording's siblings and the object are
+	// looked at at once: a redelivery or a poorer sibling wastes one GET, a
+	// first delivery saves two round trips.
 	var (
 		prior    summaryHead
 		headErr  error
 		obj      object
 		fetchErr error
+		richer   string
+		sibErr   error
 		wg       sync.WaitGroup
 	)
 	fctx, cancelFetch := context.WithCancel(ctx)
 	defer cancelFetch()
+	wg.Go(func() { richer, sibErr = w.richerSibling(fctx, rec) })
 	wg.Go(func() {
 		t := time.Now()
 		sctx, sp := span.Start(fctx, "fetch", span.Bucket.String(rec.Bucket), span.Key.String(rec.Key))
@@ -279,6 +274,12 @@ func (w *Worker) record(ctx context.Context, rec event.Record, d Delivery) (rr R
 	}
 	wg.Wait()
 	switch {
+	case sibErr != nil:
+		return failed(rr, sibErr)
+	case richer != "":
+		rr.Status, rr.Why = StatusSkipped, fmt.Sprintf("s3://%s/%s is a richer transcript of the same recording (SIBLINGS=richest)", rec.Bucket, richer)
+		log.Debug("record skipped", zap.String("why", rr.Why))
+		return rr
 	case headErr != nil:
 		return failed(rr, headErr)
 	case errors.Is(fetchErr, errObjectChanged):

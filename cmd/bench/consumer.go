@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -84,8 +85,10 @@ func (r *rig) close() {
 type consumerConfig struct {
 	kind        string
 	concurrency int
-	// worker only: VISIBILITY_TIMEOUT.
+	// worker only: VISIBILITY_TIMEOUT, and SHUTDOWN_TIMEOUT (default 5 s:
+	// a point's worker stops quickly; it also caps the long poll).
 	visibility time.Duration
+	shutdown   time.Duration
 	// seed only: the /status interval.
 	seedPoll time.Duration
 }
@@ -236,7 +239,7 @@ func (b *bench) startWorker(ctx context.Context, queueURL, proxyURL, endpoint st
 		"CONCURRENCY="+strconv.Itoa(cc.concurrency),
 		"MODEL_CONCURRENCY="+strconv.Itoa(cc.concurrency),
 		"VISIBILITY_TIMEOUT="+vis.String(),
-		"SHUTDOWN_TIMEOUT=5s",
+		"SHUTDOWN_TIMEOUT="+cmp.Or(cc.shutdown, 5*time.Second).String(),
 		"METRICS_ADDR="+addr,
 		"LOG_LEVEL=warn",
 		"LOG_FORMAT=json",

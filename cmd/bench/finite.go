@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image/color"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -14,8 +13,6 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/summarizer/summarizer/cmd/internal/burst"
 	"github.com/summarizer/summarizer/worker/runpod/emulator"
@@ -299,25 +296,5 @@ func drawFinite(rs []finiteResult, path string) (bool, error) {
 		p.Y.Min, p.Y.Max = 0, top*1.6
 		panels = append(panels, p)
 	}
-	const w, h = 22 * vg.Centimeter, 8 * vg.Centimeter
-	img := vgimg.New(w, h*vg.Length(len(panels)))
-	dc := draw.New(img)
-	rows := make([][]*plot.Plot, len(panels))
-	for i, p := range panels {
-		rows[i] = []*plot.Plot{p}
-	}
-	tiles := draw.Tiles{Rows: len(panels), Cols: 1, PadY: vg.Centimeter, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
-	canvases := plot.Align(rows, tiles, dc)
-	for i, p := range panels {
-		p.Draw(canvases[i][0])
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return false, err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return false, err
-	}
-	return true, f.Close()
+	return writeColumn(panels, 8*vg.Centimeter, path)
 }

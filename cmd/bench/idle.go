@@ -29,7 +29,9 @@ func (b *bench) idleRun(ctx context.Context, window time.Duration) (*idleResult,
 		return nil, err
 	}
 	defer r.close()
-	if err := r.start(ctx, consumerConfig{kind: consumerWorker, concurrency: 16}); err != nil {
+	// The default SHUTDOWN_TIMEOUT, as deployed: it lets the long poll last
+	// its 20 s (the bench's 5 s for quick stops would cap it at 5).
+	if err := r.start(ctx, consumerConfig{kind: consumerWorker, concurrency: 16, shutdown: 25 * time.Second}); err != nil {
 		return nil, err
 	}
 	w := r.c.w

@@ -271,10 +271,16 @@ func drawBacklog(res *results, path string) (bool, error) {
 		p.Y.Min, p.Y.Max = 0, top*1.5 // room for the legend
 		panels = append(panels, p)
 	}
+	return writeColumn(panels, 10*vg.Centimeter, path)
+}
+
+// writeColumn draws panels one above the other, each h high, into the PNG
+// file path; nothing is written for no panel.
+func writeColumn(panels []*plot.Plot, h vg.Length, path string) (bool, error) {
 	if len(panels) == 0 {
 		return false, nil
 	}
-	const w, h = 22 * vg.Centimeter, 10 * vg.Centimeter
+	const w = 22 * vg.Centimeter
 	img := vgimg.New(w, h*vg.Length(len(panels)))
 	dc := draw.New(img)
 	rows := make([][]*plot.Plot, len(panels))

@@ -372,15 +372,9 @@ func normalizeCueLine(dst []byte, t string, n *normCue, stop int) (out []byte, w
 				}
 			}
 		case '{':
-			if i+1 < len(t) && t[i+1] == '\\' {
-				j := i + 2
-				for j < len(t) && t[j] != '}' && t[j] != '{' {
-					j++
-				}
-				if j < len(t) && t[j] == '}' {
-					i = j + 1
-					continue
-				}
+			if end, ok := overrideEnd(t, i); ok {
+				i = end
+				continue
 			}
 		}
 		size := 1

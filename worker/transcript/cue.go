@@ -324,15 +324,9 @@ func (w *turnWriter) cueText(t string, labels bool) {
 			i = j + 1
 			continue
 		case '{':
-			if i+1 < len(t) && t[i+1] == '\\' {
-				j := i + 2
-				for j < len(t) && t[j] != '}' && t[j] != '{' {
-					j++
-				}
-				if j < len(t) && t[j] == '}' {
-					i = j + 1
-					continue
-				}
+			if end, ok := overrideEnd(t, i); ok {
+				i = end
+				continue
 			}
 		case '&':
 			if r, n := entity(t[i:]); n > 0 {
@@ -491,4 +485,20 @@ func entity(s string) (r rune, n int) {
 		return 0, 0
 	}
 	return rune(v), end + 1
+}
+
+// overrideEnd reports whether t holds an SSA-style override ("{\an8}") at
+// i, and where it ends.
+func overrideEnd(t string, i int) (end int, ok bool) {
+	if i+1 >= len(t) || t[i] != '{' || t[i+1] != '\\' {
+		return 0, false
+	}
+	j := i + 2
+	for j < len(t) && t[j] != '}' && t[j] != '{' {
+		j++
+	}
+	if j < len(t) && t[j] == '}' {
+		return j + 1, true
+	}
+	return 0, false
 }
