@@ -22,17 +22,20 @@ type inPlace struct {
 	log  *zap.Logger
 
 	mu   sync.Mutex
-	held map[outcome.Cause]int // open holds by cause
+	held map[outcome.Cause]int // open holds by cause; nil until the first
 }
 
 func newInPlace(c *Consumer, span trace.Span, log *zap.Logger) *inPlace {
-	return &inPlace{c: c, span: span, log: log, held: map[outcome.Cause]int{}}
+	return &inPlace{c: c, span: span, log: log}
 }
 
 // HoldInPlace implements outcome.Holder.
 func (h *inPlace) HoldInPlace(cause outcome.Cause, err error) func() {
 	pause := h.c.holds.held(cause, err)
 	h.mu.Lock()
+	if h.held == nil {
+		h.held = map[outcome.Cause]int{}
+	}
 	h.held[cause]++
 	first := h.held[cause] == 1
 	h.mu.Unlock()
