@@ -104,9 +104,8 @@ func TestAdmissionLimitsMessagesHeld(t *testing.T) {
 }
 
 // A handler that reports a hold in place is counted as held (once, however
-// many of its parts report it), pauses
-// receiving and makes the consumer not ready for an outage, while it keeps
-// working; its return decides its outcome.
+// many of its parts report it) and makes the consumer not ready for an
+// outage while it keeps working; its return decides its outcome.
 func TestHoldInPlace(t *testing.T) {
 	f := newFixture(t)
 	f.send(t, "waits")

@@ -40,10 +40,27 @@ func (h *holdState) held(cause outcome.Cause, err error) time.Duration {
 	h.inARow++
 	pause := holdPause.after(h.inARow)
 	h.until = time.Now().Add(pause)
+	h.noteFault(cause, err)
+	return pause
+}
+
+// inPlace records a hold in place: a handler that waits on, its message
+// held by cause. It makes the consumer not ready for a configuration fault
+// or an outage, but pauses no receive: what the handler waits on paces
+// receiving itself (Config.Admission), and a pause would outlast the
+// cause, holding the backlog back for up to a minute after it is gone.
+func (h *holdState) inPlace(cause outcome.Cause, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.noteFault(cause, err)
+}
+
+// noteFault remembers a hold that makes the consumer not ready. The caller
+// holds h.mu.
+func (h *holdState) noteFault(cause outcome.Cause, err error) {
 	if cause == outcome.CauseConfig || cause == outcome.CauseOutage {
 		h.fault, h.faultAt = err, time.Now()
 	}
-	return pause
 }
 
 // ok records a handler that succeeded: the causes of holds are gone.

@@ -31,7 +31,7 @@ func newInPlace(c *Consumer, span trace.Span, log *zap.Logger) *inPlace {
 
 // HoldInPlace implements outcome.Holder.
 func (h *inPlace) HoldInPlace(cause outcome.Cause, err error) func() {
-	pause := h.c.holds.held(cause, err)
+	h.c.holds.inPlace(cause, err)
 	h.mu.Lock()
 	if h.held == nil {
 		h.held = map[outcome.Cause]int{}
@@ -41,8 +41,8 @@ func (h *inPlace) HoldInPlace(cause outcome.Cause, err error) func() {
 	h.mu.Unlock()
 	if first {
 		h.c.m.Held.WithLabelValues(string(cause)).Inc()
-		h.log.Warn("held in place: not the message's fault; the handler waits on, lease kept, receiving paused",
-			zap.String("cause", string(cause)), zap.Error(err), zap.Duration("receive_pause", pause))
+		h.log.Warn("held in place: not the message's fault; the handler waits on, lease kept",
+			zap.String("cause", string(cause)), zap.Error(err))
 		traceHold(h.span, cause, err, 0, 0)
 	}
 	var once sync.Once

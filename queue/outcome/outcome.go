@@ -222,10 +222,11 @@ func WithHolder(ctx context.Context, h Holder) context.Context {
 // HoldInPlace tells the Holder in ctx, if any, that the work of ctx's
 // message is held by cause (err says how) while it goes on waiting, and
 // returns the function that ends that hold. The message is counted as held
-// (summarizer_held_messages{cause}) and its consumer pauses receiving, as
-// for a handler that returned Hold(cause, err); nothing else changes: the
-// handler's own outcome is still decided by what it returns. Without a
-// Holder in ctx it records nothing.
+// (summarizer_held_messages{cause}) and, for a configuration fault or an
+// outage, its consumer reports itself not ready, as for a handler that
+// returned Hold(cause, err); receiving is not paused (what the handler
+// waits on paces it), and the handler's own outcome is still decided by
+// what it returns. Without a Holder in ctx it records nothing.
 func HoldInPlace(ctx context.Context, cause Cause, err error) (end func()) {
 	if h, ok := ctx.Value(holderKey{}).(Holder); ok && h != nil {
 		return h.HoldInPlace(cause, err)
