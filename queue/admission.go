@@ -49,6 +49,30 @@ func (c *Consumer) awaitAdmission(ctx context.Context) bool {
 	}
 }
 
+// stocked reports whether Admission keeps the consumer below Concurrency
+// and, holding held messages, it holds more than half its limit: their work
+// goes on, so what waits for a fuller batch, a receive or a delete, idles
+// nothing downstream.
+func (c *Consumer) stocked(held int) bool {
+	if c.cfg.Admission == nil || c.cfg.AdmissionGather <= 0 {
+		return false
+	}
+	limit := c.cfg.Admission.Limit()
+	return limit < c.cfg.Concurrency && held > max(1, limit/2)
+}
+
+// deletePatience is how long a finished message may wait for a fuller
+// delete batch: Config.DeleteFlush, or up to Config.AdmissionGather while
+// the consumer is stocked with messages at work. An idle or filling
+// consumer deletes within DeleteFlush, so the queue's in-flight count
+// (which KEDA may scale on) soon drops to what is really at work.
+func (c *Consumer) deletePatience() time.Duration {
+	if c.stocked(int(c.working.Load())) {
+		return max(c.cfg.DeleteFlush, c.cfg.AdmissionGather)
+	}
+	return c.cfg.DeleteFlush
+}
+
 // gather waits, for at most Config.AdmissionGather, while Admission keeps
 // the consumer below Concurrency and leaves room for fewer than half its
 // limit (a full receive of 10 at most, gatherBatch at least) and the
@@ -65,8 +89,8 @@ func (c *Consumer) gather(ctx context.Context) bool {
 	for {
 		held, limit := len(c.slots), c.cfg.Admission.Limit()
 		want := min(maxBatch, max(gatherBatch, limit/2))
-		if limit >= c.cfg.Concurrency || limit-held >= want-1 || held <= max(1, limit/2) {
-			return true // not kept below Concurrency, room enough, or filling up
+		if limit-held >= want-1 || !c.stocked(held) {
+			return true // room enough, not kept below Concurrency, or filling up
 		}
 		select {
 		case <-c.cfg.Admission.Changed():

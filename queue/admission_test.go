@@ -153,3 +153,65 @@ func TestHoldInPlace(t *testing.T) {
 		t.Errorf("held{outage} %v after the hold ended, want 0", g)
 	}
 }
+
+// A finished message's delete waits for a fuller batch only while the
+// consumer is stocked (Admission keeps it below Concurrency and it holds
+// more than half its limit): an idle consumer deletes within DeleteFlush,
+// so SQS's in-flight count, which KEDA may scale on, does not linger.
+func TestDeletesWaitOnlyWhileStocked(t *testing.T) {
+	f := newFixture(t)
+	release := make(chan struct{})
+	h := queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
+		if m.Body == "block" {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		}
+		return nil
+	})
+	c, err := queue.New(f.sqs, f.queueURL, h, queue.Config{Concurrency: 10, VisibilityTimeout: 30 * time.Second, WaitTime: time.Second,
+		ShutdownTimeout: 5 * time.Second, Admission: newAdmission(4), AdmissionGather: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		idle = iota
+		stocking
+		stocked
+		released
+	)
+	phase := idle
+	var stockedSince time.Time
+	var inflightWhileStocked int
+	f.send(t, "quick")
+	err = runUntil(t, c, func() bool {
+		visible, inflight := f.counts(t, f.queueURL)
+		switch phase {
+		case idle: // one quick message, nothing else held: deleted within DeleteFlush, not AdmissionGather
+			if visible == 0 && inflight == 0 {
+				f.send(t, "block", "block", "block", "quick")
+				phase = stocking
+			}
+		case stocking:
+			if visible == 0 && inflight == 4 {
+				phase, stockedSince = stocked, time.Now()
+			}
+		case stocked: // three held of four: the quick one's delete waits
+			if time.Since(stockedSince) > 3*time.Second {
+				inflightWhileStocked = inflight
+				close(release)
+				phase = released
+			}
+		case released:
+			return visible == 0 && inflight == 0
+		}
+		return false
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inflightWhileStocked != 4 {
+		t.Errorf("%d messages in flight while stocked, want 4: the finished one's delete should wait for a fuller batch", inflightWhileStocked)
+	}
+}

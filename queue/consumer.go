@@ -92,6 +92,9 @@ type Consumer struct {
 
 	dlqURL string
 	slots  chan struct{}
+	// working counts the messages received and not yet finished (slots
+	// also count those a receive under way may bring).
+	working atomic.Int64
 	// freed is signalled when a slot is given back: the receive loop waits
 	// for it while Config.Admission refuses more messages.
 	freed chan struct{}
@@ -121,7 +124,7 @@ func New(client sqsAPI, queueURL string, h Handler, cfg Config) (*Consumer, erro
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	return &Consumer{
+	c := &Consumer{
 		leaseQueue: newLeaseQueue(client, queueURL, cfg),
 		sqs:        client,
 		h:          h,
@@ -130,7 +133,9 @@ func New(client sqsAPI, queueURL string, h Handler, cfg Config) (*Consumer, erro
 		dlqURL:     cfg.DLQURL,
 		slots:      make(chan struct{}, cfg.Concurrency),
 		freed:      make(chan struct{}, 1),
-	}, nil
+	}
+	c.deletes.patience = c.deletePatience
+	return c, nil
 }
 
 // Ready returns nil while the consumer can receive and is not draining, and
@@ -330,6 +335,7 @@ func (c *Consumer) dispatch(ctx, workCtx context.Context, sms []types.Message) b
 		mctx = c.startSpan(mctx, m)
 		c.leases.add(m, now, cancel)
 		c.m.Inflight.Inc()
+		c.working.Add(1)
 		c.wg.Go(func() {
 			defer cancel(nil)
 			c.process(mctx, m)
@@ -476,6 +482,7 @@ func (c *Consumer) process(ctx context.Context, m *Message) {
 	defer func() {
 		span.End()
 		c.m.Inflight.Dec()
+		c.working.Add(-1)
 		c.freeSlot()
 	}()
 	log := c.log.WithLazy(append([]zap.Field{zap.String("message_id", m.ID), zap.Int("receive_count", m.ReceiveCount)}, traceFields(span)...)...)

@@ -25,13 +25,14 @@ type pendingDelete struct {
 }
 
 // deleter batches deletes: a batch goes out at 10 entries or when its oldest
-// entry has waited Config.DeleteFlush.
+// entry has waited patience (Config.DeleteFlush if nil).
 type deleter struct {
-	q       *leaseQueue
-	mu      sync.Mutex
-	pending []pendingDelete
-	closed  bool
-	kick    chan struct{}
+	q        *leaseQueue
+	patience func() time.Duration
+	mu       sync.Mutex
+	pending  []pendingDelete
+	closed   bool
+	kick     chan struct{}
 }
 
 // add queues the delete of m, whose outcome is stored: its lease is kept,
@@ -97,7 +98,11 @@ func (d *deleter) run(ctx context.Context) {
 		d.mu.Lock()
 		closing := d.closed || ctx.Err() != nil
 		var batch []pendingDelete
-		for len(d.pending) >= maxBatch || (len(d.pending) > 0 && (closing || time.Since(d.pending[0].since) >= d.q.cfg.DeleteFlush)) {
+		wait := d.q.cfg.DeleteFlush
+		if d.patience != nil {
+			wait = d.patience()
+		}
+		for len(d.pending) >= maxBatch || (len(d.pending) > 0 && (closing || time.Since(d.pending[0].since) >= wait)) {
 			n := min(maxBatch, len(d.pending))
 			batch = append(batch, d.pending[:n]...)
 			d.pending = d.pending[n:]

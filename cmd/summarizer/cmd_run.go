@@ -77,9 +77,9 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 		// Receive only what RunPod can start within RUNPOD_QUEUE_DELAY.
 		qcfg.Admission = windowAdmission{w: win, prefetch: s.prefetch()}
 		// RunPod's queue holds about RUNPOD_QUEUE_DELAY of work: waiting
-		// half of it to receive and delete in fuller batches idles no GPU.
+		// half of it to receive and delete in fuller batches idles no GPU
+		// (the consumer waits only while stocked).
 		qcfg.AdmissionGather = min(s.QueueDelay/2, 15*time.Second)
-		qcfg.DeleteFlush = max(queue.DeleteFlushDefault, qcfg.AdmissionGather)
 	}
 	c, err := queue.New(newSQS(awsCfg, getenv), s.QueueURL, handler(w), qcfg)
 	if err != nil {
