@@ -51,8 +51,8 @@ func (c *Consumer) awaitAdmission(ctx context.Context) bool {
 
 // stocked reports whether Admission keeps the consumer below Concurrency
 // and, holding held messages, it holds more than half its limit: their work
-// goes on, so what waits for a fuller batch, a receive or a delete, idles
-// nothing downstream.
+// goes on, so a receive that waits for a fuller batch idles nothing
+// downstream.
 func (c *Consumer) stocked(held int) bool {
 	if c.cfg.Admission == nil || c.cfg.AdmissionGather <= 0 {
 		return false
@@ -63,14 +63,16 @@ func (c *Consumer) stocked(held int) bool {
 
 // deletePatience is how long a finished message may wait for a fuller
 // delete batch: Config.DeleteFlush, or up to Config.AdmissionGather while
-// the consumer is stocked with messages at work. An idle or filling
-// consumer deletes within DeleteFlush, so the queue's in-flight count
-// (which KEDA may scale on) soon drops to what is really at work.
+// Admission keeps the consumer below Concurrency and messages are at work
+// (more finish soon, and the downstream's own queue keeps it busy). A
+// consumer with nothing at work deletes within DeleteFlush, so the queue's
+// in-flight count (which KEDA may scale on) drops to what is really at work.
 func (c *Consumer) deletePatience() time.Duration {
-	if c.stocked(int(c.working.Load())) {
-		return max(c.cfg.DeleteFlush, c.cfg.AdmissionGather)
+	if c.cfg.Admission == nil || c.cfg.AdmissionGather <= 0 || c.working.Load() == 0 ||
+		c.cfg.Admission.Limit() >= c.cfg.Concurrency {
+		return c.cfg.DeleteFlush
 	}
-	return c.cfg.DeleteFlush
+	return max(c.cfg.DeleteFlush, c.cfg.AdmissionGather)
 }
 
 // gather waits, for at most Config.AdmissionGather, while Admission keeps

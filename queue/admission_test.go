@@ -154,11 +154,11 @@ func TestHoldInPlace(t *testing.T) {
 	}
 }
 
-// A finished message's delete waits for a fuller batch only while the
-// consumer is stocked (Admission keeps it below Concurrency and it holds
-// more than half its limit): an idle consumer deletes within DeleteFlush,
-// so SQS's in-flight count, which KEDA may scale on, does not linger.
-func TestDeletesWaitOnlyWhileStocked(t *testing.T) {
+// A finished message's delete waits for a fuller batch only while
+// Admission keeps the consumer below Concurrency and messages are at work:
+// a consumer with nothing at work deletes within DeleteFlush, so SQS's
+// in-flight count, which KEDA may scale on, does not linger.
+func TestDeletesWaitOnlyWhileBusy(t *testing.T) {
 	f := newFixture(t)
 	release := make(chan struct{})
 	h := queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
@@ -197,7 +197,7 @@ func TestDeletesWaitOnlyWhileStocked(t *testing.T) {
 			if visible == 0 && inflight == 4 {
 				phase, stockedSince = stocked, time.Now()
 			}
-		case stocked: // three held of four: the quick one's delete waits
+		case stocked: // three at work: the quick one's delete waits
 			if time.Since(stockedSince) > 3*time.Second {
 				inflightWhileStocked = inflight
 				close(release)
@@ -212,6 +212,6 @@ func TestDeletesWaitOnlyWhileStocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	if inflightWhileStocked != 4 {
-		t.Errorf("%d messages in flight while stocked, want 4: the finished one's delete should wait for a fuller batch", inflightWhileStocked)
+		t.Errorf("%d messages in flight while stocked, want 4: the finished one's delete should wait for a fuller batch while others work", inflightWhileStocked)
 	}
 }

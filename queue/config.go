@@ -58,8 +58,9 @@ type Config struct {
 	// as permanent (default 5).
 	MaxReceives int
 	// DeleteFlush is the longest a finished message waits for its batched
-	// delete (default 1s; up to AdmissionGather while Admission keeps a
-	// stocked consumer below Concurrency); a batch of 10 is flushed at once.
+	// delete (default 1s; up to AdmissionGather while Admission keeps the
+	// consumer below Concurrency and messages are at work); a batch of 10 is
+	// flushed at once.
 	DeleteFlush time.Duration
 	// Backoff gives the visibility of a retried message from its receive
 	// count (default DefaultBackoff: 1m doubling, capped at 15m, plus up to
@@ -79,8 +80,8 @@ type Config struct {
 	// for one). Fewer, fuller receives cost fewer SQS requests; when what
 	// the handlers feed has a queue of its own (RunPod's, kept at
 	// RUNPOD_QUEUE_DELAY), waiting a fraction of that queue costs nothing.
-	// While it holds more than half its limit, its deletes wait as long for
-	// a fuller batch.
+	// While messages are at work, its deletes wait as long for a fuller
+	// batch.
 	AdmissionGather time.Duration
 	// Logger receives the consumer's logs; nil discards them.
 	Logger *zap.Logger

@@ -327,6 +327,16 @@ func (c *Client) wait(ctx, jctx context.Context, b *budget, id string) (Result, 
 		case <-jctx.Done():
 			return c.stopped(ctx, jctx, b, log, id, polls-1)
 		case <-timer.C:
+		case <-c.win.Recovered():
+			// A stalled endpoint drains again: this job, queued through the
+			// stall, may start soon and its interval has grown to PollMax.
+			// Poll on the plain schedule from now, so its end is seen within
+			// moments, not PollMax.
+			timer.Stop()
+			interval = c.cfg.PollInitial
+			timer.Reset(jitter(interval))
+			polls--
+			continue
 		}
 		if err := c.gate.wait(jctx, expectedEnd); err != nil {
 			return c.stopped(ctx, jctx, b, log, id, polls-1)

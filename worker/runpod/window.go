@@ -88,6 +88,8 @@ type Window struct {
 	progressAt   time.Time
 	lastFinished int
 	stalled      error // why the endpoint is stalled; nil while it drains
+	// recovered is closed, and replaced, when a stall ends.
+	recovered chan struct{}
 }
 
 // admission is one caller waiting in Acquire.
@@ -129,6 +131,7 @@ func newWindow(c *Client) *Window {
 		limit:      1,
 		byGroup:    map[any]int{},
 		changed:    make(chan struct{}),
+		recovered:  make(chan struct{}),
 		stop:       make(chan struct{}),
 		perWorker:  1,
 	}
@@ -256,6 +259,17 @@ func (w *Window) Changed() <-chan struct{} {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.changed
+}
+
+// Recovered returns a channel that is closed when the endpoint, stalled,
+// drains its queue again (nil, never closed, without a window).
+func (w *Window) Recovered() <-chan struct{} {
+	if w == nil {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.recovered
 }
 
 // Stalled returns why the endpoint is stalled (an outage), nil while it
@@ -406,6 +420,8 @@ func (w *Window) updateStall(h Health, now time.Time) {
 		w.log.Warn("runpod endpoint stalled: taking no new work, waiting messages held", zap.Error(w.stalled))
 	case was != nil && w.stalled == nil:
 		w.log.Info("runpod endpoint drains its queue again")
+		close(w.recovered)
+		w.recovered = make(chan struct{})
 	}
 }
 

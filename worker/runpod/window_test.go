@@ -223,9 +223,20 @@ func TestWindowStallAndRecovery(t *testing.T) {
 	if causes, _ := h.get(); causes[0] != outcome.CauseOutage {
 		t.Errorf("held as %v, want outage", causes)
 	}
+	recovered := w.Recovered() // jobs queued through the stall poll again at once when it closes
+	select {
+	case <-recovered:
+		t.Fatal("Recovered closed while the endpoint is stalled")
+	default:
+	}
 	crash.Store(false)
 	if err := <-got; err != nil {
 		t.Fatalf("Acquire after recovery: %v", err)
+	}
+	select {
+	case <-recovered:
+	default:
+		t.Error("Recovered not closed once the endpoint drains again")
 	}
 	if _, ended := h.get(); ended != 1 {
 		t.Errorf("hold ended %d times, want once", ended)
