@@ -16,6 +16,7 @@ import (
 
 	"github.com/summarizer/summarizer/worker/chunk"
 	"github.com/summarizer/summarizer/worker/runpod/emulator"
+	"github.com/summarizer/summarizer/worker/transcript/transcripttest"
 )
 
 // A 30,000-word transcript with CHUNK_TOKENS=500: every request RunPod
@@ -161,32 +162,6 @@ func gz(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// diarized is a transcript of about words spoken words in short turns
-// under "Speaker N" labels, as Whisper and diarization tools write them:
-// about 3 estimated tokens a spoken word.
-func diarized(words int) string {
-	turns := []string{
-		"So the migration of shard %d finished over the weekend, and read latency dropped by about 40%%.",
-		"Right.",
-		"Two small hiccups: the nightly export still pointed at the old host, and one dashboard showed stale numbers.",
-		"Okay, makes sense. Who owns the export job now?",
-		"I do. I'll move it to the new host by Wednesday.",
-		"Good. Next item: the Q3 hiring plan, three engineers and one designer.",
-		"Can we afford four? Finance said 2 at most until October.",
-		"Let's ask again on Thursday at 10:30.",
-	}
-	var b strings.Builder
-	for i, n := 0, 0; n < words; i++ {
-		t := turns[i%len(turns)]
-		if strings.Contains(t, "%d") {
-			t = fmt.Sprintf(t, i) // no two chunks alike
-		}
-		fmt.Fprintf(&b, "Speaker %d: %s\n", i%4+1, t)
-		n += len(strings.Fields(t))
-	}
-	return b.String()
-}
-
 // MAX_CHUNKS auto: a 4-hour meeting (35,500 spoken words) at
 // CHUNK_TOKENS=500 needs over 200 map jobs (the cap was 200 chunks before)
 // and is summarized; a 2-day transcript is dead-lettered too_large
@@ -194,8 +169,8 @@ func diarized(words int) string {
 func TestFourHourMeetingAtSmallContext(t *testing.T) {
 	st := newStack(t)
 	em, rp := newEmulator(t, emulator.Config{Latency: 20 * time.Millisecond})
-	st.put("long/4h-meeting.txt", []byte(diarized(35_500)))
-	st.put("long/two-days.txt", []byte(diarized(2*216_000)))
+	st.put("long/4h-meeting.txt", []byte(transcripttest.Diarized(35_500)))
+	st.put("long/two-days.txt", []byte(transcripttest.Diarized(2*216_000)))
 	st.worker(st.env(rp, "CHUNK_TOKENS=500", "SUMMARY_TOKENS=120", "OUTPUT_FORMAT=json", "CHUNK_CONCURRENCY=16"))
 	var body string
 	waitFor(t, 180*time.Second, "summary of the 4-hour meeting", func() bool {

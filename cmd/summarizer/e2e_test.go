@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/summarizer/summarizer/cmd/internal/burst"
 	"github.com/summarizer/summarizer/deploy/localstack"
 	"github.com/summarizer/summarizer/worker/runpod/emulator"
 )
@@ -251,22 +252,8 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects a process's output while a test reads it.
+type syncBuffer = burst.LockedBuffer
 
 func newEmulator(t testing.TB, cfg emulator.Config) (*emulator.Server, string) {
 	t.Helper()

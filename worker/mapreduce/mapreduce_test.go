@@ -13,6 +13,7 @@ import (
 	"github.com/summarizer/summarizer/worker/backend"
 	"github.com/summarizer/summarizer/worker/chunk"
 	"github.com/summarizer/summarizer/worker/journal"
+	"github.com/summarizer/summarizer/worker/transcript/transcripttest"
 )
 
 // recordingModel answers every prompt with its first words and records
@@ -256,39 +257,13 @@ func TestFailureStopsSiblingsWithItsCause(t *testing.T) {
 	}
 }
 
-// diarized is a transcript of about words spoken words in short turns
-// under "Speaker N" labels, as Whisper and diarization tools write them:
-// about 3 estimated tokens a spoken word.
-func diarized(words int) string {
-	turns := []string{
-		"So the migration of shard %d finished over the weekend, and read latency dropped by about 40%%.",
-		"Right.",
-		"Two small hiccups: the nightly export still pointed at the old host, and one dashboard showed stale numbers.",
-		"Okay, makes sense. Who owns the export job now?",
-		"I do. I'll move it to the new host by Wednesday.",
-		"Good. Next item: the Q3 hiring plan, three engineers and one designer.",
-		"Can we afford four? Finance said 2 at most until October.",
-		"Let's ask again on Thursday at 10:30.",
-	}
-	var b strings.Builder
-	for i, n := 0, 0; n < words; i++ {
-		t := turns[i%len(turns)]
-		if strings.Contains(t, "%d") {
-			t = fmt.Sprintf(t, i) // no two chunks alike
-		}
-		fmt.Fprintf(&b, "Speaker %d: %s\n", i%4+1, t)
-		n += len(strings.Fields(t))
-	}
-	return b.String()
-}
-
 // MaxChunks auto caps a transcript's tokens at a day of speech, whatever
 // the budget: a 4-hour meeting (35,500 words) at CHUNK_TOKENS=500 needs
 // over 200 map calls and is summarized; two days are too_large before any
 // model call. A MaxChunks set is a cap on map calls as set.
 func TestMaxChunksAuto(t *testing.T) {
 	t.Parallel()
-	meeting, twoDays := diarized(35_500), diarized(2*216_000)
+	meeting, twoDays := transcripttest.Diarized(35_500), transcripttest.Diarized(2*216_000)
 	tests := []struct {
 		name      string
 		text      string
@@ -339,7 +314,7 @@ func TestDayOfSpeechFitsAuto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	day := diarized(216_000)
+	day := transcripttest.Diarized(216_000)
 	chunks, err := p.Chunks(day)
 	if err != nil {
 		t.Fatal(err)

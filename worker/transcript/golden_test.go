@@ -31,6 +31,34 @@ func goldenName(file string) string {
 	return name + ".golden.txt"
 }
 
+// checkGolden decodes testdata/file under an upload key of the same name,
+// wants format, runs check on the text (if not nil) and compares the text
+// with the file's golden output (go test -update rewrites it). It returns
+// the text and the format found.
+func checkGolden(t *testing.T, file string, format transcript.Format, check func(*testing.T, string)) (string, transcript.Format) {
+	t.Helper()
+	got, f, err := transcript.Decode(readFile(t, file), "uploads/"+file, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f != format {
+		t.Errorf("format %q, want %q", f, format)
+	}
+	if check != nil {
+		check(t, got)
+	}
+	if *update {
+		if err := os.WriteFile(filepath.Join("testdata", goldenName(file)), []byte(got+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return got, f
+	}
+	if want := readGolden(t, file); got != want {
+		t.Errorf("output differs from %s (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", goldenName(file), got, want)
+	}
+	return got, f
+}
+
 func readGolden(t *testing.T, file string) string {
 	t.Helper()
 	return strings.TrimSuffix(string(readFile(t, goldenName(file))), "\n")
@@ -41,22 +69,7 @@ func TestGolden(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.file, func(t *testing.T) {
 			t.Parallel()
-			got, f, err := transcript.Decode(readFile(t, fx.file), "uploads/"+fx.file, "", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if f != fx.format {
-				t.Errorf("format %q, want %q", f, fx.format)
-			}
-			if *update {
-				if err := os.WriteFile(filepath.Join("testdata", goldenName(fx.file)), []byte(got+"\n"), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if want := readGolden(t, fx.file); got != want {
-				t.Errorf("output differs from %s (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", goldenName(fx.file), got, want)
-			}
+			checkGolden(t, fx.file, fx.format, nil)
 		})
 	}
 }

@@ -2,8 +2,6 @@ package transcript_test
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -73,22 +71,9 @@ func TestGoldenVendors(t *testing.T) {
 	for _, fx := range vendorFixtures {
 		t.Run(fx.file, func(t *testing.T) {
 			t.Parallel()
-			got, f, err := transcript.Decode(readFile(t, fx.file), "uploads/"+fx.file, "", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if f != fx.format {
-				t.Errorf("format %q, want %q", f, fx.format)
-			}
-			checkTurns(t, got, fx.speakers)
+			got, f := checkGolden(t, fx.file, fx.format, func(t *testing.T, got string) { checkTurns(t, got, fx.speakers) })
 			if *update {
-				if err := os.WriteFile(filepath.Join("testdata", goldenName(fx.file)), []byte(got+"\n"), 0o644); err != nil {
-					t.Fatal(err)
-				}
 				return
-			}
-			if want := readGolden(t, fx.file); got != want {
-				t.Errorf("output differs from %s (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", goldenName(fx.file), got, want)
 			}
 			// Sniffed without an extension, and gzipped, it is the same.
 			again, f2, err := transcript.Decode(gz(t, readFile(t, fx.file)), "uploads/no-extension", "", 0)

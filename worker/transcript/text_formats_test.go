@@ -1,8 +1,6 @@
 package transcript_test
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -43,23 +41,7 @@ func TestGoldenTextFormats(t *testing.T) {
 	for _, fx := range textFixtures {
 		t.Run(fx.file, func(t *testing.T) {
 			t.Parallel()
-			got, f, err := transcript.Decode(readFile(t, fx.file), "uploads/"+fx.file, "", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if f != fx.format {
-				t.Errorf("format %q, want %q", f, fx.format)
-			}
-			checkNoMarkup(t, got)
-			if *update {
-				if err := os.WriteFile(filepath.Join("testdata", goldenName(fx.file)), []byte(got+"\n"), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if want := readGolden(t, fx.file); got != want {
-				t.Errorf("output differs from %s (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", goldenName(fx.file), got, want)
-			}
+			checkGolden(t, fx.file, fx.format, checkNoMarkup)
 		})
 	}
 }

@@ -416,7 +416,7 @@ func percentile(ds []time.Duration, q float64) time.Duration {
 // replica is one `summarizer run` process.
 type replica struct {
 	cmd    *exec.Cmd
-	stderr *lockedBuffer
+	stderr *LockedBuffer
 	done   chan struct{}
 	addr   string
 }
@@ -442,7 +442,7 @@ func startReplica(cfg Config, i int, queueURL, endpointURL string) (*replica, er
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	r := &replica{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	r := &replica{cmd: cmd, stderr: &LockedBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = r.stderr, r.stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("replica %d: %w", i, err)
@@ -549,18 +549,20 @@ func logsOf(reps []*replica) string {
 	return b.String()
 }
 
-type lockedBuffer struct {
+// LockedBuffer is a bytes.Buffer safe for a process's output and a test's
+// reads at once.
+type LockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *LockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *LockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
