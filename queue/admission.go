@@ -49,18 +49,6 @@ func (c *Consumer) awaitAdmission(ctx context.Context) bool {
 	}
 }
 
-// stocked reports whether Admission keeps the consumer below Concurrency
-// and, holding held messages, it holds more than half its limit: their work
-// goes on, so a receive that waits for a fuller batch idles nothing
-// downstream.
-func (c *Consumer) stocked(held int) bool {
-	if c.cfg.Admission == nil || c.cfg.AdmissionGather <= 0 {
-		return false
-	}
-	limit := c.cfg.Admission.Limit()
-	return limit < c.cfg.Concurrency && held > max(1, limit/2)
-}
-
 // deletePatience is how long a finished message may wait for a fuller
 // delete batch: Config.DeleteFlush, or up to Config.AdmissionGather while
 // Admission keeps the consumer below Concurrency and messages are at work
@@ -91,8 +79,8 @@ func (c *Consumer) gather(ctx context.Context) bool {
 	for {
 		held, limit := len(c.slots), c.cfg.Admission.Limit()
 		want := min(maxBatch, max(gatherBatch, limit/2))
-		if limit-held >= want-1 || !c.stocked(held) {
-			return true // room enough, not kept below Concurrency, or filling up
+		if limit >= c.cfg.Concurrency || limit-held >= want-1 || held <= max(1, limit/2) {
+			return true // not kept below Concurrency, room enough, or filling up
 		}
 		select {
 		case <-c.cfg.Admission.Changed():

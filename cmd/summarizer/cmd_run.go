@@ -78,7 +78,7 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 		qcfg.Admission = windowAdmission{w: win, prefetch: s.prefetch()}
 		// RunPod's queue holds about RUNPOD_QUEUE_DELAY of work: waiting
 		// half of it to receive and delete in fuller batches idles no GPU
-		// (the consumer waits only while stocked).
+		// (the consumer waits only while its messages are at work).
 		qcfg.AdmissionGather = min(s.QueueDelay/2, 15*time.Second)
 	}
 	c, err := queue.New(newSQS(awsCfg, getenv), s.QueueURL, handler(w), qcfg)

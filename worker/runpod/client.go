@@ -332,7 +332,6 @@ func (c *Client) wait(ctx, jctx context.Context, b *budget, id string) (Result, 
 			// stall, may start soon and its interval has grown to PollMax.
 			// Poll on the plain schedule from now, so its end is seen within
 			// moments, not PollMax.
-			timer.Stop()
 			interval = c.cfg.PollInitial
 			timer.Reset(jitter(interval))
 			polls--
